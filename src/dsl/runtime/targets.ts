@@ -1,0 +1,82 @@
+/**
+ * Interaction targets and target patterns (`visit "/blog/*"`).
+ *
+ * Both sides go through the same normalisation, so a pattern written as a full URL or with a
+ * trailing slash means what its author expects. Matching is case-insensitive, whole-string, and
+ * `*` stands for any run of characters (the empty run included). No regular expression is built
+ * from user text: a pattern becomes a small hand-written matcher.
+ */
+
+/** `scheme://` at the start of an absolute URL (RFC 3986 scheme). */
+const ABSOLUTE_URL = /^[A-Za-z][A-Za-z0-9+.-]*:\/\//;
+
+/**
+ * Normalises a target as the spec says: trimmed; an absolute URL reduced to its path (`/` when
+ * empty); a `?query` and a `#fragment` dropped; one trailing `/` dropped except from `/`.
+ * Percent-escapes are not decoded and case is kept (matching ignores it).
+ *
+ * Returns `null` for a missing or blank target: it is "not set".
+ *
+ * @example normaliseTarget("https://acme.com/Pricing/?utm=x#top") === "/Pricing"
+ */
+export function normaliseTarget(target: string | null | undefined): string | null {
+  if (typeof target !== "string") return null;
+  let t = target.trim();
+  if (t === "") return null;
+  const scheme = ABSOLUTE_URL.exec(t);
+  if (scheme !== null) {
+    const rest = t.slice(scheme[0].length);
+    const pathStart = firstIndexOf(rest, "/?#");
+    t = pathStart < 0 ? "/" : rest.slice(pathStart);
+    if (t[0] !== "/") t = "/" + t; // "host?x" or "host#y": the path is empty
+  }
+  const cut = firstIndexOf(t, "?#");
+  if (cut >= 0) t = t.slice(0, cut);
+  if (t.length > 1 && t.endsWith("/")) t = t.slice(0, -1);
+  return t;
+}
+
+function firstIndexOf(text: string, chars: string): number {
+  for (let i = 0; i < text.length; i++) if (chars.includes(text[i])) return i;
+  return -1;
+}
+
+/** Tests an already normalised, lower-cased target. */
+export type TargetMatcher = (lowerTarget: string) => boolean;
+
+/**
+ * Compiles a target pattern into a matcher of normalised, lower-cased targets. The pattern is
+ * normalised like a target first (`"/pricing/"` matches `/pricing`); `*` matches any run.
+ * A blank pattern matches nothing (a blank target is "not set").
+ */
+export function compilePattern(pattern: string): TargetMatcher {
+  const normalised = normaliseTarget(pattern);
+  if (normalised === null) return () => false;
+  const parts = normalised.toLowerCase().split("*");
+  if (parts.length === 1) {
+    const exact = parts[0];
+    return (t) => t === exact;
+  }
+  const head = parts[0];
+  const tail = parts[parts.length - 1];
+  const middle = parts.slice(1, -1).filter((p) => p !== "");
+  const minLength = head.length + tail.length + middle.reduce((n, p) => n + p.length, 0);
+  if (middle.length === 0) {
+    if (tail === "") return head === "" ? () => true : (t) => t.startsWith(head);
+    if (head === "") return (t) => t.endsWith(tail);
+    return (t) => t.length >= minLength && t.startsWith(head) && t.endsWith(tail);
+  }
+  // Greedy left-to-right search is exact for `*`-only globs: taking the earliest occurrence of
+  // each middle part leaves the most room for the rest.
+  return (t) => {
+    if (t.length < minLength || !t.startsWith(head) || !t.endsWith(tail)) return false;
+    let from = head.length;
+    const end = t.length - tail.length;
+    for (const part of middle) {
+      const at = t.indexOf(part, from);
+      if (at < 0 || at + part.length > end) return false;
+      from = at + part.length;
+    }
+    return true;
+  };
+}
