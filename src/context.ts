@@ -1,0 +1,46 @@
+/**
+ * What every service call receives first: who is calling, the database handle to use (the
+ * request's manager, or a transaction's once inside `inTransaction`), the request's loaders, the
+ * clock, and where to queue work that must wait for the commit.
+ */
+import type { EntityManager } from "typeorm";
+import type { Scope } from "./entities/api-key.entity";
+import type { Logger } from "./logger";
+import type { Loaders } from "./resolvers/loaders";
+import type { Services } from "./services";
+
+/** The authenticated caller: an API key, or the admin key from the environment. */
+export interface Caller {
+  keyId: string | null;
+  /** Shown as `actor` on manual stage moves. */
+  name: string;
+  scopes: ReadonlySet<Scope>;
+}
+
+/** A time source; the demo runs the service on a simulated clock. */
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };
+
+export interface ServiceContext {
+  caller: Caller | null;
+  /** All database work goes through this manager (a transaction's, inside `inTransaction`). */
+  db: EntityManager;
+  clock: Clock;
+  logger: Logger;
+  services: Services;
+  /** Present inside a transaction: callbacks run after a successful commit, in order. */
+  afterCommit?: (callback: () => void | Promise<void>) => void;
+}
+
+/** A GraphQL request's context: a service context plus the loaders created for this request. */
+export interface RequestContext extends ServiceContext {
+  loaders: Loaders;
+}
+
+/** Whether `caller` may use `scope` (`admin` implies every scope). */
+export function hasScope(caller: Caller | null, scope: Scope): boolean {
+  return !!caller && (caller.scopes.has(scope) || caller.scopes.has("admin"));
+}

@@ -1,0 +1,73 @@
+/**
+ * The TypeORM DataSource. Migrations run on start (`synchronize` is never used here), and every
+ * SQL statement passes through `QueryCounter`, which tests use to prove there is no N+1.
+ */
+import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
+import { ENTITIES } from "../entities";
+import { MIGRATIONS } from "../entities/migrations";
+import type { Logger } from "../logger";
+
+/** Counts SQL statements sent by this DataSource. */
+export class QueryCounter {
+  count = 0;
+}
+
+class SqlLogger implements TypeOrmLogger {
+  constructor(
+    private readonly logger: Logger,
+    private readonly counter: QueryCounter,
+  ) {}
+  logQuery(query: string, parameters?: unknown[]): void {
+    this.counter.count++;
+    this.logger.debug("sql", { query, parameters });
+  }
+  logQueryError(error: string | Error, query: string): void {
+    // Expected failures (unique violations, serialization retries) are handled by callers.
+    this.logger.debug("sql failed", { error: String(error), query });
+  }
+  logQuerySlow(time: number, query: string): void {
+    this.logger.warn("slow sql", { ms: time, query });
+  }
+  logSchemaBuild(message: string): void {
+    this.logger.debug(message);
+  }
+  logMigration(message: string): void {
+    this.logger.info(message);
+  }
+  log(level: "log" | "info" | "warn", message: unknown): void {
+    if (level === "warn") this.logger.warn(String(message));
+    else this.logger.debug(String(message));
+  }
+}
+
+export interface DatabaseHandle {
+  dataSource: DataSource;
+  queries: QueryCounter;
+}
+
+/** Connects to `url`, runs pending migrations and returns the DataSource. */
+export async function openDatabase(url: string, poolSize: number, logger: Logger): Promise<DatabaseHandle> {
+  const queries = new QueryCounter();
+  const dataSource = new DataSource({
+    type: "postgres",
+    url,
+    entities: ENTITIES,
+    migrations: MIGRATIONS,
+    migrationsRun: false,
+    synchronize: false,
+    // Extensions are created by migrations; PGlite has no uuid-ossp.
+    uuidExtension: "pgcrypto",
+    installExtensions: false,
+    maxQueryExecutionTime: 1000,
+    logger: new SqlLogger(logger.child({ component: "sql" }), queries),
+    extra: { max: poolSize, application_name: "qualify" },
+  });
+  await dataSource.initialize();
+  try {
+    await dataSource.runMigrations({ transaction: "each" });
+  } catch (err) {
+    await dataSource.destroy();
+    throw err;
+  }
+  return { dataSource, queries };
+}

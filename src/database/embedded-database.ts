@@ -1,0 +1,50 @@
+/**
+ * The embedded database: PGlite (PostgreSQL compiled to WebAssembly) in this process, served on
+ * a loopback port by `@electric-sql/pglite-socket`, so the rest of the service talks to it with
+ * the same `pg` driver as to a real server.
+ *
+ * PGlite is ONE backend session: every client connection shares it, so two connections would
+ * interleave their transactions. The service therefore uses a pool of one connection on it.
+ */
+import net from "node:net";
+import fs from "node:fs";
+
+export interface EmbeddedDatabase {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Finds a free loopback port (the socket server needs a number up front). */
+export async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once("error", reject);
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/**
+ * Starts PGlite with its data in `dataDir` (created if missing; `null`: in memory) and a socket
+ * server on a free loopback port. Resolves with a `postgres://` URL for it.
+ */
+export async function startEmbeddedDatabase(dataDir: string | null): Promise<EmbeddedDatabase> {
+  const { PGlite } = await import("@electric-sql/pglite");
+  const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
+  const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
+  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const db = await PGlite.create(dataDir ?? undefined, { extensions: { pg_trgm } });
+  const port = await freePort();
+  // More than one connection may be open (e.g. the pool reconnecting); queries are queued by the server.
+  const server = new PGLiteSocketServer({ db, port, host: "127.0.0.1", maxConnections: 8 });
+  await server.start();
+  return {
+    url: `postgres://postgres@127.0.0.1:${port}/postgres`,
+    async close() {
+      await server.stop();
+      await db.close();
+    },
+  };
+}

@@ -1,0 +1,123 @@
+/**
+ * One vocabulary of errors. Services throw `DomainError`s with a code; `toGraphQLError` maps each
+ * code to what clients see in ONE exhaustive switch; `formatError` is the single place where every
+ * other error is logged and masked (stack traces and SQL only in development).
+ */
+import { GraphQLError, type GraphQLFormattedError } from "graphql";
+import { unwrapResolverError } from "@apollo/server/errors";
+import type { Logger } from "./logger";
+import { errorFields } from "./logger";
+
+export type ErrorCode =
+  | "BAD_USER_INPUT"
+  | "NOT_FOUND"
+  | "UNAUTHENTICATED"
+  | "FORBIDDEN"
+  | "CONFLICT"
+  | "RULES_INVALID";
+
+/** A problem with one input field: `field` is a dotted path into the arguments (`input.email`). */
+export interface FieldProblem {
+  field: string;
+  message: string;
+}
+
+/** A failure the caller can act on. `details` go to `extensions` as they are. */
+export class DomainError extends Error {
+  constructor(
+    readonly code: ErrorCode,
+    message: string,
+    readonly details: { fields?: FieldProblem[]; diagnostics?: unknown[] } = {},
+  ) {
+    super(message);
+    this.name = "DomainError";
+  }
+}
+
+/** Invalid input, reported per field. */
+export class ValidationError extends DomainError {
+  constructor(readonly fields: FieldProblem[]) {
+    super("BAD_USER_INPUT", fields.map((p) => `${p.field}: ${p.message}`).join("; "), { fields });
+  }
+}
+
+export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} not found`);
+export const badInput = (field: string, message: string) => new ValidationError([{ field, message }]);
+
+/** The GraphQL shape of a domain error; `http.status` is used by Apollo for single-error responses. */
+export function toGraphQLError(err: DomainError): GraphQLError {
+  const extensions: Record<string, unknown> = { code: err.code };
+  switch (err.code) {
+    case "BAD_USER_INPUT":
+      if (err.details.fields?.length) {
+        extensions.field = err.details.fields[0].field;
+        extensions.fields = err.details.fields;
+      }
+      break;
+    case "RULES_INVALID":
+      extensions.diagnostics = err.details.diagnostics ?? [];
+      break;
+    case "UNAUTHENTICATED":
+      extensions.http = { status: 401 };
+      break;
+    case "FORBIDDEN":
+      extensions.http = { status: 403 };
+      break;
+    case "NOT_FOUND":
+    case "CONFLICT":
+      break;
+    default: {
+      const unreachable: never = err.code;
+      throw new Error(`unmapped error code ${String(unreachable)}`);
+    }
+  }
+  return new GraphQLError(err.message, { extensions });
+}
+
+// Codes graphql-js and Apollo give to malformed requests; clients see them as BAD_USER_INPUT.
+const REQUEST_ERROR_CODES = new Set([
+  "GRAPHQL_PARSE_FAILED",
+  "GRAPHQL_VALIDATION_FAILED",
+  "BAD_USER_INPUT",
+  "BAD_REQUEST",
+  "OPERATION_RESOLUTION_FAILURE",
+  "PERSISTED_QUERY_NOT_FOUND",
+  "PERSISTED_QUERY_NOT_SUPPORTED",
+]);
+
+/**
+ * Apollo's `formatError`: domain errors become their GraphQL shape, request errors keep their
+ * message under the contract's code, anything else is logged and masked.
+ */
+export function createErrorFormatter(logger: Logger, isDevelopment: boolean) {
+  return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
+    const original = unwrapResolverError(error);
+    if (original instanceof DomainError) {
+      const mapped = toGraphQLError(original);
+      const { http: _http, ...extensions } = mapped.extensions as Record<string, unknown>;
+      return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions };
+    }
+    const code = formatted.extensions?.code;
+    if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) {
+      return {
+        ...formatted,
+        extensions: {
+          ...(isDevelopment ? formatted.extensions : {}),
+          code: "BAD_USER_INPUT",
+          ...(code !== "BAD_USER_INPUT" ? { reason: code } : {}),
+        },
+      };
+    }
+    if (original instanceof GraphQLError && typeof original.extensions?.code === "string") {
+      const known = original.extensions.code;
+      if (known === "UNAUTHENTICATED" || known === "FORBIDDEN") {
+        return { message: formatted.message, path: formatted.path, extensions: { code: known } };
+      }
+    }
+    logger.error("unexpected error", { path: formatted.path, ...errorFields(original) });
+    if (isDevelopment) {
+      return { ...formatted, extensions: { ...formatted.extensions, code: "INTERNAL_SERVER_ERROR" } };
+    }
+    return { message: "Internal server error", path: formatted.path, extensions: { code: "INTERNAL_SERVER_ERROR" } };
+  };
+}

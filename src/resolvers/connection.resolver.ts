@@ -1,0 +1,19 @@
+import { FieldResolver, Int, Resolver, Root } from "type-graphql";
+import type { ConnectionResult } from "../schema/connection.type";
+import { InteractionConnection } from "../schema/interaction.type";
+import { LeadConnection } from "../schema/lead.type";
+
+/** `totalCount` of a connection runs its count query only when a client asks for it. */
+function totalCountResolver(connection: typeof LeadConnection | typeof InteractionConnection) {
+  @Resolver(() => connection)
+  class TotalCountResolver {
+    @FieldResolver(() => Int)
+    totalCount(@Root() result: ConnectionResult<unknown>): Promise<number> {
+      return result.countTotal();
+    }
+  }
+  return TotalCountResolver;
+}
+
+export const LeadConnectionResolver = totalCountResolver(LeadConnection);
+export const InteractionConnectionResolver = totalCountResolver(InteractionConnection);

@@ -1,0 +1,49 @@
+import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import type { RequestContext } from "../context";
+import { LEAD_STAGE_CHANGED, type LeadStageChangedEvent } from "../services/event-bus";
+import { Lead } from "../schema/lead.type";
+import { FunnelStageStats, LeadStageChanged } from "../schema/stage.type";
+
+@Resolver(() => LeadStageChanged)
+export class StageResolver {
+  @Authorized("sales")
+  @Mutation(() => Lead, { description: "Moves a lead to any stage by hand; stage rules run on its next change." })
+  setLeadStage(
+    @Arg("leadId", () => ID) leadId: string,
+    @Arg("stage") stage: string,
+    @Ctx() ctx: RequestContext,
+    @Arg("reason", () => String, { nullable: true }) reason?: string,
+  ) {
+    return ctx.services.stages.setStage(ctx, leadId, stage, reason);
+  }
+
+  @Authorized("read")
+  @Query(() => [FunnelStageStats], { description: "For the leads created in [since, until); open ends: all." })
+  funnel(
+    @Ctx() ctx: RequestContext,
+    @Arg("since", () => Date, { nullable: true }) since?: Date,
+    @Arg("until", () => Date, { nullable: true }) until?: Date,
+  ) {
+    return ctx.services.stages.stats(ctx, since, until);
+  }
+
+  @Authorized("read")
+  @Subscription(() => LeadStageChanged, {
+    topics: LEAD_STAGE_CHANGED,
+    filter: ({ payload, args }: { payload: LeadStageChangedEvent; args: { stage?: string | null } }) =>
+      !args.stage || payload.transition.toStage.toLowerCase() === args.stage.trim().toLowerCase(),
+    description: "Every stage change, or only moves into `stage`.",
+  })
+  leadStageChanged(
+    @Root() event: LeadStageChangedEvent,
+    @Arg("stage", () => String, { nullable: true }) _stage?: string,
+  ) {
+    return { leadId: event.leadId, transition: { ...event.transition, at: new Date(event.transition.at) } };
+  }
+
+  @FieldResolver(() => Lead)
+  lead(@Root() event: { leadId: string }, @Ctx() ctx: RequestContext) {
+    // Not the request's loader: a subscription's context lives as long as the connection.
+    return ctx.services.leads.findById(ctx, event.leadId);
+  }
+}

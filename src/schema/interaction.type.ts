@@ -1,0 +1,56 @@
+import { Field, ID, Int, ObjectType } from "type-graphql";
+import { connectionOf } from "./connection.type";
+import { Lead } from "./lead.type";
+import { JSONObjectScalar } from "./scalars";
+import { StageTransition } from "./stage.type";
+
+@ObjectType({ description: "Something a lead did." })
+export class Interaction {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  type: string;
+
+  @Field(() => String, { nullable: true })
+  target: string | null;
+
+  @Field(() => String, { nullable: true })
+  source: string | null;
+
+  @Field(() => JSONObjectScalar)
+  properties: Record<string, unknown>;
+
+  @Field()
+  occurredAt: Date;
+
+  @Field()
+  receivedAt: Date;
+
+  @Field(() => String, { nullable: true })
+  externalId: string | null;
+
+  @Field(() => Int, { description: "Points this interaction earns now (its awards still counting)." })
+  points: number;
+}
+
+@ObjectType()
+export class InteractionConnection extends connectionOf("Interaction", Interaction) {}
+
+@ObjectType()
+export class RecordInteractionPayload {
+  @Field(() => Interaction)
+  interaction: Interaction;
+
+  @Field(() => Lead)
+  lead: Lead;
+
+  @Field(() => Int, { description: "The change of the lead's score caused by this call." })
+  pointsAwarded: number;
+
+  @Field(() => StageTransition, { nullable: true })
+  stageChange: StageTransition | null;
+
+  @Field({ description: "True when (source, externalId) was already recorded; nothing changed." })
+  duplicate: boolean;
+}

@@ -1,0 +1,111 @@
+/**
+ * Events for subscriptions, published after commit.
+ *
+ * - `memory`: in-process fan-out (the embedded database is one process anyway);
+ * - `postgres`: `NOTIFY qualify_events` on the database, and every instance LISTENs on its own
+ *   connection and fans out locally, so a subscriber on any instance sees writes made on any other.
+ *   NOTIFY is transactional and needs no extra infrastructure; payloads are small (ids and the
+ *   transition, well under PostgreSQL's 8 kB limit).
+ */
+import { createPubSub } from "@graphql-yoga/subscription";
+import { Client } from "pg";
+import type { Logger } from "../logger";
+import { errorFields } from "../logger";
+
+export const LEAD_STAGE_CHANGED = "LEAD_STAGE_CHANGED";
+
+/** The payload of `leadStageChanged`. */
+export interface LeadStageChangedEvent {
+  leadId: string;
+  transition: {
+    id: string;
+    fromStage: string | null;
+    toStage: string;
+    at: string;
+    cause: "RULE" | "MANUAL";
+    rule: string | null;
+    actor: string | null;
+    reason: string | null;
+  };
+}
+
+type Events = {
+  [LEAD_STAGE_CHANGED]: [LeadStageChangedEvent];
+};
+
+export interface EventBus {
+  /** Publishes to every subscriber on every instance. */
+  publish(topic: keyof Events, event: Events[keyof Events][0]): Promise<void>;
+  /** The local pub/sub the GraphQL schema subscribes to. */
+  readonly local: ReturnType<typeof createPubSub<Events>>;
+  close(): Promise<void>;
+}
+
+/** In-process only. */
+export function createMemoryEventBus(): EventBus {
+  const local = createPubSub<Events>();
+  return {
+    local,
+    async publish(topic, event) {
+      local.publish(topic, event);
+    },
+    async close() {},
+  };
+}
+
+const CHANNEL = "qualify_events";
+
+/** Across instances through PostgreSQL LISTEN/NOTIFY on `url`. */
+export async function createPostgresEventBus(url: string, logger: Logger): Promise<EventBus> {
+  const local = createPubSub<Events>();
+  let closed = false;
+  let listener: Client | null = null;
+  let publisher: Client | null = null;
+
+  const connectListener = async (): Promise<void> => {
+    const client = new Client({ connectionString: url, application_name: "qualify-events" });
+    client.on("notification", (message) => {
+      if (message.channel !== CHANNEL || !message.payload) return;
+      const { topic, event } = JSON.parse(message.payload) as { topic: keyof Events; event: LeadStageChangedEvent };
+      local.publish(topic, event);
+    });
+    client.on("error", (err) => {
+      logger.warn("event listener connection lost; reconnecting", errorFields(err));
+      listener = null;
+      if (!closed) setTimeout(() => void connectListener().catch(() => undefined), 1000);
+    });
+    await client.connect();
+    await client.query(`LISTEN ${CHANNEL}`);
+    listener = client;
+  };
+  await connectListener();
+
+  const getPublisher = async (): Promise<Client> => {
+    if (publisher) return publisher;
+    const client = new Client({ connectionString: url, application_name: "qualify-events" });
+    client.on("error", () => {
+      publisher = null;
+    });
+    await client.connect();
+    publisher = client;
+    return client;
+  };
+
+  return {
+    local,
+    async publish(topic, event) {
+      try {
+        const client = await getPublisher();
+        await client.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ topic, event })]);
+      } catch (err) {
+        // The write is committed; a lost event is logged, never turned into a failed request.
+        logger.error("could not publish event", { topic, ...errorFields(err) });
+      }
+    },
+    async close() {
+      closed = true;
+      await listener?.end().catch(() => undefined);
+      await publisher?.end().catch(() => undefined);
+    },
+  };
+}

@@ -1,0 +1,32 @@
+/**
+ * The domain services, created once per process and reached through the context
+ * (`ctx.services`). They hold configuration, never request state.
+ */
+import type { Config } from "../config";
+import { ApiKeyService } from "./api-key.service";
+import type { EventBus } from "./event-bus";
+import { InteractionService } from "./interaction.service";
+import { LeadService } from "./lead.service";
+import { ScoringService } from "./scoring.service";
+import { StageService } from "./stage.service";
+
+export interface Services {
+  leads: LeadService;
+  interactions: InteractionService;
+  stages: StageService;
+  scoring: ScoringService;
+  apiKeys: ApiKeyService;
+  events: EventBus;
+}
+
+export function createServices(config: Pick<Config, "adminKey" | "limits">, events: EventBus): Services {
+  const leads = new LeadService(config.limits.maxJsonBytes);
+  return {
+    leads,
+    interactions: new InteractionService(leads, config.limits.maxJsonBytes),
+    stages: new StageService(),
+    scoring: new ScoringService(),
+    apiKeys: new ApiKeyService(config.adminKey),
+    events,
+  };
+}

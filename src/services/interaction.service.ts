@@ -1,0 +1,195 @@
+/**
+ * Recording interactions: the write path of the service.
+ *
+ * One interaction is one transaction that touches only its lead's rows:
+ *   1. a re-sent `(source, externalId)` is answered from the original, with no write at all;
+ *   2. the lead is locked (`SELECT … FOR UPDATE`; created at the first funnel stage for an
+ *      unknown email; profile fields merged), so writes to one lead serialise;
+ *   3. the interaction is inserted with `ON CONFLICT DO NOTHING`: when a concurrent copy won the
+ *      race, the transaction is rolled back and retried, and step 1 then finds the original;
+ *   4. `ScoringService.onInteraction` scores it inside the same transaction;
+ *   5. events are published after the commit.
+ */
+import type { ServiceContext } from "../context";
+import { InteractionEntity } from "../entities/interaction.entity";
+import type { LeadEntity } from "../entities/lead.entity";
+import type { StageTransitionEntity } from "../entities/stage-transition.entity";
+import { badInput, DomainError, notFound } from "../errors";
+import { type LeadInputData, type LeadService, validateLeadInput } from "./lead.service";
+import { inTransaction, RetryTransaction } from "./transaction";
+import {
+  checkEmail,
+  checkJsonObject,
+  checkNotFuture,
+  checkText,
+  checkTypeName,
+  MAX_EXTERNAL_ID_LENGTH,
+  MAX_SOURCE_LENGTH,
+  MAX_TARGET_LENGTH,
+  Problems,
+} from "./validation";
+
+export interface InteractionInputData {
+  leadId?: string | null;
+  email?: string | null;
+  lead?: LeadInputData | null;
+  type: string;
+  target?: string | null;
+  source?: string | null;
+  properties?: Record<string, unknown> | null;
+  occurredAt?: Date | null;
+  externalId?: string | null;
+}
+
+export interface RecordResult {
+  interaction: InteractionEntity;
+  lead: LeadEntity;
+  pointsAwarded: number;
+  stageChange: StageTransitionEntity | null;
+  duplicate: boolean;
+}
+
+/** The most items in one `recordInteractions` call. */
+export const MAX_BATCH = 1000;
+
+interface ValidInteraction {
+  prefix: string;
+  who: { leadId: string } | { email: string; lead: ReturnType<typeof validateLeadInput> | null };
+  values: Pick<InteractionEntity, "type" | "target" | "source" | "properties" | "occurredAt" | "externalId">;
+}
+
+export class InteractionService {
+  constructor(
+    private readonly leads: LeadService,
+    private readonly maxJsonBytes: number,
+  ) {}
+
+  /**
+   * Records one interaction (idempotent per `(source, externalId)`). `prefix` is the argument
+   * path used in validation errors (`input`, or `inputs.3` in a batch).
+   */
+  async record(ctx: ServiceContext, input: InteractionInputData, prefix = "input"): Promise<RecordResult> {
+    const valid = this.validate(ctx, input, prefix);
+    const outcome = await inTransaction(ctx, async (tx): Promise<RecordResult | { duplicateOf: string }> => {
+      const original = await this.findByExternalId(tx, valid.values.source, valid.values.externalId);
+      if (original) return { duplicateOf: original.id };
+
+      const lead = await this.lockLead(tx, valid);
+      const inserted = await tx.db
+        .createQueryBuilder()
+        .insert()
+        .into(InteractionEntity)
+        .values({ ...valid.values, leadId: lead.id, receivedAt: tx.clock.now(), points: 0 })
+        .orIgnore()
+        .returning(["id", "seq"])
+        .execute();
+      if (inserted.raw.length === 0) throw new RetryTransaction("a concurrent copy of this interaction was recorded");
+      const interaction = tx.db.create(InteractionEntity, {
+        ...valid.values,
+        id: inserted.raw[0].id,
+        seq: String(inserted.raw[0].seq),
+        leadId: lead.id,
+        receivedAt: tx.clock.now(),
+        points: 0,
+      });
+      await this.leads.touch(tx, lead);
+      const effect = await tx.services.scoring.onInteraction(tx, lead, interaction);
+      if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+      return { interaction, lead, pointsAwarded: effect.pointsAwarded, stageChange: effect.stageChange, duplicate: false };
+    });
+    if (!("duplicateOf" in outcome)) return outcome;
+
+    const interaction = await ctx.db.findOneByOrFail(InteractionEntity, { id: outcome.duplicateOf });
+    const lead = await this.leads.findById(ctx, interaction.leadId);
+    if (!lead) throw notFound(`Lead ${interaction.leadId}`);
+    return { interaction, lead, pointsAwarded: 0, stageChange: null, duplicate: true };
+  }
+
+  /**
+   * Records a batch in array order, each item as its own change. An invalid item fails alone: its
+   * entry is the error (the resolver turns it into `null` plus an error at the item's path).
+   */
+  async recordBatch(ctx: ServiceContext, inputs: InteractionInputData[]): Promise<Array<RecordResult | Error>> {
+    if (inputs.length > MAX_BATCH) throw badInput("inputs", `must have at most ${MAX_BATCH} items`);
+    const results: Array<RecordResult | Error> = [];
+    for (const [index, input] of inputs.entries()) {
+      // Each item is its own transaction; its failure is reported at its index, not thrown.
+      results.push(await this.record(ctx, input, `inputs.${index}`).catch((err: unknown) => toError(err)));
+    }
+    return results;
+  }
+
+  /** The interaction with this id, or null. */
+  async findById(ctx: ServiceContext, id: string): Promise<InteractionEntity | null> {
+    return ctx.db.findOneBy(InteractionEntity, { id });
+  }
+
+  private async findByExternalId(
+    tx: ServiceContext,
+    source: string | null,
+    externalId: string | null,
+  ): Promise<InteractionEntity | null> {
+    if (externalId === null) return null;
+    return tx.db
+      .getRepository(InteractionEntity)
+      .createQueryBuilder("i")
+      .where("coalesce(i.source, '') = :source AND i.externalId = :externalId", { source: source ?? "", externalId })
+      .getOne();
+  }
+
+  private async lockLead(tx: ServiceContext, valid: ValidInteraction): Promise<LeadEntity> {
+    if ("leadId" in valid.who) return this.leads.lockById(tx, valid.who.leadId, `${valid.prefix}.leadId`);
+    const { lead } = await this.leads.lockOrCreate(tx, valid.who.email);
+    if (valid.who.lead) {
+      await this.leads.applyPatch(tx, lead, valid.who.lead.patch);
+      const effect = await tx.services.scoring.onLeadChanged(tx, lead);
+      if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+    }
+    return lead;
+  }
+
+  private validate(ctx: ServiceContext, input: InteractionInputData, prefix: string): ValidInteraction {
+    const problems = new Problems();
+    const type = checkTypeName(problems, `${prefix}.type`, input.type);
+    const target = checkText(problems, `${prefix}.target`, input.target, MAX_TARGET_LENGTH) ?? null;
+    const source = checkText(problems, `${prefix}.source`, input.source, MAX_SOURCE_LENGTH) ?? null;
+    const externalId = checkText(problems, `${prefix}.externalId`, input.externalId, MAX_EXTERNAL_ID_LENGTH) ?? null;
+    checkJsonObject(problems, `${prefix}.properties`, input.properties, this.maxJsonBytes);
+    const now = ctx.clock.now();
+    const occurredAt = input.occurredAt ?? now;
+    checkNotFuture(problems, `${prefix}.occurredAt`, occurredAt, now);
+
+    let who: ValidInteraction["who"] | null = null;
+    let lead: ReturnType<typeof validateLeadInput> | null = null;
+    if (input.lead) {
+      try {
+        lead = validateLeadInput(input.lead, `${prefix}.lead`, this.maxJsonBytes);
+      } catch (err) {
+        if (!(err instanceof DomainError) || !err.details.fields) throw err;
+        for (const problem of err.details.fields) problems.add(problem.field, problem.message);
+      }
+    }
+    const email = input.email != null ? checkEmail(problems, `${prefix}.email`, input.email) : null;
+    if (input.leadId != null) {
+      if (input.email != null || input.lead) problems.add(`${prefix}.leadId`, "give either leadId or email/lead, not both");
+      else who = { leadId: input.leadId };
+    } else if (email !== null || lead !== null) {
+      if (email !== null && lead !== null && email !== lead.email) {
+        problems.add(`${prefix}.email`, "differs from lead.email");
+      }
+      who = { email: (email ?? lead?.email) as string, lead };
+    } else if (input.email == null && !input.lead) {
+      problems.add(`${prefix}.leadId`, "one of leadId, email or lead is required");
+    }
+    problems.throwIfAny();
+    return {
+      prefix,
+      who: who as ValidInteraction["who"],
+      values: { type, target, source, properties: input.properties ?? {}, occurredAt, externalId },
+    };
+  }
+}
+
+function toError(err: unknown): Error {
+  return err instanceof Error ? err : new Error(String(err));
+}

@@ -1,0 +1,274 @@
+/**
+ * Leads: reading (by id, by email, as a filtered keyset-paginated list), the upsert with the
+ * contract's merge semantics, and erasure. Every method takes the service context first.
+ */
+import type { SelectQueryBuilder } from "typeorm";
+import type { ServiceContext } from "../context";
+import type { LeadFields } from "../dsl/model";
+import { LeadEntity } from "../entities/lead.entity";
+import { StageTransitionEntity } from "../entities/stage-transition.entity";
+import { badInput, notFound } from "../errors";
+import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "./cursor";
+import { inTransaction } from "./transaction";
+import {
+  checkEmail,
+  checkJsonObject,
+  checkText,
+  MAX_NAME_LENGTH,
+  MAX_SOURCE_LENGTH,
+  Problems,
+} from "./validation";
+
+/**
+ * The profile fields of `LeadInput`: omitted (undefined) keeps a field, `null` clears it;
+ * `attributes` merge key by key (a `null` value deletes the key).
+ */
+export type LeadInputData = { email: string } & Partial<Omit<LeadFields, "email" | "attributes">> & {
+  attributes?: Record<string, unknown> | null;
+};
+
+export interface LeadFilterData {
+  stage?: string[] | null;
+  minScore?: number | null;
+  maxScore?: number | null;
+  source?: string | null;
+  search?: string | null;
+  updatedSince?: Date | null;
+}
+
+export type LeadOrderField = "SCORE" | "CREATED_AT" | "UPDATED_AT" | "EMAIL";
+export type OrderDirection = "ASC" | "DESC";
+export interface LeadOrderData {
+  field: LeadOrderField;
+  direction: OrderDirection;
+}
+
+/** The fields `upsert` may change, after validation. */
+type LeadPatch = Partial<Omit<LeadEntity, "id" | "email" | "attributes">> & {
+  attributes?: Record<string, unknown> | null;
+};
+
+const TEXT_FIELDS = ["firstName", "lastName", "role", "company", "industry", "country"] as const;
+
+const ORDER_COLUMNS: Record<LeadOrderField, { property: keyof LeadEntity; kind: "number" | "date" | "text" }> = {
+  SCORE: { property: "score", kind: "number" },
+  CREATED_AT: { property: "createdAt", kind: "date" },
+  UPDATED_AT: { property: "updatedAt", kind: "date" },
+  EMAIL: { property: "email", kind: "text" },
+};
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `id` can be a row id (anything else cannot exist, and must not reach SQL as a uuid). */
+export const isUuid = (id: string): boolean => UUID.test(id);
+
+/** Validates a `LeadInput`; `prefix` is the argument path used in error fields (`input`, `input.lead`). */
+export function validateLeadInput(
+  input: LeadInputData,
+  prefix: string,
+  maxJsonBytes: number,
+): { email: string; patch: LeadPatch } {
+  const problems = new Problems();
+  const email = checkEmail(problems, `${prefix}.email`, input.email);
+  const patch: LeadPatch = {};
+  for (const field of TEXT_FIELDS) {
+    const limit = field === "country" ? MAX_SOURCE_LENGTH : MAX_NAME_LENGTH;
+    const value = checkText(problems, `${prefix}.${field}`, input[field], limit);
+    if (value !== undefined) patch[field] = value;
+  }
+  const source = checkText(problems, `${prefix}.source`, input.source, MAX_SOURCE_LENGTH);
+  if (source !== undefined) patch.source = source;
+  if (input.companySize !== undefined) {
+    if (input.companySize !== null && input.companySize < 0) problems.add(`${prefix}.companySize`, "must not be negative");
+    patch.companySize = input.companySize;
+  }
+  if (input.attributes !== undefined) {
+    checkJsonObject(problems, `${prefix}.attributes`, input.attributes, maxJsonBytes);
+    patch.attributes = input.attributes;
+  }
+  problems.throwIfAny();
+  return { email: email as string, patch };
+}
+
+export class LeadService {
+  constructor(private readonly maxJsonBytes: number) {}
+
+  /** The lead with this id, or null. */
+  async findById(ctx: ServiceContext, id: string): Promise<LeadEntity | null> {
+    if (!isUuid(id)) return null;
+    return ctx.db.findOneBy(LeadEntity, { id });
+  }
+
+  /** The lead with this email (compared trimmed and case-insensitively), or null. */
+  async findByEmail(ctx: ServiceContext, email: string): Promise<LeadEntity | null> {
+    return ctx.db.findOneBy(LeadEntity, { email: email.trim().toLowerCase() });
+  }
+
+  /** One page of leads, `first` (≤ 100) after the cursor `after`, in `order` with `id` breaking ties. */
+  async list(
+    ctx: ServiceContext,
+    filter: LeadFilterData | null | undefined,
+    order: LeadOrderData | null | undefined,
+    first: number | null | undefined,
+    after: string | null | undefined,
+  ): Promise<Page<LeadEntity>> {
+    const limit = pageSize(first);
+    const { field, direction } = order ?? { field: "SCORE", direction: "DESC" };
+    const column = ORDER_COLUMNS[field];
+    const qb = this.filtered(ctx, filter);
+    const path = `l.${String(column.property)}`;
+    if (after) {
+      const cursor = decodeCursor(after, "after");
+      const value = this.cursorParameter(cursor.value, column.kind);
+      const comparison = direction === "DESC" ? "<" : ">";
+      qb.andWhere(`(${path}, l.id) ${comparison} (:afterValue, :afterId)`, { afterValue: value, afterId: cursor.id });
+    }
+    qb.orderBy(path, direction).addOrderBy("l.id", direction).take(limit + 1);
+    const rows = limit === 0 ? [] : await qb.getMany();
+    const cursorOf = (lead: LeadEntity) => encodeCursor(this.cursorValue(lead, column), lead.id);
+    return toPage(rows, limit, cursorOf, !!after);
+  }
+
+  /** How many leads match `filter`. */
+  async count(ctx: ServiceContext, filter: LeadFilterData | null | undefined): Promise<number> {
+    return this.filtered(ctx, filter).getCount();
+  }
+
+  /**
+   * Creates or updates the lead keyed by `input.email`, merging the given fields (see
+   * `LeadInputData`), in its own transaction unless one is open.
+   */
+  async upsert(ctx: ServiceContext, input: LeadInputData, prefix = "input"): Promise<LeadEntity> {
+    const { email, patch } = validateLeadInput(input, prefix, this.maxJsonBytes);
+    return inTransaction(ctx, async (tx) => {
+      const { lead } = await this.lockOrCreate(tx, email);
+      await this.applyPatch(tx, lead, patch);
+      const effect = await tx.services.scoring.onLeadChanged(tx, lead);
+      if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+      return lead;
+    });
+  }
+
+  /**
+   * Within a transaction: locks the lead with this (normalised) email, creating it at the first
+   * funnel stage if there is none. Concurrent callers serialise on the row lock.
+   */
+  async lockOrCreate(tx: ServiceContext, email: string): Promise<{ lead: LeadEntity; created: boolean }> {
+    const now = tx.clock.now();
+    const stage = tx.services.stages.funnel(tx).stages[0];
+    const inserted = await tx.db
+      .createQueryBuilder()
+      .insert()
+      .into(LeadEntity)
+      .values({ email, stage, attributes: {}, createdAt: now, updatedAt: now })
+      .orIgnore()
+      .returning(["id"])
+      .execute();
+    const created = inserted.raw.length > 0;
+    if (created) {
+      await tx.db.insert(StageTransitionEntity, {
+        leadId: inserted.raw[0].id,
+        fromStage: null,
+        toStage: stage,
+        at: now,
+        cause: "RULE",
+        rule: null,
+        actor: tx.caller?.name ?? null,
+        reason: "new lead",
+      });
+    }
+    const lead = await tx.db.findOne(LeadEntity, { where: { email }, lock: { mode: "pessimistic_write" } });
+    if (!lead) throw new Error(`lead ${email} vanished after insert`);
+    return { lead, created };
+  }
+
+  /** Within a transaction: locks the lead with this id; NOT_FOUND if there is none. */
+  async lockById(tx: ServiceContext, id: string, field = "leadId"): Promise<LeadEntity> {
+    if (!isUuid(id)) throw badInput(field, "is not a lead id");
+    const lead = await tx.db.findOne(LeadEntity, { where: { id }, lock: { mode: "pessimistic_write" } });
+    if (!lead) throw notFound(`Lead ${id}`);
+    return lead;
+  }
+
+  /** Within a transaction: applies a validated patch to a locked lead (and to the object). */
+  async applyPatch(tx: ServiceContext, lead: LeadEntity, patch: LeadPatch): Promise<boolean> {
+    const changes: Partial<LeadEntity> = {};
+    for (const [key, value] of Object.entries(patch) as Array<[keyof LeadPatch, unknown]>) {
+      if (key === "attributes") continue;
+      if ((lead as unknown as Record<string, unknown>)[key] !== value) {
+        (changes as Record<string, unknown>)[key] = value;
+      }
+    }
+    if (patch.attributes !== undefined) {
+      const merged = mergeAttributes(lead.attributes, patch.attributes);
+      if (JSON.stringify(merged) !== JSON.stringify(lead.attributes)) changes.attributes = merged;
+    }
+    if (Object.keys(changes).length === 0) return false;
+    changes.updatedAt = tx.clock.now();
+    await tx.db.update(LeadEntity, { id: lead.id }, changes);
+    Object.assign(lead, changes);
+    return true;
+  }
+
+  /** Within a transaction: marks a lead as changed now (e.g. a new interaction). */
+  async touch(tx: ServiceContext, lead: LeadEntity): Promise<void> {
+    lead.updatedAt = tx.clock.now();
+    await tx.db.update(LeadEntity, { id: lead.id }, { updatedAt: lead.updatedAt });
+  }
+
+  /** Erases the lead and, by cascade, its interactions, awards and stage history. False if unknown. */
+  async delete(ctx: ServiceContext, id: string): Promise<boolean> {
+    if (!isUuid(id)) return false;
+    return inTransaction(ctx, async (tx) => {
+      const result = await tx.db.delete(LeadEntity, { id });
+      return (result.affected ?? 0) > 0;
+    });
+  }
+
+  private filtered(ctx: ServiceContext, filter: LeadFilterData | null | undefined): SelectQueryBuilder<LeadEntity> {
+    const qb = ctx.db.getRepository(LeadEntity).createQueryBuilder("l");
+    if (!filter) return qb;
+    if (filter.stage) qb.andWhere("l.stage IN (:...stages)", { stages: filter.stage.length ? filter.stage : [""] });
+    if (filter.minScore != null) qb.andWhere("l.score >= :minScore", { minScore: filter.minScore });
+    if (filter.maxScore != null) qb.andWhere("l.score <= :maxScore", { maxScore: filter.maxScore });
+    if (filter.source != null) qb.andWhere("l.source = :source", { source: filter.source.trim() });
+    if (filter.updatedSince != null) qb.andWhere("l.updatedAt >= :updatedSince", { updatedSince: filter.updatedSince });
+    const search = filter.search?.trim();
+    if (search) {
+      // The same expression as the trigram index `lead_search`.
+      qb.andWhere(
+        `(l.email || ' ' || coalesce(l.first_name, '') || ' ' || coalesce(l.last_name, '') || ' ' || coalesce(l.company, '')) ILIKE :search`,
+        { search: `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%` },
+      );
+    }
+    return qb;
+  }
+
+  private cursorValue(lead: LeadEntity, column: (typeof ORDER_COLUMNS)[LeadOrderField]): CursorValue {
+    const value = lead[column.property];
+    return value instanceof Date ? value.toISOString() : (value as CursorValue);
+  }
+
+  private cursorParameter(value: CursorValue, kind: "number" | "date" | "text"): unknown {
+    const ok =
+      (kind === "number" && typeof value === "number") ||
+      (kind === "text" && typeof value === "string") ||
+      (kind === "date" && typeof value === "string" && !Number.isNaN(Date.parse(value)));
+    if (!ok) throw badInput("after", "is a cursor of another order");
+    return kind === "date" ? new Date(value as string) : value;
+  }
+}
+
+/** `current` with `patch` merged key by key; `null` values delete keys. A `null` patch clears all. */
+export function mergeAttributes(
+  current: Record<string, unknown>,
+  patch: Record<string, unknown> | null,
+): Record<string, unknown> {
+  if (patch === null) return {};
+  const merged: Record<string, unknown> = { ...current };
+  for (const [key, value] of Object.entries(patch)) {
+    if (value === null) delete merged[key];
+    else merged[key] = value;
+  }
+  return merged;
+}

@@ -1,0 +1,145 @@
+/**
+ * Funnel stages: the funnel in force, manual moves (`setLeadStage`), a lead's history, and the
+ * funnel statistics.
+ */
+import type { ServiceContext } from "../context";
+import { LeadEntity } from "../entities/lead.entity";
+import { StageTransitionEntity } from "../entities/stage-transition.entity";
+import { badInput } from "../errors";
+import { DEFAULT_FUNNEL, type Funnel } from "../dsl/model";
+import { LEAD_STAGE_CHANGED } from "./event-bus";
+import { inTransaction } from "./transaction";
+import { checkText, MAX_REASON_LENGTH, Problems } from "./validation";
+
+export interface FunnelStageStats {
+  stage: string;
+  leads: number;
+  reached: number;
+  conversionToNext: number | null;
+}
+
+export class StageService {
+  /**
+   * The funnel in force. Until scoring models can be published this is `DEFAULT_FUNNEL`; the
+   * scoring issue returns the active model's funnel here.
+   */
+  funnel(ctx: ServiceContext): Funnel {
+    void ctx;
+    return DEFAULT_FUNNEL;
+  }
+
+  /**
+   * Moves a lead to `stage` by hand (any stage of the funnel, forwards or backwards, or off-path),
+   * recording who did it and why. Stage rules are not run; the lead's next change runs them.
+   */
+  async setStage(ctx: ServiceContext, leadId: string, stage: string, reason: string | null | undefined): Promise<LeadEntity> {
+    const problems = new Problems();
+    const funnel = this.funnel(ctx);
+    const target = [...funnel.stages, ...funnel.offPath].find((s) => s.toLowerCase() === stage.trim().toLowerCase());
+    if (!target) problems.add("stage", `must be one of ${[...funnel.stages, ...funnel.offPath].join(", ")}`);
+    const why = checkText(problems, "reason", reason, MAX_REASON_LENGTH) ?? null;
+    problems.throwIfAny();
+    return inTransaction(ctx, async (tx) => {
+      const lead = await tx.services.leads.lockById(tx, leadId);
+      if (lead.stage === target) return lead;
+      const transition = await this.recordMove(tx, lead, target as string, "MANUAL", null, why);
+      this.announce(tx, lead, transition);
+      return lead;
+    });
+  }
+
+  /**
+   * Within a transaction: moves a locked lead to `to` and stores the transition. Used for manual
+   * moves here and for rule moves by the scoring service.
+   */
+  async recordMove(
+    tx: ServiceContext,
+    lead: LeadEntity,
+    to: string,
+    cause: "RULE" | "MANUAL",
+    rule: string | null,
+    reason: string | null,
+  ): Promise<StageTransitionEntity> {
+    const at = tx.clock.now();
+    const transition = tx.db.create(StageTransitionEntity, {
+      leadId: lead.id,
+      fromStage: lead.stage,
+      toStage: to,
+      at,
+      cause,
+      rule,
+      actor: cause === "MANUAL" ? (tx.caller?.name ?? null) : null,
+      reason,
+    });
+    await tx.db.insert(StageTransitionEntity, transition);
+    lead.stage = to;
+    lead.updatedAt = at;
+    await tx.db.update(LeadEntity, { id: lead.id }, { stage: to, updatedAt: at });
+    return transition;
+  }
+
+  /** Within a transaction: publishes `leadStageChanged` once the transaction has committed. */
+  announce(tx: ServiceContext, lead: LeadEntity, transition: StageTransitionEntity): void {
+    const event = {
+      leadId: lead.id,
+      transition: { ...transition, at: transition.at.toISOString() },
+    };
+    if (!tx.afterCommit) throw new Error("announce() needs a transaction");
+    tx.afterCommit(() => tx.services.events.publish(LEAD_STAGE_CHANGED, event));
+  }
+
+  /**
+   * Funnel statistics for the cohort of leads created in `[since, until)` (open ends: all):
+   * per stage of the path, `leads` currently in it, `reached` = leads whose history (before
+   * `until`) reached it or a later stage, and `conversionToNext` = reached(next) / reached(this).
+   * Off-path stages follow with `reached` = leads that were ever in them and no conversion.
+   */
+  async stats(ctx: ServiceContext, since: Date | null | undefined, until: Date | null | undefined): Promise<FunnelStageStats[]> {
+    const funnel = this.funnel(ctx);
+    // $1/$2: the cohort window on lead.created_at (null: open); $2 also bounds the history.
+    const cohort = `($1::timestamptz IS NULL OR l.created_at >= $1) AND ($2::timestamptz IS NULL OR l.created_at < $2)`;
+    const params = [since ?? null, until ?? null];
+    const current: Array<{ stage: string; n: string }> = await ctx.db.query(
+      `SELECT l.stage, count(*) AS n FROM lead l WHERE ${cohort} GROUP BY l.stage`,
+      params,
+    );
+    // Off-path stages: leads that were ever in them; path stages: each lead's furthest stage.
+    const history: Array<{ stage: string | null; furthest: number | null; n: string }> = await ctx.db.query(
+      `WITH cohort_history AS (
+         SELECT t.lead_id, t.to_stage FROM stage_transition t JOIN lead l ON l.id = t.lead_id
+          WHERE ${cohort} AND ($2::timestamptz IS NULL OR t.at < $2))
+       SELECT to_stage AS stage, NULL::int AS furthest, count(DISTINCT lead_id) AS n
+         FROM cohort_history WHERE to_stage = ANY($3::text[]) GROUP BY to_stage
+       UNION ALL
+       SELECT NULL, furthest, count(*) FROM (
+         SELECT max(array_position($4::text[], to_stage::text)) AS furthest FROM cohort_history GROUP BY lead_id
+       ) f WHERE furthest IS NOT NULL GROUP BY furthest`,
+      [...params, funnel.offPath, funnel.stages],
+    );
+    const inStage = new Map(current.map((r) => [r.stage, Number(r.n)]));
+    const furthestCounts = new Map<number, number>();
+    const offPathReached = new Map<string, number>();
+    for (const row of history) {
+      if (row.furthest !== null) furthestCounts.set(Number(row.furthest), Number(row.n));
+      else if (row.stage !== null) offPathReached.set(row.stage, Number(row.n));
+    }
+    const reached = funnel.stages.map((_, i) => {
+      let total = 0;
+      for (const [furthest, n] of furthestCounts) if (furthest >= i + 1) total += n;
+      return total;
+    });
+    const path = funnel.stages.map((stage, i) => ({
+      stage,
+      leads: inStage.get(stage) ?? 0,
+      reached: reached[i],
+      conversionToNext: i + 1 < reached.length && reached[i] > 0 ? reached[i + 1] / reached[i] : null,
+    }));
+    const offPath = funnel.offPath.map((stage) => ({
+      stage,
+      leads: inStage.get(stage) ?? 0,
+      reached: offPathReached.get(stage) ?? 0,
+      conversionToNext: null,
+    }));
+    return [...path, ...offPath];
+  }
+}
