@@ -1,0 +1,296 @@
+/**
+ * The CST visitor: chevrotain's concrete syntax tree to the AST of `ast.ts`. The grammar has no
+ * embedded actions; everything the AST holds is built here.
+ *
+ * A statement the parser had to repair (a recovered node, a token inserted by recovery) is left out
+ * of the AST: its syntax error is already reported, and half a rule would only cause misleading
+ * diagnostics downstream.
+ */
+import type { CstChildrenDictionary, CstElement, CstNode, ICstVisitor, IToken } from "chevrotain";
+import type {
+  CompareOp,
+  Condition,
+  Duration,
+  Frequency,
+  FunnelStatement,
+  Metric,
+  Model,
+  Modifier,
+  Name,
+  NumberLiteral,
+  Path,
+  Points,
+  ScoreRule,
+  SourceRange,
+  StageRule,
+  Statement,
+  Value,
+} from "./ast";
+import type { LineMap } from "./location";
+import { rulesParser } from "./parser";
+
+function isToken(element: CstElement): element is IToken {
+  return (element as IToken).tokenType !== undefined;
+}
+
+function tokensOf(ctx: CstChildrenDictionary, key: string): IToken[] {
+  return (ctx[key] ?? []).filter(isToken);
+}
+
+function tokenOf(ctx: CstChildrenDictionary, key: string): IToken | undefined {
+  return tokensOf(ctx, key)[0];
+}
+
+function nodesOf(ctx: CstChildrenDictionary, key: string): CstNode[] {
+  return (ctx[key] ?? []).filter((e): e is CstNode => !isToken(e));
+}
+
+function nodeOf(ctx: CstChildrenDictionary, key: string): CstNode {
+  return nodesOf(ctx, key)[0];
+}
+
+/** True when recovery touched this subtree (see the module comment). */
+function isDamaged(node: CstNode): boolean {
+  if (node.recoveredNode === true) return true;
+  for (const children of Object.values(node.children)) {
+    for (const child of children) {
+      if (isToken(child) ? child.isInsertedInRecovery === true || Number.isNaN(child.startOffset) : isDamaged(child)) return true;
+    }
+  }
+  return false;
+}
+
+const UNIT_BY_TEXT: Readonly<Record<string, Duration["unit"]>> = {
+  minute: "minute",
+  minutes: "minute",
+  hour: "hour",
+  hours: "hour",
+  day: "day",
+  days: "day",
+  week: "week",
+  weeks: "week",
+};
+
+type Visitor = ICstVisitor<LineMap, unknown>;
+
+function createAstBuilder(): Visitor {
+  const Base = rulesParser.getBaseCstVisitorConstructor<LineMap, unknown>();
+
+  class AstBuilder extends Base {
+    constructor() {
+      super();
+      this.validateVisitor();
+    }
+
+    private tokenRange(lines: LineMap, token: IToken): SourceRange {
+      return lines.range(token.startOffset, token.startOffset + token.image.length);
+    }
+
+    private span(lines: LineMap, from: SourceRange | IToken, to: SourceRange | IToken): SourceRange {
+      const start = isRange(from) ? from.start.offset : from.startOffset;
+      const end = isRange(to) ? to.end.offset : to.startOffset + to.image.length;
+      return lines.range(start, end);
+    }
+
+    private name(lines: LineMap, token: IToken): Name {
+      return { kind: "Name", value: token.image, range: this.tokenRange(lines, token) };
+    }
+
+    private number(lines: LineMap, token: IToken, minus?: IToken): NumberLiteral {
+      const magnitude = Number(token.image);
+      return {
+        kind: "Number",
+        value: minus ? -magnitude : magnitude,
+        raw: minus ? `-${token.image}` : token.image,
+        range: this.span(lines, minus ?? token, token),
+      };
+    }
+
+    model(ctx: CstChildrenDictionary, lines: LineMap): Statement[] {
+      const statements: Statement[] = [];
+      for (const node of nodesOf(ctx, "statement")) {
+        if (!isDamaged(node)) statements.push(this.visit(node, lines) as Statement);
+      }
+      return statements;
+    }
+
+    statement(ctx: CstChildrenDictionary, lines: LineMap): Statement {
+      const node = nodeOf(ctx, "funnel") ?? nodeOf(ctx, "stageRule") ?? nodeOf(ctx, "scoreRule");
+      return this.visit(node, lines) as Statement;
+    }
+
+    funnel(ctx: CstChildrenDictionary, lines: LineMap): FunnelStatement {
+      const stages = tokensOf(ctx, "stages").map((t) => this.name(lines, t));
+      const offPath = tokensOf(ctx, "offPath").map((t) => this.name(lines, t));
+      const last = offPath.length > 0 ? offPath[offPath.length - 1] : stages[stages.length - 1];
+      return { kind: "Funnel", stages, offPath, range: this.span(lines, tokensOf(ctx, "Funnel")[0], last.range) };
+    }
+
+    stageRule(ctx: CstChildrenDictionary, lines: LineMap): StageRule {
+      const condition = this.visit(nodeOf(ctx, "condition"), lines) as Condition;
+      return {
+        kind: "StageRule",
+        stage: this.name(lines, tokensOf(ctx, "Identifier")[0]),
+        condition,
+        range: this.span(lines, tokensOf(ctx, "Stage")[0], condition.range),
+      };
+    }
+
+    scoreRule(ctx: CstChildrenDictionary, lines: LineMap): ScoreRule {
+      const nameToken = tokenOf(ctx, "StringLiteral");
+      const condition = this.visit(nodeOf(ctx, "condition"), lines) as Condition;
+      const whereNode = nodesOf(ctx, "where")[0];
+      const frequencyNode = nodesOf(ctx, "frequency")[0];
+      const points = this.visit(nodeOf(ctx, "points"), lines) as Points;
+      const modifiers = nodesOf(ctx, "modifier").map((m) => this.visit(m, lines) as Modifier);
+      const first = tokenOf(ctx, "Rule") ?? condition.range;
+      const last = modifiers.length > 0 ? modifiers[modifiers.length - 1].range : points.range;
+      return {
+        kind: "ScoreRule",
+        name: nameToken ? { kind: "String", value: nameToken.payload as string, range: this.tokenRange(lines, nameToken) } : null,
+        condition,
+        where: whereNode ? (this.visit(whereNode, lines) as Condition) : null,
+        frequency: frequencyNode ? (this.visit(frequencyNode, lines) as Frequency) : null,
+        points,
+        modifiers,
+        range: this.span(lines, first, last),
+      };
+    }
+
+    frequency(ctx: CstChildrenDictionary, lines: LineMap): Frequency {
+      const within = this.visit(nodeOf(ctx, "duration"), lines) as Duration;
+      return {
+        kind: "Frequency",
+        count: this.number(lines, tokensOf(ctx, "NumberLiteral")[0]),
+        within,
+        range: this.span(lines, tokensOf(ctx, "At")[0], within.range),
+      };
+    }
+
+    points(ctx: CstChildrenDictionary, lines: LineMap): Points {
+      const sign = tokenOf(ctx, "sign");
+      const digits = tokensOf(ctx, "NumberLiteral")[0];
+      const magnitude = Number(digits.image);
+      const signText = sign ? (sign.image as "+" | "-") : null;
+      return {
+        kind: "Points",
+        value: signText === "-" ? -magnitude : magnitude,
+        sign: signText,
+        raw: `${signText ?? ""}${digits.image}`,
+        range: this.span(lines, sign ?? digits, digits),
+      };
+    }
+
+    modifier(ctx: CstChildrenDictionary, lines: LineMap): Modifier {
+      const once = tokenOf(ctx, "Once");
+      if (once) return { kind: "Once", range: this.tokenRange(lines, once) };
+      const max = tokenOf(ctx, "Max");
+      if (max) {
+        const count = this.number(lines, tokensOf(ctx, "NumberLiteral")[0]);
+        return { kind: "Max", count, range: this.span(lines, max, count.range) };
+      }
+      const after = this.visit(nodeOf(ctx, "duration"), lines) as Duration;
+      return { kind: "Expires", after, range: this.span(lines, tokensOf(ctx, "Expires")[0], after.range) };
+    }
+
+    duration(ctx: CstChildrenDictionary, lines: LineMap): Duration {
+      const amount = this.number(lines, tokensOf(ctx, "NumberLiteral")[0]);
+      const unitToken = tokensOf(ctx, "DurationUnit")[0];
+      return {
+        kind: "Duration",
+        amount,
+        unit: UNIT_BY_TEXT[unitToken.image],
+        unitText: unitToken.image,
+        range: this.span(lines, amount.range, unitToken),
+      };
+    }
+
+    condition(ctx: CstChildrenDictionary, lines: LineMap): Condition {
+      const operands = nodesOf(ctx, "andExpr").map((n) => this.visit(n, lines) as Condition);
+      if (operands.length === 1) return operands[0];
+      return { kind: "Or", operands, range: this.span(lines, operands[0].range, operands[operands.length - 1].range) };
+    }
+
+    andExpr(ctx: CstChildrenDictionary, lines: LineMap): Condition {
+      const operands = nodesOf(ctx, "notExpr").map((n) => this.visit(n, lines) as Condition);
+      if (operands.length === 1) return operands[0];
+      return { kind: "And", operands, range: this.span(lines, operands[0].range, operands[operands.length - 1].range) };
+    }
+
+    notExpr(ctx: CstChildrenDictionary, lines: LineMap): Condition {
+      const not = tokenOf(ctx, "Not");
+      if (!not) return this.visit(nodeOf(ctx, "atom"), lines) as Condition;
+      const operand = this.visit(nodeOf(ctx, "notExpr"), lines) as Condition;
+      return { kind: "Not", operand, range: this.span(lines, not, operand.range) };
+    }
+
+    atom(ctx: CstChildrenDictionary, lines: LineMap): Condition {
+      const inner = nodesOf(ctx, "condition")[0] ?? nodesOf(ctx, "pathCondition")[0];
+      if (inner) return this.visit(inner, lines) as Condition;
+      const has = tokenOf(ctx, "Has");
+      if (has) {
+        const typeToken = tokensOf(ctx, "Identifier")[0];
+        const targetToken = tokenOf(ctx, "StringLiteral");
+        return {
+          kind: "Has",
+          type: this.name(lines, typeToken),
+          target: targetToken ? { kind: "String", value: targetToken.payload as string, range: this.tokenRange(lines, targetToken) } : null,
+          range: this.span(lines, has, targetToken ?? typeToken),
+        };
+      }
+      const metricToken = tokensOf(ctx, "Metric")[0];
+      const op = tokensOf(ctx, "CompareOp")[0];
+      const right = this.visit(nodeOf(ctx, "value"), lines) as Value;
+      const left: Metric = { kind: "Metric", name: metricToken.image as Metric["name"], range: this.tokenRange(lines, metricToken) };
+      return { kind: "Compare", left, op: op.image as CompareOp, opRange: this.tokenRange(lines, op), right, range: this.span(lines, metricToken, right.range) };
+    }
+
+    pathCondition(ctx: CstChildrenDictionary, lines: LineMap): Condition {
+      const path = this.visit(nodeOf(ctx, "path"), lines) as Path;
+      const op = tokenOf(ctx, "CompareOp");
+      if (op) {
+        const right = this.visit(nodesOf(ctx, "compared")[0], lines) as Value;
+        return { kind: "Compare", left: path, op: op.image as CompareOp, opRange: this.tokenRange(lines, op), right, range: this.span(lines, path.range, right.range) };
+      }
+      const closing = tokenOf(ctx, "RBracket");
+      if (closing) {
+        const values = nodesOf(ctx, "list").map((n) => this.visit(n, lines) as Value);
+        return { kind: "In", path, negated: tokenOf(ctx, "notIn") !== undefined, values, range: this.span(lines, path.range, closing) };
+      }
+      const set = tokenOf(ctx, "Set");
+      if (set) return { kind: "IsSet", path, negated: tokenOf(ctx, "isNot") !== undefined, range: this.span(lines, path.range, set) };
+      const bare = nodesOf(ctx, "bare")[0];
+      const value = bare ? (this.visit(bare, lines) as Value) : null;
+      return { kind: "Bare", path, value, range: value ? this.span(lines, path.range, value.range) : path.range };
+    }
+
+    path(ctx: CstChildrenDictionary, lines: LineMap): Path {
+      const segments = [...tokensOf(ctx, "Identifier"), ...tokensOf(ctx, "Name")].map((t) => this.name(lines, t));
+      return { kind: "Path", segments, range: this.span(lines, segments[0].range, segments[segments.length - 1].range) };
+    }
+
+    value(ctx: CstChildrenDictionary, lines: LineMap): Value {
+      const string = tokenOf(ctx, "StringLiteral");
+      if (string) return { kind: "String", value: string.payload as string, range: this.tokenRange(lines, string) };
+      return this.number(lines, tokensOf(ctx, "NumberLiteral")[0], tokenOf(ctx, "Minus"));
+    }
+  }
+
+  return new AstBuilder();
+}
+
+function isRange(x: SourceRange | IToken): x is SourceRange {
+  return (x as SourceRange).start !== undefined;
+}
+
+let builder: Visitor | undefined;
+
+/**
+ * Builds the AST of a parsed model from its CST. The visitor is created on first use, after the
+ * parser module has finished loading (the two modules import each other).
+ */
+export function buildAst(cst: CstNode, lines: LineMap, sourceLength: number): Model {
+  builder ??= createAstBuilder();
+  const statements = builder.visit(cst, lines) as Statement[];
+  return { kind: "Model", statements, range: lines.range(0, sourceLength) };
+}
