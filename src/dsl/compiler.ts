@@ -6,9 +6,12 @@
  * (`replay`) is the definition of a lead's score; `incremental` re-evaluates only what a new
  * interaction can change and always agrees with it.
  */
+import { check } from "./checker";
+import { hasErrors, type Diagnostic } from "./diagnostics";
 import type {
   Award,
   CheckedModel,
+  CheckOptions,
   CheckedScoreRule,
   CheckedStageRule,
   CompiledModel,
@@ -21,13 +24,11 @@ import type {
   RuleContribution,
   StageFacts,
   StageMove,
-  Totals,
 } from "./model";
-import { compileCondition, conditionPaths, type Predicate, type Scope } from "./runtime/conditions";
+import { parse } from "./parser";
+import { compileCondition, conditionPaths, scopeFor, type Predicate, type Scope } from "./runtime/conditions";
 import { compareInteractions, counts, inCanonicalOrder, RuleLimiter } from "./runtime/ledger";
 import { compilePattern, normaliseTarget, type TargetMatcher } from "./runtime/targets";
-
-const NO_TOTALS: Totals = Object.freeze({ fit: 0, engagement: 0, score: 0 });
 
 /** An activity rule, ready to run. */
 interface ActivityRule {
@@ -133,10 +134,6 @@ export class CompiledRules implements CompiledModel {
     return this.byType.get(type) ?? this.byType.get(type.trim().toLowerCase());
   }
 
-  private newScope(lead: LeadFields): Scope {
-    return { lead, ix: null, target: null, totals: NO_TOTALS, interactions: [] };
-  }
-
   /** Points the scope at an interaction; the target is normalised only when a rule reads it. */
   private enter(scope: Scope, ix: InteractionFacts, rules: TypeRules): void {
     scope.ix = ix;
@@ -163,7 +160,7 @@ export class CompiledRules implements CompiledModel {
 
   replay(lead: LeadFields, interactions: readonly InteractionFacts[], now: Date): Evaluation {
     const ordered = inCanonicalOrder(interactions);
-    const scope = this.newScope(lead);
+    const scope = scopeFor(lead);
     const limiters = new Map<ActivityRule, RuleLimiter>();
     const awards: Award[] = [];
     for (const ix of ordered) {
@@ -213,7 +210,7 @@ export class CompiledRules implements CompiledModel {
     const removed: Award[] = [];
     const typeRules = this.rulesOf(interaction.type);
     if (typeRules !== undefined) {
-      const scope = this.newScope(history.lead);
+      const scope = scopeFor(history.lead);
       this.enter(scope, interaction, typeRules);
       const atMs = interaction.occurredAt.getTime();
       // Only the rules the new interaction matches can change: the others' matches are the same.
@@ -245,7 +242,7 @@ export class CompiledRules implements CompiledModel {
     const { source } = rule;
     const atMs = ix.occurredAt.getTime();
     const windowStart = source.frequency === null ? Infinity : atMs - source.frequency.withinMs;
-    const scope = this.newScope(history.lead);
+    const scope = scopeFor(history.lead);
     const earlier: InteractionFacts[] = [];
     const later: InteractionFacts[] = [];
     const earlierIds = new Set<string>();
@@ -284,7 +281,7 @@ export class CompiledRules implements CompiledModel {
   }
 
   fit(lead: LeadFields, now: Date): { fit: number; awards: Award[] } {
-    const scope = this.newScope(lead);
+    const scope = scopeFor(lead);
     const awards: Award[] = [];
     let fit = 0;
     for (const rule of this.fitRules) {
@@ -325,7 +322,7 @@ export class CompiledRules implements CompiledModel {
     if (rule === undefined) return undefined;
     const typeRules = this.rulesOf(ix.type);
     if (typeRules === undefined || !typeRules.rules.includes(rule)) return "type";
-    const scope = this.newScope(lead);
+    const scope = scopeFor(lead);
     this.enter(scope, ix, typeRules);
     return this.headOutcome(rule, scope);
   }
@@ -333,7 +330,7 @@ export class CompiledRules implements CompiledModel {
   /** Whether the fit rule at `ruleIndex` holds for these fields; `undefined` for an activity rule. */
   fitHolds(ruleIndex: number, lead: LeadFields): boolean | undefined {
     const rule = this.fitRules.find((r) => r.source.index === ruleIndex);
-    return rule === undefined ? undefined : rule.holds(this.newScope(lead));
+    return rule === undefined ? undefined : rule.holds(scopeFor(lead));
   }
 }
 
@@ -348,4 +345,27 @@ export class CompiledRules implements CompiledModel {
  */
 export function compileChecked(checked: CheckedModel): CompiledModel {
   return new CompiledRules(checked);
+}
+
+/** The result of `compile`: a model when the source has no error, and every diagnostic. */
+export interface CompileResult {
+  model: CompiledModel | null;
+  diagnostics: Diagnostic[];
+}
+
+/**
+ * Parses, checks and compiles a model's source text. A source with a syntax error is not
+ * checked (a half-parsed model would only add confusing diagnostics); a source with any error
+ * yields `model: null`. Warnings come back either way.
+ *
+ * @example
+ *   const { model, diagnostics } = compile('visit "/pricing" => +15');
+ *   model?.replay(lead, interactions, new Date()).score;
+ */
+export function compile(source: string, options: CheckOptions = {}): CompileResult {
+  const parsed = parse(source);
+  if (hasErrors(parsed.diagnostics)) return { model: null, diagnostics: parsed.diagnostics };
+  const checked = check(parsed.ast, source, options);
+  const diagnostics = [...parsed.diagnostics, ...checked.diagnostics];
+  return { model: checked.checked === null ? null : compileChecked(checked.checked), diagnostics };
 }

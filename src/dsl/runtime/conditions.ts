@@ -28,6 +28,15 @@ export interface Scope {
   interactions: readonly InteractionFacts[];
 }
 
+/** Totals that are all zero: what a scope outside a stage condition carries. */
+export const NO_TOTALS: Totals = Object.freeze({ fit: 0, engagement: 0, score: 0 });
+
+/** A fresh scope for a lead and, in a `where`, an interaction (its target normalised here). */
+export function scopeFor(lead: LeadFields, ix: InteractionFacts | null = null): Scope {
+  const target = ix === null ? null : normaliseTarget(ix.target);
+  return { lead, ix, target: target === null ? null : target.toLowerCase(), totals: NO_TOTALS, interactions: [] };
+}
+
 export type Predicate = (scope: Scope) => boolean;
 type Getter = (scope: Scope) => unknown;
 
