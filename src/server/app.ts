@@ -1,0 +1,200 @@
+/**
+ * Assembles the service: database (embedded or a server) → migrations → services → schema →
+ * HTTP (Apollo over express, graphql-ws on the same port and path, health endpoints).
+ */
+import http from "node:http";
+import type { AddressInfo } from "node:net";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
+import { expressMiddleware } from "@as-integrations/express5";
+import express from "express";
+import { type GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
+import { WebSocketServer } from "ws";
+import type { Config } from "../config";
+import { type Caller, type Clock, hasScope, type RequestContext, type ServiceContext, systemClock } from "../context";
+import { openDatabase, type QueryCounter } from "../database/data-source";
+import { type EmbeddedDatabase, startEmbeddedDatabase } from "../database/embedded-database";
+import { createErrorFormatter, DomainError, toGraphQLError } from "../errors";
+import type { Logger } from "../logger";
+import { createLoaders } from "../resolvers/loaders";
+import { buildQualifySchema } from "../schema/build-schema";
+import { createServices, type Services } from "../services";
+import { keyFromAuthorization } from "../services/api-key.service";
+import { createMemoryEventBus, createPostgresEventBus } from "../services/event-bus";
+import { operationLimitsRule } from "./operation-limits.rule";
+
+export interface RunningApp {
+  /** `http://host:port/graphql` */
+  url: string;
+  port: number;
+  services: Services;
+  /** Every SQL statement the service sends is counted here. */
+  queries: QueryCounter;
+  /** The admin key generated on first start (no key stored and no QUALIFY_ADMIN_KEY), once. */
+  firstAdminKey: string | null;
+  /** A context for work outside a request (demo data, CLI). */
+  context(caller: Caller | null): ServiceContext;
+  close(): Promise<void>;
+}
+
+export interface AppOptions {
+  clock?: Clock;
+  /** Don't listen on HTTP (CLI commands that only need the services). */
+  noHttp?: boolean;
+}
+
+const GRAPHQL_PATH = "/graphql";
+
+/** Starts the service as configured; resolves once it accepts requests. */
+export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
+  const clock = options.clock ?? systemClock;
+  let embedded: EmbeddedDatabase | null = null;
+  let url: string;
+  let poolSize: number;
+  if (config.database.kind === "embedded") {
+    embedded = await startEmbeddedDatabase(config.database.dataDir);
+    url = embedded.url;
+    poolSize = 1;
+    logger.info("embedded database started", { dataDir: config.database.dataDir });
+  } else {
+    url = config.database.url;
+    poolSize = config.database.embedded ? 1 : config.database.poolSize;
+  }
+  const { dataSource, queries } = await openDatabase(url, poolSize, logger);
+  const events = config.pubsub === "postgres" ? await createPostgresEventBus(url, logger) : createMemoryEventBus();
+  const services = createServices(config, events);
+  const serviceContext = (caller: Caller | null): ServiceContext => ({
+    caller,
+    db: dataSource.manager,
+    clock,
+    logger,
+    services,
+  });
+
+  let firstAdminKey: string | null = null;
+  if (!config.adminKey && !(await services.apiKeys.anyActive(serviceContext(null)))) {
+    firstAdminKey = (await services.apiKeys.create(serviceContext(null), "admin (first start)", ["admin"])).key;
+  }
+
+  const shutdown: Array<() => Promise<void>> = [];
+  const close = async () => {
+    for (const step of shutdown.reverse()) await step();
+    await events.close();
+    await dataSource.destroy();
+    await embedded?.close();
+  };
+  const app: RunningApp = { url: "", port: 0, services, queries, firstAdminKey, context: serviceContext, close };
+  if (options.noHttp) return app;
+
+  const schema = await buildQualifySchema(events.local);
+  const requestContext = async (authorization: unknown): Promise<RequestContext> => {
+    const base = serviceContext(null);
+    const caller = await services.apiKeys.authenticate(base, keyFromAuthorization(authorization));
+    if (!caller) throw toGraphQLError(new DomainError("UNAUTHENTICATED", "A valid API key is required"));
+    return { ...base, caller, loaders: createLoaders(dataSource.manager) };
+  };
+  const formatError = createErrorFormatter(logger, config.isDevelopment);
+  const limitsRule = operationLimitsRule(config.limits);
+
+  const expressApp = express();
+  expressApp.disable("x-powered-by");
+  const httpServer = http.createServer(expressApp);
+  const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.limits.bodyBytes });
+  const wsHandle = serveSubscriptions(wsServer, schema, requestContext, limitsRule, formatError);
+  shutdown.push(async () => {
+    await wsHandle.dispose();
+  });
+
+  const apollo = new ApolloServer<RequestContext>({
+    schema,
+    formatError,
+    includeStacktraceInErrorResponses: config.isDevelopment,
+    validationRules: [limitsRule],
+    introspection: true,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+  });
+  await apollo.start();
+  shutdown.push(() => apollo.stop());
+
+  expressApp.get("/health/live", (_req, res) => {
+    res.json({ status: "ok" });
+  });
+  expressApp.get("/health/ready", async (_req, res) => {
+    try {
+      await dataSource.query("SELECT 1");
+      res.json({ status: "ok" });
+    } catch {
+      res.status(503).json({ status: "unavailable" });
+    }
+  });
+  expressApp.use(
+    GRAPHQL_PATH,
+    express.json({ limit: config.limits.bodyBytes }),
+    expressMiddleware(apollo, { context: ({ req }) => requestContext(req.headers.authorization) }),
+  );
+  expressApp.use(bodyErrorHandler(logger));
+
+  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
+  const { port } = httpServer.address() as AddressInfo;
+  const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
+  app.port = port;
+  app.url = `http://${host}:${port}${GRAPHQL_PATH}`;
+  return app;
+}
+
+/** graphql-ws: the key comes in `connectionParams.authorization` and needs the read scope. */
+function serveSubscriptions(
+  wsServer: WebSocketServer,
+  schema: GraphQLSchema,
+  requestContext: (authorization: unknown) => Promise<RequestContext>,
+  limitsRule: ReturnType<typeof operationLimitsRule>,
+  formatError: ReturnType<typeof createErrorFormatter>,
+) {
+  const callers = new WeakMap<object, RequestContext>();
+  return useServer({
+    schema,
+    onConnect: async (ctx) => {
+      const context = await requestContext(ctx.connectionParams?.authorization).catch(() => null);
+      if (!context || !hasScope(context.caller, "read")) return false;
+      callers.set(ctx, context);
+      return true;
+    },
+    onSubscribe: (ctx, _id, payload) => {
+      let document;
+      try {
+        document = parse(payload.query);
+      } catch (err) {
+        return [err as GraphQLError];
+      }
+      const errors = validate(schema, document, [...specifiedRules, limitsRule]);
+      if (errors.length > 0) return errors;
+      const context = callers.get(ctx) as RequestContext;
+      return {
+        schema,
+        document,
+        operationName: payload.operationName,
+        variableValues: payload.variables,
+        contextValue: context,
+      };
+    },
+    onNext: (_ctx, _id, _payload, _args, result) =>
+      result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+  }, wsServer);
+}
+
+/** Errors before GraphQL: a body over the limit (413) or one that is not JSON (400). */
+function bodyErrorHandler(logger: Logger): express.ErrorRequestHandler {
+  return (err, _req, res, next) => {
+    if (res.headersSent) return next(err);
+    const type = (err as { type?: string }).type;
+    if (type === "entity.too.large") {
+      res.status(413).json({ errors: [{ message: "Request body too large", extensions: { code: "BAD_USER_INPUT" } }] });
+    } else if (type === "entity.parse.failed" || type === "encoding.unsupported" || type === "charset.unsupported") {
+      res.status(400).json({ errors: [{ message: "Request body is not valid JSON", extensions: { code: "BAD_USER_INPUT" } }] });
+    } else {
+      logger.error("unexpected HTTP error", { error: String(err) });
+      res.status(500).json({ errors: [{ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } }] });
+    }
+  };
+}
