@@ -2,6 +2,8 @@
  * The CST visitor: chevrotain's concrete syntax tree to the AST of `ast.ts`. The grammar has no
  * embedded actions; everything the AST holds is built here.
  *
+ * Parentheses are not nodes: a parenthesised condition's range includes them.
+ *
  * A statement the parser had to repair (a recovered node, a token inserted by recovery) is left out
  * of the AST: its syntax error is already reported, and half a rule would only cause misleading
  * diagnostics downstream.
@@ -225,8 +227,14 @@ function createAstBuilder(): Visitor {
     }
 
     atom(ctx: CstChildrenDictionary, lines: LineMap): Condition {
-      const inner = nodesOf(ctx, "condition")[0] ?? nodesOf(ctx, "pathCondition")[0];
-      if (inner) return this.visit(inner, lines) as Condition;
+      const parenthesised = nodesOf(ctx, "condition")[0];
+      if (parenthesised) {
+        // No node for the parentheses; the condition's range takes them in, so ranges nest.
+        const inner = this.visit(parenthesised, lines) as Condition;
+        return { ...inner, range: this.span(lines, tokensOf(ctx, "LParen")[0], tokensOf(ctx, "RParen")[0]) };
+      }
+      const pathCondition = nodesOf(ctx, "pathCondition")[0];
+      if (pathCondition) return this.visit(pathCondition, lines) as Condition;
       const has = tokenOf(ctx, "Has");
       if (has) {
         const typeToken = tokensOf(ctx, "Identifier")[0];

@@ -9,7 +9,7 @@ import { Lexer, tokenMatcher, type IToken } from "chevrotain";
 import { diagnostic, type Diagnostic } from "./diagnostics";
 import { MAX_NAME_LENGTH, MAX_STRING_LENGTH } from "./limits";
 import type { LineMap } from "./location";
-import { allTokens, Name, StringLiteral, UnterminatedString } from "./tokens";
+import { allTokens, MisquotedString, Name, StringLiteral, UnterminatedString } from "./tokens";
 
 const lexer = new Lexer([...allTokens], {
   positionTracking: "onlyOffset",
@@ -43,7 +43,11 @@ export function lex(source: string, lines: LineMap): LexResult {
     );
   }
   for (const token of result.tokens) {
-    if (tokenMatcher(token, StringLiteral)) {
+    if (token.tokenType === MisquotedString) {
+      const range = lines.range(token.startOffset, token.startOffset + token.image.length);
+      diagnostics.push(diagnostic("error", "UNEXPECTED_CHARACTER", `Texts are written in straight double quotes: "${token.image.slice(1, -1)}".`, range));
+      token.payload = token.image.slice(1, -1);
+    } else if (tokenMatcher(token, StringLiteral)) {
       token.payload = decodeStringToken(token, lines, diagnostics);
     } else if (tokenMatcher(token, Name) && token.image.length > MAX_NAME_LENGTH) {
       diagnostics.push(

@@ -10,6 +10,7 @@
 import {
   CstParser,
   EOF,
+  tokenMatcher,
   type CstNode,
   type IParserErrorMessageProvider,
   type IRecognitionException,
@@ -94,6 +95,15 @@ function describeFound(token: IToken | undefined): string {
   return image.startsWith('"') ? image : `"${image}"`;
 }
 
+const CONDITION_RULES: ReadonlySet<string> = new Set(["condition", "andExpr", "notExpr", "atom"]);
+
+/** For a keyword where a condition should start (`where minutes >= 30`): how to write it as a name. */
+function keywordHint(ruleName: string, token: IToken | undefined): string {
+  if (!CONDITION_RULES.has(ruleName) || token === undefined || !tokenMatcher(token, T.Name) || token.tokenType === T.Identifier) return "";
+  const word = token.image;
+  return ` ("${word}" is a word of the rule language: as a name it needs its prefix, e.g. properties.${word} or attributes.${word})`;
+}
+
 function labelOf(tokenType: TokenType): string {
   return tokenType.LABEL ?? tokenType.name;
 }
@@ -110,7 +120,7 @@ const messages: IParserErrorMessageProvider = {
     const what =
       CHOICES[ruleName] ??
       [...new Set(expectedPathsPerAlt.flat().map((path) => labelOf(path[0])))].join(" or ");
-    return `Expected ${what}, found ${describeFound(actual[0])}`;
+    return `Expected ${what}, found ${describeFound(actual[0])}${keywordHint(ruleName, actual[0])}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
     const what = CHOICES[ruleName] ?? [...new Set(expectedIterationPaths.map((path) => labelOf(path[0])))].join(" or ");
@@ -398,6 +408,10 @@ export function parse(source: string): ParseResult {
   rulesParser.input = tokens;
   const cst = rulesParser.model();
   diagnostics.push(...syntaxDiagnostics(rulesParser.errors, lines));
+  if (rulesParser.errors.length >= MAX_SYNTAX_ERRORS) {
+    const message = `Too many syntax errors: checking stopped after ${MAX_SYNTAX_ERRORS}. Fix these first.`;
+    diagnostics.push(diagnostic("error", "TOO_MANY_ERRORS", message, lines.endOfSource()));
+  }
   return { ast: buildAst(cst as CstNode, lines, source.length), diagnostics: finish(diagnostics) };
 }
 

@@ -118,6 +118,16 @@ export const UnterminatedString = createToken({
   categories: [StringLiteral],
   label: "a text in double quotes",
 });
+/**
+ * A text in curly quotes (“/pricing”, as word processors write them) or in single quotes. Reported
+ * by the lexer, then parsed as a string so that one pasted rule does not cascade into more errors.
+ */
+export const MisquotedString = createToken({
+  name: "MisquotedString",
+  pattern: /[\u201c\u201d\u201e][^\u201c\u201d"\r\n]*[\u201c\u201d]|'[^'"\r\n]*'/,
+  categories: [StringLiteral],
+  label: "a text in double quotes",
+});
 export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /\d+(?:\.\d+)?/, label: "a number" });
 
 /** Every keyword, in lexing order. */
@@ -150,6 +160,7 @@ export const allTokens: readonly TokenType[] = [
   Minus,
   StringLiteral,
   UnterminatedString,
+  MisquotedString,
   NumberLiteral,
   ...keywordTokens,
   Identifier,
