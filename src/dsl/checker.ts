@@ -69,6 +69,8 @@ const MAX_DURATION_MS = MAX_DURATION_DAYS * UNIT_MS.day;
 /** Keys that would reach an object's prototype at run time; never valid attribute or property keys. */
 const RESERVED_KEYS: ReadonlySet<string> = new Set(["__proto__", "constructor", "prototype"]);
 const INTERACTION_TYPE = /^[a-z_][a-z0-9_]*$/;
+/** At most this many edits from a lead field, an unknown activity head is taken for a misspelt field. */
+const MAX_TYPO_DISTANCE = 2;
 const LEAD_FIELD_SET: ReadonlySet<string> = new Set(LEAD_FIELDS);
 const METRICS = ["score", "fit", "engagement"] as const;
 
@@ -228,7 +230,8 @@ class Checker {
     if (!this.catalog.has(type.value)) {
       const field = didYouMean(type.value, LEAD_FIELDS);
       const known = didYouMean(type.value, this.catalogList);
-      if (field !== undefined && (known === undefined || lexicalDistance(type.value, field) <= lexicalDistance(type.value, known))) {
+      const distance = field === undefined ? Infinity : lexicalDistance(type.value, field);
+      if (field !== undefined && distance <= MAX_TYPO_DISTANCE && (known === undefined || distance <= lexicalDistance(type.value, known))) {
         // `rol "CEO"` is far likelier a misspelt field than a new kind of interaction.
         this.error("UNKNOWN_FIELD", `Unknown lead field ${quote(type.value)}. Did you mean ${quote(field)}?`, type.range);
         return { type: type.value, pattern: null };
@@ -249,22 +252,19 @@ class Checker {
 
   /** Checks an interaction type's spelling: lowercase (error) and in the catalog (warning). */
   private interactionType(type: Name): void {
-    if (!INTERACTION_TYPE.test(type.value)) {
-      this.error(
-        "INVALID_INTERACTION_TYPE",
-        `Interaction types are lowercase names (letters, digits and "_"): write ${quote(type.value.toLowerCase())}.`,
-        type.range,
-      );
+    const value = type.value;
+    const field = LEAD_FIELD_SET.has(value) ? ` ${quote(value)} is a lead field: to test it, write ${value} is set.` : "";
+    if (!INTERACTION_TYPE.test(value)) {
+      const message = field
+        ? `Interaction types are lowercase names, and${field}`
+        : `Interaction types are lowercase names (letters, digits and "_"): write ${quote(value.toLowerCase())}.`;
+      this.error("INVALID_INTERACTION_TYPE", message, type.range);
       return;
     }
-    if (this.catalog.has(type.value)) return;
-    const suggestion = didYouMean(type.value, this.catalogList);
-    const hint = suggestion
-      ? ` Did you mean ${quote(suggestion)}?`
-      : LEAD_FIELD_SET.has(type.value)
-        ? ` ${quote(type.value)} is a lead field: to test it write ${type.value} is set.`
-        : " Check the spelling, or add the type to the catalog.";
-    this.report("warning", "UNKNOWN_INTERACTION_TYPE", `The interaction type ${quote(type.value)} is not in the catalog.${hint}`, type.range);
+    if (this.catalog.has(value)) return;
+    const suggestion = didYouMean(value, this.catalogList);
+    const hint = field || (suggestion ? ` Did you mean ${quote(suggestion)}?` : " Check the spelling, or add the type to the catalog.");
+    this.report("warning", "UNKNOWN_INTERACTION_TYPE", `The interaction type ${quote(value)} is not in the catalog.${hint}`, type.range);
   }
 
   private fitRuleExtras(rule: ScoreRule): void {
