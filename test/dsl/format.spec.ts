@@ -1,0 +1,91 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { formatModel } from "../../src/dsl/format";
+import { parse } from "../../src/dsl/parser";
+import { print } from "../../src/dsl/printer";
+
+const fmt = (source: string) => {
+  const { formatted, diagnostics } = formatModel(source);
+  if (formatted === null) throw new Error(JSON.stringify(diagnostics));
+  return formatted;
+};
+
+describe("formatModel", () => {
+  test("prints each statement canonically, one per line", () => {
+    expect(fmt('visit   "/pricing"=>15\nrole "CEO"=>+5 ')).toBe('visit "/pricing" => +15\nrole "CEO" => +5\n');
+  });
+
+  test("keeps own-line comments above their statement and trailing comments, aligned in a run", () => {
+    const source = [
+      "# Engagement",
+      "download                     => +1     # a document",
+      'subscribe "newsletter"       => +5     once',
+      'email_open "newsletter"      => +2     # a newsletter',
+      'visit "/pricing"             => +15    # the pricing page',
+      "",
+      "",
+      "   # Fit",
+      'industry in ["SaaS","Software"] => +10',
+    ].join("\n");
+    expect(fmt(source)).toBe(
+      [
+        "# Engagement",
+        "download => +1  # a document",
+        'subscribe "newsletter" => +5 once',
+        'email_open "newsletter" => +2  # a newsletter',
+        'visit "/pricing" => +15        # the pricing page',
+        "",
+        "# Fit",
+        'industry in ["SaaS", "Software"] => +10',
+        "",
+      ].join("\n"),
+    );
+  });
+
+  test("moves comments inside a multi-line statement above it", () => {
+    const source = 'visit "/pricing" # the page\n  at least 3 times within 7 days # a week\n  => +20 once # once\n';
+    expect(fmt(source)).toBe('# the page\n# a week\nvisit "/pricing" at least 3 times within 7 days => +20 once  # once\n');
+  });
+
+  test("separates kinds of statements by a blank line, as the printer does", () => {
+    const source = "funnel A > B\ndownload => +1\n# stages\nstage B when score >= 5\n";
+    expect(fmt(source)).toBe("funnel A > B\n\ndownload => +1\n\n# stages\nstage B when score >= 5\n");
+  });
+
+  test("a file without comments or extra blank lines formats as the printer prints", () => {
+    const source = "funnel A > B | C\ndownload => +1\nvisit => +2 max 3\nstage B when score >= 5 and has visit";
+    expect(fmt(source)).toBe(print(parse(source).ast));
+  });
+
+  test("two statements on one line: the comment belongs to the second", () => {
+    expect(fmt("download => +1 visit => +2 # visits\n")).toBe("download => +1\nvisit => +2  # visits\n");
+  });
+
+  test("# inside strings is not a comment", () => {
+    expect(fmt('visit "/a#b" => +1 # real\n')).toBe('visit "/a#b" => +1  # real\n');
+  });
+
+  test("comments only, and the empty file", () => {
+    expect(fmt("  # nothing yet  \n\n\n# more\n")).toBe("# nothing yet\n\n# more\n");
+    expect(fmt("")).toBe("");
+  });
+
+  test("refuses a source with syntax errors", () => {
+    const { formatted, diagnostics } = formatModel("visit => \n");
+    expect(formatted).toBeNull();
+    expect(diagnostics.some((d) => d.severity === "error")).toBe(true);
+  });
+
+  test("is idempotent and keeps the model's meaning on the examples", () => {
+    for (const file of ["examples/seed-model.rules", "../shared/examples/seed-model.rules"]) {
+      const source = readFileSync(join(__dirname, "../..", file), "utf8");
+      const once = fmt(source);
+      expect(fmt(once)).toBe(once);
+      expect(print(parse(once).ast)).toBe(print(parse(source).ast));
+      for (const line of source.split("\n")) {
+        const comment = line.indexOf("#");
+        if (comment >= 0) expect(once).toContain(line.slice(comment).trimEnd());
+      }
+    }
+  });
+});
