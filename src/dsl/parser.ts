@@ -65,7 +65,6 @@ const EXPECTATIONS: Readonly<Record<string, Readonly<Record<string, string>>>> =
     LBracket: '"[" and a list of values after "in", e.g. in ["SaaS", "Software"]',
     RBracket: '"," or "]" in the list of values',
     Set: '"set" after "is" (is set, is not set)',
-    In: '"in" after "not", as in industry not in ["Retail"]',
   },
   path: {
     Name: 'a name after ".", e.g. attributes.plan',
@@ -309,36 +308,40 @@ export class RulesParser extends CstParser {
   //                      | value ] ;          (* implicit "=", or an activity with its target *)
   public readonly pathCondition = this.RULE("pathCondition", () => {
     this.SUBRULE(this.path);
-    this.OPTION(() => {
-      this.OR([
-        {
-          ALT: () => {
-            this.CONSUME(T.CompareOp);
-            this.SUBRULE(this.value, { LABEL: "compared" });
+    this.OPTION({
+      // `not` continues this atom only as `not in`: in `stage X when a` followed by the rule
+      // `not b is set => +1`, the `not` starts the next statement.
+      GATE: () => this.LA(1).tokenType !== T.Not || this.LA(2).tokenType === T.In,
+      DEF: () =>
+        this.OR([
+          {
+            ALT: () => {
+              this.CONSUME(T.CompareOp);
+              this.SUBRULE(this.value, { LABEL: "compared" });
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.OPTION2(() => this.CONSUME(T.Not, { LABEL: "notIn" }));
-            this.CONSUME(T.In);
-            this.CONSUME(T.LBracket);
-            this.SUBRULE2(this.value, { LABEL: "list" });
-            this.MANY(() => {
-              this.CONSUME(T.Comma);
-              this.SUBRULE3(this.value, { LABEL: "list" });
-            });
-            this.CONSUME(T.RBracket);
+          {
+            ALT: () => {
+              this.OPTION2(() => this.CONSUME(T.Not, { LABEL: "notIn" }));
+              this.CONSUME(T.In);
+              this.CONSUME(T.LBracket);
+              this.SUBRULE2(this.value, { LABEL: "list" });
+              this.MANY(() => {
+                this.CONSUME(T.Comma);
+                this.SUBRULE3(this.value, { LABEL: "list" });
+              });
+              this.CONSUME(T.RBracket);
+            },
           },
-        },
-        {
-          ALT: () => {
-            this.CONSUME(T.Is);
-            this.OPTION3(() => this.CONSUME2(T.Not, { LABEL: "isNot" }));
-            this.CONSUME(T.Set);
+          {
+            ALT: () => {
+              this.CONSUME(T.Is);
+              this.OPTION3(() => this.CONSUME2(T.Not, { LABEL: "isNot" }));
+              this.CONSUME(T.Set);
+            },
           },
-        },
-        { ALT: () => this.SUBRULE4(this.value, { LABEL: "bare" }) },
-      ]);
+          { ALT: () => this.SUBRULE4(this.value, { LABEL: "bare" }) },
+        ]),
     });
   });
 

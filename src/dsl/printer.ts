@@ -179,14 +179,21 @@ export function printString(value: string): string {
 
 /**
  * A number in the form the lexer reads back to the same value: plain decimal digits, never
- * exponent notation (`1e21` prints as `1000000000000000000000`). `-0` keeps its sign.
+ * exponent notation (`1e21` prints as `1000000000000000000000`, `5e-7` as `0.0000005`). The digits
+ * are JavaScript's shortest round-trip ones, so parsing the text gives exactly `value`. `-0` keeps
+ * its sign.
  */
 export function formatNumber(value: number): string {
   if (!Number.isFinite(value)) return String(value);
   if (Object.is(value, -0)) return "-0";
   const text = String(value);
-  if (!/e/i.test(text)) return text;
-  if (Number.isInteger(value)) return BigInt(value).toString();
-  // A tiny fraction such as 1e-7: fixed notation with enough digits to read back exactly.
-  return value.toFixed(100).replace(/0+$/, "");
+  const exponent = /^(-?)(\d)(?:\.(\d+))?e([+-]\d+)$/.exec(text);
+  if (exponent === null) return text;
+  const [, sign, lead, fraction = "", power] = exponent;
+  const digits = lead + fraction;
+  // The decimal point sits after `point` digits (may be <= 0 or beyond the digits).
+  const point = 1 + Number(power);
+  if (point <= 0) return `${sign}0.${"0".repeat(-point)}${digits}`;
+  if (point >= digits.length) return `${sign}${digits}${"0".repeat(point - digits.length)}`;
+  return `${sign}${digits.slice(0, point)}.${digits.slice(point)}`;
 }

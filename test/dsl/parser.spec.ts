@@ -117,6 +117,11 @@ describe("parser: statements", () => {
     expect(model.statements.map((s) => s.kind)).toEqual(["Funnel", "ScoreRule", "StageRule", "ScoreRule"]);
   });
 
+  test("a statement may start with not after a stage rule ending in a bare name", () => {
+    const model = parse("stage B when a\nnot b is set => +1").ast;
+    expect(model.statements.map((s) => s.kind)).toEqual(["StageRule", "ScoreRule"]);
+  });
+
   test("the model's range is the whole source; comments and blank lines are ignored", () => {
     const model = parseClean("# only a comment\n\n");
     expect(model.statements).toEqual([]);
