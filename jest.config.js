@@ -1,15 +1,37 @@
 /**
- * Jest configuration. Two kinds of tests:
+ * Jest configuration. Kinds of tests:
  * - test/dsl: the rule language, pure functions, no database;
- * - test/api: end-to-end over HTTP (added by the service).
+ * - test/unit: service pieces without a database (schema artifact, limits, config);
+ * - test/api: end-to-end over HTTP, run twice: against the embedded database (PGlite) and
+ *   against a real PostgreSQL server (a throwaway database per suite). The project's `globals`
+ *   tell the suites which one (see test/api/helpers/test-app.ts).
  */
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.json", isolatedModules: true, diagnostics: false }];
 
-/** @type {import('jest').Config} */
-module.exports = {
+const base = {
   testEnvironment: "node",
   transform: { "^.+\\.ts$": tsJest },
   moduleFileExtensions: ["ts", "js", "json"],
-  testMatch: ["<rootDir>/test/**/*.spec.ts"],
   setupFiles: ["reflect-metadata"],
+};
+
+const api = (database) => ({
+  ...base,
+  displayName: `api:${database}`,
+  testMatch: ["<rootDir>/test/api/**/*.spec.ts"],
+  globals: { QUALIFY_TEST_DATABASE: database },
+});
+
+/** @type {import('jest').Config} */
+module.exports = {
+  // API suites boot the service and a database in beforeAll (a global option: projects can't set it).
+  testTimeout: 60_000,
+  globalSetup: "<rootDir>/test/helpers/pglite-broker.global-setup.js",
+  globalTeardown: "<rootDir>/test/helpers/pglite-broker.global-teardown.js",
+  projects: [
+    { ...base, displayName: "dsl", testMatch: ["<rootDir>/test/dsl/**/*.spec.ts"] },
+    { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.spec.ts"] },
+    api("embedded"),
+    api("postgres"),
+  ],
 };

@@ -1,0 +1,94 @@
+/**
+ * Boots the whole service in this jest worker on a random port, against the database the jest
+ * project selects (`globals.QUALIFY_TEST_DATABASE`):
+ * - `embedded`: a fresh in-memory PGlite from the broker started in globalSetup;
+ * - `postgres`: a throwaway database `qualify_test_<random>` on the real server, dropped after.
+ */
+import { randomBytes } from "node:crypto";
+import { Client } from "pg";
+import { type Config, loadConfig } from "../../../src/config";
+import type { Scope } from "../../../src/entities/api-key.entity";
+import { createLogger } from "../../../src/logger";
+import { type RunningApp, startApp } from "../../../src/server/app";
+import { GraphQLTestClient } from "./graphql-client";
+
+export type TestDatabase = "embedded" | "postgres";
+
+export const testDatabase = (): TestDatabase =>
+  ((globalThis as Record<string, unknown>).QUALIFY_TEST_DATABASE as TestDatabase | undefined) ?? "embedded";
+
+const POSTGRES_ADMIN_URL = process.env.QUALIFY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
+
+interface ProvisionedDatabase {
+  url: string;
+  drop(): Promise<void>;
+}
+
+async function provision(kind: TestDatabase): Promise<ProvisionedDatabase> {
+  if (kind === "embedded") {
+    const broker = process.env.QUALIFY_TEST_PGLITE_BROKER;
+    if (!broker) throw new Error("QUALIFY_TEST_PGLITE_BROKER is not set: run the tests through jest's globalSetup");
+    const res = await fetch(`${broker}/databases`, { method: "POST" });
+    const { id, url, error } = (await res.json()) as { id: string; url: string; error?: string };
+    if (!res.ok) throw new Error(`could not start an embedded database: ${error}`);
+    return { url, drop: async () => void (await fetch(`${broker}/databases/${id}`, { method: "DELETE" })) };
+  }
+  const name = `qualify_test_${randomBytes(6).toString("hex")}`;
+  const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
+  await admin.connect();
+  await admin.query(`CREATE DATABASE ${name}`);
+  await admin.end();
+  const url = new URL(POSTGRES_ADMIN_URL);
+  url.pathname = `/${name}`;
+  return {
+    url: url.toString(),
+    async drop() {
+      const client = new Client({ connectionString: POSTGRES_ADMIN_URL });
+      await client.connect();
+      await client.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await client.end();
+    },
+  };
+}
+
+export interface TestApp {
+  app: RunningApp;
+  database: TestDatabase;
+  config: Config;
+  /** Clients holding keys with exactly these scopes; `admin` is the QUALIFY_ADMIN_KEY. */
+  admin: GraphQLTestClient;
+  client(scopes: Scope[]): Promise<GraphQLTestClient>;
+  close(): Promise<void>;
+}
+
+/** Starts the service for one suite. `env` adds settings (as environment variables would). */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const database = testDatabase();
+  const provisioned = await provision(database);
+  const adminKey = `test-admin-${randomBytes(16).toString("hex")}`;
+  const loaded = loadConfig({ NODE_ENV: "test", QUALIFY_LOG_LEVEL: "silent", PORT: "0", ...env, DATABASE_URL: provisioned.url, QUALIFY_ADMIN_KEY: adminKey });
+  const config: Config = {
+    ...loaded,
+    database: { kind: "postgres", url: provisioned.url, poolSize: 10, embedded: database === "embedded" },
+    pubsub: database === "embedded" ? "memory" : "postgres",
+  };
+  const app = await startApp(config, createLogger(config.logLevel));
+  const admin = new GraphQLTestClient(app.url, adminKey);
+  return {
+    app,
+    database,
+    config,
+    admin,
+    async client(scopes) {
+      const { key } = await app.services.apiKeys.create(app.context(null), `test ${scopes.join(",")}`, scopes);
+      return new GraphQLTestClient(app.url, key);
+    },
+    async close() {
+      await app.close();
+      await provisioned.drop();
+    },
+  };
+}
+
+/** A unique email for a test, so tests in one suite never see each other's leads by accident. */
+export const uniqueEmail = (label = "lead"): string => `${label}-${randomBytes(5).toString("hex")}@example.com`;
