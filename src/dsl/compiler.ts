@@ -30,6 +30,8 @@ import { compileCondition, conditionPaths, scopeFor, type Predicate, type Scope 
 import { compareInteractions, counts, inCanonicalOrder, RuleLimiter } from "./runtime/ledger";
 import { compilePattern, normaliseTarget, type TargetMatcher } from "./runtime/targets";
 
+const TYPE_CACHE_SIZE = 1_024;
+
 /** An activity rule, ready to run. */
 interface ActivityRule {
   source: CheckedScoreRule;
@@ -39,6 +41,8 @@ interface ActivityRule {
   where: Predicate | null;
   /** True when the award depends on the rule's other matches (`max`, `once`, `at least`). */
   limited: boolean;
+  /** For a limited rule, its place among the limited rules (replay keeps their state in an array). */
+  slot: number;
 }
 
 /** The activity rules of one interaction type, in rule order. */
@@ -64,6 +68,7 @@ function activityRule(rule: CheckedScoreRule): ActivityRule {
     pattern: activity.pattern === null ? null : compilePattern(activity.pattern),
     where: rule.where === null ? null : compileCondition(rule.where, "where"),
     limited: rule.max !== null || rule.frequency !== null,
+    slot: -1,
   };
 }
 
@@ -99,6 +104,10 @@ export class CompiledRules implements CompiledModel {
   private readonly fitRules: FitRule[] = [];
   /** Activity rules by lower-cased type (a Map: types such as `constructor` are plain keys). */
   private readonly byType = new Map<string, TypeRules>();
+  /** How many activity rules are limited. */
+  private limitedRules = 0;
+  /** Interaction types as given (`Visit`, ` visit`) resolved to their rules; bounded. */
+  private readonly typeCache = new Map<string, TypeRules | null>();
   private readonly stageConditions = new Map<string, { rule: CheckedStageRule; holds: Predicate }>();
 
   constructor(checked: CheckedModel) {
@@ -112,6 +121,7 @@ export class CompiledRules implements CompiledModel {
         continue;
       }
       const compiled = activityRule(rule);
+      if (compiled.limited) compiled.slot = this.limitedRules++;
       this.activity.push(compiled);
       let entry = this.byType.get(compiled.type);
       if (entry === undefined) this.byType.set(compiled.type, (entry = { rules: [], readsTarget: false }));
@@ -131,7 +141,14 @@ export class CompiledRules implements CompiledModel {
   }
 
   private rulesOf(type: string): TypeRules | undefined {
-    return this.byType.get(type) ?? this.byType.get(type.trim().toLowerCase());
+    const direct = this.byType.get(type);
+    if (direct !== undefined) return direct;
+    let resolved = this.typeCache.get(type);
+    if (resolved === undefined) {
+      resolved = this.byType.get(type.trim().toLowerCase()) ?? null;
+      if (this.typeCache.size < TYPE_CACHE_SIZE) this.typeCache.set(type, resolved);
+    }
+    return resolved ?? undefined;
   }
 
   /** Points the scope at an interaction; the target is normalised only when a rule reads it. */
@@ -161,7 +178,7 @@ export class CompiledRules implements CompiledModel {
   replay(lead: LeadFields, interactions: readonly InteractionFacts[], now: Date): Evaluation {
     const ordered = inCanonicalOrder(interactions);
     const scope = scopeFor(lead);
-    const limiters = new Map<ActivityRule, RuleLimiter>();
+    const limiters: (RuleLimiter | undefined)[] = new Array(this.limitedRules);
     const awards: Award[] = [];
     for (const ix of ordered) {
       const typeRules = this.rulesOf(ix.type);
@@ -171,8 +188,8 @@ export class CompiledRules implements CompiledModel {
       for (const rule of typeRules.rules) {
         if (!this.headMatches(rule, scope)) continue;
         if (rule.limited) {
-          let limiter = limiters.get(rule);
-          if (limiter === undefined) limiters.set(rule, (limiter = new RuleLimiter(rule.source)));
+          let limiter = limiters[rule.slot];
+          if (limiter === undefined) limiter = limiters[rule.slot] = new RuleLimiter(rule.source);
           if (!limiter.admit(atMs, expiryMs(rule.source, atMs))) continue;
         }
         awards.push(makeAward(rule.source, ix, atMs));
@@ -187,22 +204,26 @@ export class CompiledRules implements CompiledModel {
       score: fit.fit + engagement,
       awards,
       fitAwards: fit.awards,
-      breakdown: this.breakdown([...awards, ...fit.awards], nowMs),
+      breakdown: this.breakdown(awards, fit.awards, nowMs),
     };
   }
 
-  private breakdown(awards: readonly Award[], nowMs: number): RuleContribution[] {
-    const byRule = new Map<number, RuleContribution>();
-    for (const a of awards) {
-      if (!counts(a, nowMs)) continue;
-      const entry = byRule.get(a.ruleIndex);
-      if (entry === undefined) byRule.set(a.ruleIndex, { rule: a.rule, category: a.category, points: a.points, count: 1 });
+  /** Per rule, in rule order: the awards still counting at `nowMs`, summed. */
+  private breakdown(activity: readonly Award[], fit: readonly Award[], nowMs: number): RuleContribution[] {
+    const byRule: (RuleContribution | undefined)[] = []; // indexed by rule index
+    const add = (a: Award) => {
+      const entry = byRule[a.ruleIndex];
+      if (entry === undefined) byRule[a.ruleIndex] = { rule: a.rule, category: a.category, points: a.points, count: 1 };
       else {
         entry.points += a.points;
         entry.count++;
       }
-    }
-    return [...byRule.entries()].sort((a, b) => a[0] - b[0]).map(([, c]) => c);
+    };
+    for (const a of activity) if (counts(a, nowMs)) add(a);
+    for (const a of fit) add(a);
+    const contributions: RuleContribution[] = [];
+    for (const entry of byRule) if (entry !== undefined) contributions.push(entry);
+    return contributions;
   }
 
   incremental(history: LeadHistory, interaction: InteractionFacts, now: Date): IncrementalResult {

@@ -9,15 +9,25 @@ import type { Award, InteractionFacts } from "../model";
 
 /** `(occurredAt, seq, id)`: the canonical order of a lead's interactions. */
 export function compareInteractions(a: InteractionFacts, b: InteractionFacts): number {
-  return (
-    a.occurredAt.getTime() - b.occurredAt.getTime() || a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0)
-  );
+  return byTimeSeqId(a.occurredAt.getTime(), a, b.occurredAt.getTime(), b);
+}
+
+function byTimeSeqId(ta: number, a: InteractionFacts, tb: number, b: InteractionFacts): number {
+  return ta - tb || a.seq - b.seq || (a.id < b.id ? -1 : a.id > b.id ? 1 : 0);
 }
 
 /** The interactions in canonical order (the same array when it already is). */
 export function inCanonicalOrder(interactions: readonly InteractionFacts[]): readonly InteractionFacts[] {
-  for (let i = 1; i < interactions.length; i++) {
-    if (compareInteractions(interactions[i - 1], interactions[i]) > 0) return [...interactions].sort(compareInteractions);
+  let previous = -Infinity;
+  for (let i = 0; i < interactions.length; i++) {
+    const t = interactions[i].occurredAt.getTime();
+    if (t < previous || (t === previous && byTimeSeqId(t, interactions[i - 1], t, interactions[i]) > 0)) {
+      // Sort once with each time read once.
+      const keyed = interactions.map((ix) => ({ ix, t: ix.occurredAt.getTime() }));
+      keyed.sort((a, b) => byTimeSeqId(a.t, a.ix, b.t, b.ix));
+      return keyed.map((k) => k.ix);
+    }
+    previous = t;
   }
   return interactions;
 }

@@ -25,20 +25,27 @@ export function normaliseTarget(target: string | null | undefined): string | nul
   if (t === "") return null;
   const scheme = ABSOLUTE_URL.exec(t);
   if (scheme !== null) {
-    const rest = t.slice(scheme[0].length);
-    const pathStart = firstIndexOf(rest, "/?#");
-    t = pathStart < 0 ? "/" : rest.slice(pathStart);
-    if (t[0] !== "/") t = "/" + t; // "host?x" or "host#y": the path is empty
+    const pathStart = firstOf(t, scheme[0].length, true);
+    t = pathStart === t.length ? "/" : t.slice(pathStart);
+    if (t.charCodeAt(0) !== SLASH) t = "/" + t; // "host?x" or "host#y": the path is empty
   }
-  const cut = firstIndexOf(t, "?#");
-  if (cut >= 0) t = t.slice(0, cut);
-  if (t.length > 1 && t.endsWith("/")) t = t.slice(0, -1);
+  const cut = firstOf(t, 0, false);
+  if (cut < t.length) t = t.slice(0, cut);
+  if (t.length > 1 && t.charCodeAt(t.length - 1) === SLASH) t = t.slice(0, -1);
   return t;
 }
 
-function firstIndexOf(text: string, chars: string): number {
-  for (let i = 0; i < text.length; i++) if (chars.includes(text[i])) return i;
-  return -1;
+const SLASH = 47;
+const QUESTION = 63;
+const HASH = 35;
+
+/** The index of the first `?` or `#` (and `/` when `slash`) from `from`, or the length. */
+function firstOf(text: string, from: number, slash: boolean): number {
+  for (let i = from; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c === QUESTION || c === HASH || (slash && c === SLASH)) return i;
+  }
+  return text.length;
 }
 
 /** Tests an already normalised, lower-cased target. */
