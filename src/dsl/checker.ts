@@ -105,39 +105,52 @@ function fieldType(field: string): ValueType {
  * breaks (outside strings) collapsed to one space, e.g. `visit "/pricing" => +15`.
  */
 export function ruleSourceName(source: string, range: SourceRange): string {
-  const text = source.slice(range.start.offset, range.end.offset);
+  const end = Math.min(range.end.offset, source.length);
   let name = "";
   let pendingSpace = false;
-  for (let i = 0; i < text.length; i++) {
-    const c = text[i];
-    if (c === "#") {
-      while (i + 1 < text.length && text[i + 1] !== "\n" && text[i + 1] !== "\r") i++;
+  let i = range.start.offset;
+  while (i < end) {
+    const c = source.charCodeAt(i);
+    if (c === 35 /* # */) {
+      while (i < end && !isLineBreak(source.charCodeAt(i))) i++;
       pendingSpace = true;
-    } else if (/\s/.test(c)) {
+    } else if (isSpace(c)) {
+      i++;
       pendingSpace = true;
     } else {
-      if (pendingSpace && name.length > 0) name += " ";
-      pendingSpace = false;
-      if (c === '"') {
-        const end = stringEnd(text, i);
-        name += text.slice(i, end);
-        i = end - 1;
-      } else {
-        name += c;
+      // A run of text up to the next space or comment; a string literal is taken whole, spaces and all.
+      const start = i;
+      while (i < end) {
+        const d = source.charCodeAt(i);
+        if (d === 34 /* " */) i = stringEnd(source, i, end);
+        else if (isSpace(d) || d === 35) break;
+        else i++;
       }
+      if (pendingSpace && name !== "") name += " ";
+      name += source.slice(start, i);
+      pendingSpace = false;
     }
   }
   return name;
 }
 
+function isLineBreak(c: number): boolean {
+  return c === 10 || c === 13;
+}
+
+function isSpace(c: number): boolean {
+  return c === 32 || c === 9 || c === 10 || c === 13 || c === 12 || c === 11 || c === 0xa0 || c === 0xfeff || c === 0x2028 || c === 0x2029;
+}
+
 /** The offset just after the string literal starting at `start` (or the end of its line). */
-function stringEnd(text: string, start: number): number {
-  for (let i = start + 1; i < text.length; i++) {
-    if (text[i] === "\\") i++;
-    else if (text[i] === '"') return i + 1;
-    else if (text[i] === "\n" || text[i] === "\r") return i;
+function stringEnd(source: string, start: number, end: number): number {
+  for (let i = start + 1; i < end; i++) {
+    const c = source.charCodeAt(i);
+    if (c === 92 /* \ */) i++;
+    else if (c === 34) return i + 1;
+    else if (isLineBreak(c)) return i;
   }
-  return text.length;
+  return end;
 }
 
 class Checker {
@@ -339,7 +352,7 @@ class Checker {
   private modifiers(modifiers: readonly Modifier[]): { max: number | null; expiresMs: number | null } {
     let max: number | null = null;
     let expiresMs: number | null = null;
-    let cap: Modifier | null = null;
+    let cap: Exclude<Modifier, { kind: "Expires" }> | null = null;
     let expiry: Modifier | null = null;
     for (const modifier of modifiers) {
       if (modifier.kind === "Expires") {

@@ -35,20 +35,21 @@ function isToken(element: CstElement): element is IToken {
   return (element as IToken).tokenType !== undefined;
 }
 
+// A CST key holds only tokens or only nodes (keys are token or rule names, or labels): no filtering.
 function tokensOf(ctx: CstChildrenDictionary, key: string): IToken[] {
-  return (ctx[key] ?? []).filter(isToken);
+  return (ctx[key] ?? []) as IToken[];
 }
 
 function tokenOf(ctx: CstChildrenDictionary, key: string): IToken | undefined {
-  return tokensOf(ctx, key)[0];
+  return ctx[key]?.[0] as IToken | undefined;
 }
 
 function nodesOf(ctx: CstChildrenDictionary, key: string): CstNode[] {
-  return (ctx[key] ?? []).filter((e): e is CstNode => !isToken(e));
+  return (ctx[key] ?? []) as CstNode[];
 }
 
 function nodeOf(ctx: CstChildrenDictionary, key: string): CstNode {
-  return nodesOf(ctx, key)[0];
+  return ctx[key]?.[0] as CstNode;
 }
 
 /** True when recovery touched this subtree (see the module comment). */
@@ -73,7 +74,13 @@ const UNIT_BY_TEXT: Readonly<Record<string, Duration["unit"]>> = {
   weeks: "week",
 };
 
-type Visitor = ICstVisitor<LineMap, unknown>;
+/** The visitor's parameter: where positions come from, and whether recovery repaired anything. */
+interface VisitContext {
+  lines: LineMap;
+  repaired: boolean;
+}
+
+type Visitor = ICstVisitor<LineMap, unknown> & { statements(cst: CstNode, context: VisitContext): Statement[] };
 
 function createAstBuilder(): Visitor {
   const Base = rulesParser.getBaseCstVisitorConstructor<LineMap, unknown>();
@@ -108,12 +115,17 @@ function createAstBuilder(): Visitor {
       };
     }
 
-    model(ctx: CstChildrenDictionary, lines: LineMap): Statement[] {
+    /** The statements of a model; when recovery repaired anything, the damaged ones are left out. */
+    statements(cst: CstNode, context: VisitContext): Statement[] {
       const statements: Statement[] = [];
-      for (const node of nodesOf(ctx, "statement")) {
-        if (!isDamaged(node)) statements.push(this.visit(node, lines) as Statement);
+      for (const node of nodesOf(cst.children, "statement")) {
+        if (!(context.repaired && isDamaged(node))) statements.push(this.visit(node, context.lines) as Statement);
       }
       return statements;
+    }
+
+    model(ctx: CstChildrenDictionary, lines: LineMap): Statement[] {
+      return nodesOf(ctx, "statement").map((node) => this.visit(node, lines) as Statement);
     }
 
     statement(ctx: CstChildrenDictionary, lines: LineMap): Statement {
@@ -294,11 +306,11 @@ function isRange(x: SourceRange | IToken): x is SourceRange {
 let builder: Visitor | undefined;
 
 /**
- * Builds the AST of a parsed model from its CST. The visitor is created on first use, after the
+ * Builds the AST of a parsed model from its CST (`repaired`: the parser reported errors). The visitor is created on first use, after the
  * parser module has finished loading (the two modules import each other).
  */
-export function buildAst(cst: CstNode, lines: LineMap, sourceLength: number): Model {
+export function buildAst(cst: CstNode, lines: LineMap, sourceLength: number, repaired: boolean): Model {
   builder ??= createAstBuilder();
-  const statements = builder.visit(cst, lines) as Statement[];
+  const statements = builder.statements(cst, { lines, repaired });
   return { kind: "Model", statements, range: lines.range(0, sourceLength) };
 }

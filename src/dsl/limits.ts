@@ -23,7 +23,7 @@ export const MAX_STRING_LENGTH = 2_048;
 /** Longest name (interaction type, field, stage, path segment). */
 export const MAX_NAME_LENGTH = 200;
 
-/** Most syntax errors reported for one file; after that the parser stops and says so. */
+/** Most lexical or syntax errors reported for one file; after that reading stops and says so. */
 export const MAX_SYNTAX_ERRORS = 100;
 
 /** Largest points, `max`, and `at least` count. */

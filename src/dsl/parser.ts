@@ -133,7 +133,7 @@ const messages: IParserErrorMessageProvider = {
  */
 export class RulesParser extends CstParser {
   constructor() {
-    super([...T.allTokens], { recoveryEnabled: true, nodeLocationTracking: "onlyOffset", errorMessageProvider: messages });
+    super([...T.allTokens], { recoveryEnabled: true, nodeLocationTracking: "none", errorMessageProvider: messages });
     this.performSelfAnalysis();
   }
 
@@ -396,6 +396,11 @@ export function parse(source: string): ParseResult {
   const lexed = lex(source, lines);
   const diagnostics = lexed.diagnostics;
   const tokens = lexed.tokens;
+  if (lexed.truncated) {
+    // A file this broken is not worth parsing: the parser would only add noise.
+    diagnostics.push(tooManyErrors(lines));
+    return { ast: empty, diagnostics: finish(diagnostics) };
+  }
   if (tokens.length > MAX_TOKENS) {
     const first = tokens[MAX_TOKENS];
     const message = `This model has ${tokens.length} words and symbols; a model may have at most ${MAX_TOKENS}.`;
@@ -411,11 +416,9 @@ export function parse(source: string): ParseResult {
   rulesParser.input = tokens;
   const cst = rulesParser.model();
   diagnostics.push(...syntaxDiagnostics(rulesParser.errors, lines));
-  if (rulesParser.errors.length >= MAX_SYNTAX_ERRORS) {
-    const message = `Too many syntax errors: checking stopped after ${MAX_SYNTAX_ERRORS}. Fix these first.`;
-    diagnostics.push(diagnostic("error", "TOO_MANY_ERRORS", message, lines.endOfSource()));
-  }
-  return { ast: buildAst(cst as CstNode, lines, source.length), diagnostics: finish(diagnostics) };
+  if (rulesParser.errors.length >= MAX_SYNTAX_ERRORS) diagnostics.push(tooManyErrors(lines));
+  const ast = buildAst(cst as CstNode, lines, source.length, rulesParser.errors.length > 0);
+  return { ast, diagnostics: finish(diagnostics) };
 }
 
 /**
@@ -448,6 +451,11 @@ function findTooDeep(tokens: readonly IToken[]): IToken | undefined {
     if (depth + pendingNots > MAX_DEPTH) return token;
   }
   return undefined;
+}
+
+function tooManyErrors(lines: LineMap): Diagnostic {
+  const message = `Too many errors: reading stopped after ${MAX_SYNTAX_ERRORS}. Fix these first.`;
+  return diagnostic("error", "TOO_MANY_ERRORS", message, lines.endOfSource());
 }
 
 function syntaxDiagnostics(errors: readonly IRecognitionException[], lines: LineMap): Diagnostic[] {
