@@ -5,7 +5,7 @@
  */
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join } from "node:path";
-import { compileChecked } from "../../src/dsl/compiler";
+import { compile, compileChecked } from "../../src/dsl/compiler";
 import type { CheckedScoreRule, CompiledModel, InteractionFacts, LeadFields } from "../../src/dsl/model";
 import { activity, at, checkedModel, cond, DAY, fitRule, ix, lead, stageRule } from "./helpers/checked-models";
 
@@ -149,5 +149,57 @@ describe("the back end evaluates no generated code", () => {
       const text = readFileSync(file, "utf8");
       expect(text).not.toMatch(/\beval\s*\(|new\s+Function\b|\bFunction\s*\(|new\s+RegExp\b/);
     }
+  });
+});
+
+describe("through parse, check and compile", () => {
+  const compileOk = (source: string) => {
+    const { model, diagnostics } = compile(source);
+    if (model === null) throw new Error(JSON.stringify(diagnostics));
+    return model;
+  };
+
+  test("prototype names as attribute and property keys, types and strings", () => {
+    const model = compileOk(
+      [
+        "attributes.toString is set => +1",
+        "attributes.hasOwnProperty is not set => +2",
+        'attributes.valueOf = "x" => +4',
+        "constructor => +8",
+        'tostring "__proto__" => +16',
+        'visit where properties.toString = "constructor" => +32',
+        'role = "hasOwnProperty" => +64',
+        "stage Lead when has constructor",
+      ].join("\n"),
+    );
+    const who = lead({ role: "HasOwnProperty", attributes: JSON.parse('{"valueOf": "X"}') as Record<string, unknown> });
+    const interactions = [
+      ix("constructor", null, 0),
+      ix("tostring", "__PROTO__", 1),
+      ix("visit", "/", 2, { properties: JSON.parse('{"toString": "constructor"}') as Record<string, unknown> }),
+      ix("visit", "/", 3),
+      ix("hasownproperty", null, 4),
+    ];
+    const e = model.replay(who, interactions, NOW);
+    expect(e.fit).toBe(2 + 4 + 64);
+    expect(e.engagement).toBe(8 + 16 + 32);
+    expect(model.nextStage("Subscriber", { ...e, lead: who, interactions })?.to).toBe("Lead");
+  });
+
+  test("keys that reach prototypes are refused by the checker", () => {
+    for (const key of ["__proto__", "constructor", "prototype"]) {
+      expect(compile(`attributes.${key} is set => +1`).model).toBeNull();
+      expect(compile(`visit where properties.${key} = 1 => +1`).model).toBeNull();
+    }
+  });
+
+  test("quote injection in strings stays a string", () => {
+    const literal = '"\\"; process.exit(1); \\""';
+    const model = compileOk(`rule ${literal}: visit ${literal} where source = ${literal} => +5\nrole ${literal} => +7`);
+    const injected = '"; process.exit(1); "';
+    const who = lead({ role: injected });
+    const e = model.replay(who, [ix("visit", injected, 0, { source: injected }), ix("visit", "/", 1, { source: injected })], NOW);
+    expect(e.score).toBe(12);
+    expect(e.breakdown[0].rule).toBe(injected);
   });
 });
