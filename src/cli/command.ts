@@ -10,6 +10,7 @@ export interface Output {
   write(text: string): unknown;
 }
 
+/** The streams and directory a command runs with. */
 export interface CliIo {
   stdout: Output;
   stderr: Output;

@@ -35,10 +35,12 @@ export type Expectation =
   | { kind: "stages"; stages: string[] }
   | { kind: "fired"; rule: string; negated: boolean; times: number | null };
 
+/** One line of a case: an interaction arriving, or an expectation checked at that point. */
 export type ModelTestStep =
   | { kind: "interaction"; line: number; facts: InteractionFacts }
   | { kind: "expect"; line: number; text: string; expectation: Expectation };
 
+/** One `test "…"` block. */
 export interface ModelTestCase {
   name: string;
   line: number;
@@ -47,12 +49,14 @@ export interface ModelTestCase {
   steps: ModelTestStep[];
 }
 
+/** A parsed `*.rules.test` file. */
 export interface ModelTestFile {
   /** The `model "…"` line: the model's path relative to the test file; null when not given. */
   model: string | null;
   cases: ModelTestCase[];
 }
 
+/** The outcome of one case. */
 export interface ModelTestCaseResult {
   name: string;
   line: number;

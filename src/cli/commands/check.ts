@@ -8,6 +8,7 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
   return `${file}:${d.line}:${d.column}: ${d.severity} ${d.code} ${d.message}`;
 }
 
+/** `qualify check`. */
 export const checkCommand: Command = {
   name: "check",
   usage: "check FILE…",

@@ -8,6 +8,7 @@ import { formatModel } from "../../dsl/format";
 import { count, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, parseArgs, readText, type CliIo, type Command } from "../command";
 import { formatDiagnostic } from "./check";
 
+/** `qualify fmt`. */
 export const fmtCommand: Command = {
   name: "fmt",
   usage: "fmt [--check] FILE…",

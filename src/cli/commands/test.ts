@@ -78,6 +78,7 @@ async function runFile(io: CliIo, file: string, tally: Tally): Promise<"ok" | "u
   return "ok";
 }
 
+/** `qualify test`. */
 export const testCommand: Command = {
   name: "test",
   usage: "test FILE|DIR…",

@@ -37,6 +37,7 @@ export function scopeFor(lead: LeadFields, ix: InteractionFacts | null = null): 
   return { lead, ix, target: target === null ? null : target.toLowerCase(), totals: NO_TOTALS, interactions: [] };
 }
 
+/** A compiled condition. */
 export type Predicate = (scope: Scope) => boolean;
 type Getter = (scope: Scope) => unknown;
 
