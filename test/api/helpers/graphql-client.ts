@@ -62,7 +62,6 @@ export class GraphQLTestClient {
       webSocketImpl: WebSocket,
       connectionParams: this.key ? { authorization: `Bearer ${this.key}` } : {},
       retryAttempts: 0,
-      lazy: false,
     });
   }
 }
