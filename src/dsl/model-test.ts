@@ -35,15 +35,20 @@ export type Expectation =
   | { kind: "stages"; stages: string[] }
   | { kind: "fired"; rule: string; negated: boolean; times: number | null };
 
-/** One line of a case: an interaction arriving, or an expectation checked at that point. */
+/**
+ * One line of a case: an interaction arriving, a change of the lead's fields (a `lead` line after
+ * the first interaction), or an expectation checked at that point.
+ */
 export type ModelTestStep =
   | { kind: "interaction"; line: number; facts: InteractionFacts }
+  | { kind: "fields"; line: number; fields: [key: string, value: string][] }
   | { kind: "expect"; line: number; text: string; expectation: Expectation };
 
 /** One `test "…"` block. */
 export interface ModelTestCase {
   name: string;
   line: number;
+  /** The lead as created, before the first interaction. */
   lead: LeadFields;
   now: Date;
   steps: ModelTestStep[];
@@ -274,7 +279,9 @@ export function parseModelTests(text: string): { file: ModelTestFile; errors: Mo
         // Validate now, so the error points at this line.
         const probe: LeadFields = { email: DEFAULT_EMAIL, attributes: {} };
         for (const [k, v] of pairs) setLeadField(probe, k, v);
-        (current === null ? fileLead : current.leadWords).push(...pairs);
+        if (current === null) fileLead.push(...pairs);
+        else if (current.steps.some((s) => s.kind === "interaction")) current.steps.push({ kind: "fields", line, fields: pairs });
+        else current.leadWords.push(...pairs);
         return;
       }
       if (current === null) throw new LineError(`"${head}" must be inside a test: start one with test "…"`);
@@ -327,6 +334,8 @@ function parseInteraction(ws: string[], occurredAt: Date, seq: number, line: num
 
 /** What the lead looks like after the interactions so far. */
 interface Progress {
+  /** The lead's fields as they are now. */
+  lead: LeadFields;
   arrived: InteractionFacts[];
   /** The moment the last one arrived (the later of its time and the previous arrival). */
   arrivedAt: Date | null;
@@ -335,7 +344,8 @@ interface Progress {
   moves: { move: StageMove; at: Date }[];
 }
 
-function advanceStage(model: CompiledModel, lead: LeadFields, progress: Progress, at: Date): void {
+function advanceStage(model: CompiledModel, progress: Progress, at: Date): void {
+  const lead = progress.lead;
   const evaluation = model.replay(lead, progress.arrived, at);
   const move = model.nextStage(progress.stage, { ...evaluation, lead, interactions: progress.arrived });
   if (move === null) return;
@@ -364,13 +374,13 @@ function findRule(model: CompiledModel, name: string): { index: number } | strin
   return `the model has no rule named "${name}"; its rules are: ${model.rules.map((r) => r.name).join(" | ")}`;
 }
 
-function check(model: CompiledModel, c: ModelTestCase, step: Extract<ModelTestStep, { kind: "expect" }>, progress: Progress, at: Date): string[] | null {
+function check(model: CompiledModel, step: Extract<ModelTestStep, { kind: "expect" }>, progress: Progress, at: Date): string[] | null {
   const e = step.expectation;
   const explain = (keep: (x: RuleExplanation) => boolean) =>
-    formatExplanations(explainRules(model, c.lead, progress.arrived, at).filter(keep)).map((l) => `  ${l}`);
+    formatExplanations(explainRules(model, progress.lead, progress.arrived, at).filter(keep)).map((l) => `  ${l}`);
   switch (e.kind) {
     case "total": {
-      const got = model.replay(c.lead, progress.arrived, at)[e.metric];
+      const got = model.replay(progress.lead, progress.arrived, at)[e.metric];
       if (got === e.value) return null;
       const category = e.metric === "fit" ? "FIT" : "ENGAGEMENT";
       const lines = explain((x) => e.metric === "score" || x.rule.category === category);
@@ -378,17 +388,17 @@ function check(model: CompiledModel, c: ModelTestCase, step: Extract<ModelTestSt
     }
     case "stage": {
       if (progress.stage.toLowerCase() === e.stage.toLowerCase()) return null;
-      return [`✗ expected stage ${e.stage}, got ${progress.stage} (line ${step.line})`, ...describeStages(model, c, progress, at)];
+      return [`✗ expected stage ${e.stage}, got ${progress.stage} (line ${step.line})`, ...describeStages(model, progress, at)];
     }
     case "stages": {
       const got = progress.path.join(" > ");
       if (nameKey(got) === nameKey(e.stages.join(" > "))) return null;
-      return [`✗ expected stages ${e.stages.join(" > ")}, got ${got} (line ${step.line})`, ...describeStages(model, c, progress, at)];
+      return [`✗ expected stages ${e.stages.join(" > ")}, got ${got} (line ${step.line})`, ...describeStages(model, progress, at)];
     }
     case "fired": {
       const found = findRule(model, e.rule);
       if (typeof found === "string") return [`✗ ${found} (line ${step.line})`];
-      const mine = explainRules(model, c.lead, progress.arrived, at).find((x) => x.rule.index === found.index)!;
+      const mine = explainRules(model, progress.lead, progress.arrived, at).find((x) => x.rule.index === found.index)!;
       const detail = formatExplanations([mine]).map((l) => `  ${l}`);
       const count = mine.count;
       if (e.negated) return count === 0 ? null : [`✗ expected "${mine.rule.name}" not to fire, it did (line ${step.line})`, ...detail];
@@ -399,9 +409,9 @@ function check(model: CompiledModel, c: ModelTestCase, step: Extract<ModelTestSt
   }
 }
 
-function describeStages(model: CompiledModel, c: ModelTestCase, progress: Progress, at: Date): string[] {
+function describeStages(model: CompiledModel, progress: Progress, at: Date): string[] {
   const lines = progress.moves.map(({ move, at: when }) => `  ${move.from} → ${move.to} at ${when.toISOString()} by ${move.rule}`);
-  const totals = model.replay(c.lead, progress.arrived, at);
+  const totals = model.replay(progress.lead, progress.arrived, at);
   lines.push(`  now: score ${totals.score} (fit ${totals.fit}, engagement ${totals.engagement})`);
   return lines;
 }
@@ -415,20 +425,28 @@ function describeStages(model: CompiledModel, c: ModelTestCase, progress: Progre
 export function runModelTests(model: CompiledModel, file: ModelTestFile): ModelTestCaseResult[] {
   return file.cases.map((c) => {
     const first = model.funnel.stages[0];
-    const progress: Progress = { arrived: [], arrivedAt: null, stage: first, path: [first], moves: [] };
+    const progress: Progress = { lead: c.lead, arrived: [], arrivedAt: null, stage: first, path: [first], moves: [] };
     const failures: string[][] = [];
-    advanceStage(model, c.lead, progress, c.steps.find((s) => s.kind === "interaction")?.facts.occurredAt ?? c.now);
+    advanceStage(model, progress, c.steps.find((s) => s.kind === "interaction")?.facts.occurredAt ?? c.now);
     c.steps.forEach((step, i) => {
       if (step.kind === "interaction") {
         const t = step.facts.occurredAt;
         progress.arrivedAt = progress.arrivedAt === null || t > progress.arrivedAt ? t : progress.arrivedAt;
         progress.arrived.push(step.facts);
-        advanceStage(model, c.lead, progress, progress.arrivedAt);
+        advanceStage(model, progress, progress.arrivedAt);
+        return;
+      }
+      if (step.kind === "fields") {
+        // An upsert right after the interaction above: fit and the stage are evaluated again.
+        const lead: LeadFields = { ...progress.lead };
+        for (const [k, v] of step.fields) setLeadField(lead, k, v);
+        progress.lead = lead;
+        advanceStage(model, progress, progress.arrivedAt ?? c.now);
         return;
       }
       const interactionFollows = c.steps.slice(i + 1).some((s) => s.kind === "interaction");
       const at = interactionFollows && progress.arrivedAt !== null ? progress.arrivedAt : c.now;
-      const failure = check(model, c, step, progress, at);
+      const failure = check(model, step, progress, at);
       if (failure !== null) failures.push(failure);
     });
     return { name: c.name, line: c.line, passed: failures.length === 0, failures };

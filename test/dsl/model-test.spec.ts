@@ -239,6 +239,25 @@ test "checkpoints"
     expect(result.failures[0][3]).toBe("  now: score -30 (fit 0, engagement -30)");
   });
 
+  test("a lead line after an interaction changes the fields from there on, and the stage follows", () => {
+    const [result] = run(
+      'download => +1\nvisit where lead.role contains "director" => +5\nrole contains "Director" => +20\nstage Lead when firstName is set\nstage MQL when score >= 20',
+      `test "upsert"
+  lead firstName=Ann
+  -3d download
+  -2d visit
+  expect fit 0
+  expect stages Subscriber > Lead
+  lead role="Marketing Director"
+  expect fit 20
+  expect engagement 6
+  expect stages Subscriber > Lead > MQL
+  -1d download
+  expect score 27`,
+    );
+    expect(result.failures).toEqual([]);
+  });
+
   test("interactions listed out of order arrive in that order", () => {
     const [result] = run(
       'subscribe => +5 once\nvisit "/pricing" at least 2 times within 1 day => +20\nstage MQL when score >= 20',
