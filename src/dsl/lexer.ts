@@ -9,7 +9,7 @@ import { Lexer, tokenMatcher, type IToken } from "chevrotain";
 import { diagnostic, type Diagnostic } from "./diagnostics";
 import { MAX_NAME_LENGTH, MAX_STRING_LENGTH, MAX_SYNTAX_ERRORS } from "./limits";
 import type { LineMap } from "./location";
-import { allTokens, MisquotedString, Name, StringLiteral, UnterminatedString } from "./tokens";
+import { allTokens, MisquotedString, Name, StringLiteral, Unknown, UnterminatedString } from "./tokens";
 
 const lexer = new Lexer([...allTokens], {
   positionTracking: "onlyOffset",
@@ -41,13 +41,34 @@ export function lex(source: string, lines: LineMap): LexResult {
     problems++;
     if (problems <= MAX_SYNTAX_ERRORS) diagnostics.push(diagnostic("error", code, message(), lines.range(start, end)));
   };
+  // `Unknown` matches any character, so chevrotain's own errors cannot happen; kept for safety.
   for (const error of result.errors.slice(0, MAX_SYNTAX_ERRORS + 1)) {
     const end = error.offset + error.length;
     report("UNEXPECTED_CHARACTER", () => unexpectedCharacterMessage(source.slice(error.offset, end)), error.offset, end);
   }
-  problems += Math.max(0, result.errors.length - (MAX_SYNTAX_ERRORS + 1));
+  const tokens: IToken[] = [];
+  let unknownStart = -1;
+  let unknownEnd = -1;
+  const flushUnknown = (): void => {
+    if (unknownStart < 0) return;
+    const [start, end] = [unknownStart, unknownEnd];
+    report("UNEXPECTED_CHARACTER", () => unexpectedCharacterMessage(source.slice(start, end)), start, end);
+    unknownStart = -1;
+  };
   for (const token of result.tokens) {
     const end = token.startOffset + token.image.length;
+    if (token.tokenType === Unknown) {
+      // Adjacent unknown characters are one problem.
+      if (unknownStart >= 0 && unknownEnd === token.startOffset) unknownEnd = end;
+      else {
+        flushUnknown();
+        unknownStart = token.startOffset;
+        unknownEnd = end;
+      }
+      continue;
+    }
+    flushUnknown();
+    tokens.push(token);
     if (token.tokenType === MisquotedString) {
       token.payload = token.image.slice(1, -1);
       report("UNEXPECTED_CHARACTER", () => `Texts are written in straight double quotes: "${token.payload}".`, token.startOffset, end);
@@ -57,7 +78,8 @@ export function lex(source: string, lines: LineMap): LexResult {
       report("TOO_LONG", () => `This name is ${token.image.length} characters long; names are at most ${MAX_NAME_LENGTH}.`, token.startOffset, end);
     }
   }
-  return { tokens: result.tokens, diagnostics, truncated: problems > MAX_SYNTAX_ERRORS };
+  flushUnknown();
+  return { tokens, diagnostics, truncated: problems > MAX_SYNTAX_ERRORS };
 }
 
 function unexpectedCharacterMessage(text: string): string {

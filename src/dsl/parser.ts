@@ -387,12 +387,13 @@ export interface ParseResult {
  * // diagnostics: []; ast.statements[0].kind === "ScoreRule"
  */
 export function parse(source: string): ParseResult {
-  const lines = new LineMap(source);
-  const empty: Model = { kind: "Model", statements: [], range: lines.range(0, source.length) };
   if (source.length > MAX_SOURCE_BYTES || Buffer.byteLength(source, "utf8") > MAX_SOURCE_BYTES) {
     const message = `This model is ${Math.ceil(Buffer.byteLength(source, "utf8") / 1024)} KB; a model may be at most ${MAX_SOURCE_BYTES / 1024} KB.`;
-    return { ast: empty, diagnostics: [diagnostic("error", "TOO_LARGE", message, lines.range(0, 0))] };
+    const start = new LineMap("").range(0, 0);
+    return { ast: { kind: "Model", statements: [], range: start }, diagnostics: [diagnostic("error", "TOO_LARGE", message, start)] };
   }
+  const lines = new LineMap(source);
+  const empty: Model = { kind: "Model", statements: [], range: lines.range(0, source.length) };
   const lexed = lex(source, lines);
   const diagnostics = lexed.diagnostics;
   const tokens = lexed.tokens;
@@ -401,16 +402,16 @@ export function parse(source: string): ParseResult {
     diagnostics.push(tooManyErrors(lines));
     return { ast: empty, diagnostics: finish(diagnostics) };
   }
-  if (tokens.length > MAX_TOKENS) {
-    const first = tokens[MAX_TOKENS];
-    const message = `This model has ${tokens.length} words and symbols; a model may have at most ${MAX_TOKENS}.`;
-    diagnostics.push(diagnostic("error", "TOO_LARGE", message, lines.range(first.startOffset, first.startOffset + first.image.length)));
-    return { ast: empty, diagnostics: finish(diagnostics) };
-  }
   const tooDeep = findTooDeep(tokens);
   if (tooDeep !== undefined) {
     const message = `Conditions may nest parentheses and "not" at most ${MAX_DEPTH} deep.`;
     diagnostics.push(diagnostic("error", "TOO_DEEP", message, lines.range(tooDeep.startOffset, tooDeep.startOffset + tooDeep.image.length)));
+    return { ast: empty, diagnostics: finish(diagnostics) };
+  }
+  if (tokens.length > MAX_TOKENS) {
+    const first = tokens[MAX_TOKENS];
+    const message = `This model has ${tokens.length} words and symbols; a model may have at most ${MAX_TOKENS}.`;
+    diagnostics.push(diagnostic("error", "TOO_LARGE", message, lines.range(first.startOffset, first.startOffset + first.image.length)));
     return { ast: empty, diagnostics: finish(diagnostics) };
   }
   rulesParser.input = tokens;

@@ -130,6 +130,17 @@ export const MisquotedString = createToken({
 });
 export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /\d+(?:\.\d+)?/, label: "a number" });
 
+/**
+ * Anything no other token matches: a run of characters that cannot start a token (`@@`, `&&`, `€`),
+ * or a single character that started none (a lone `!`). Last in the order. The lexer removes these
+ * tokens and reports each run once as UNEXPECTED_CHARACTER, so garbage costs what lexing costs.
+ */
+export const Unknown = createToken({
+  name: "Unknown",
+  pattern: /[^\s\w"'#=<>!()[\],:.|+\-\u201c\u201d\u201e]+|[^\s]/,
+  label: "an unexpected character",
+});
+
 /** Every keyword, in lexing order. */
 export const keywordTokens: readonly TokenType[] = [
   Funnel, Stage, When, Rule, Where, At, Least, Times, Within, Once, Max, Expires, After,
@@ -164,6 +175,7 @@ export const allTokens: readonly TokenType[] = [
   NumberLiteral,
   ...keywordTokens,
   Identifier,
+  Unknown,
   Name,
   CompareOp,
   Metric,
