@@ -32,6 +32,7 @@ export class LeadResolver {
     @Arg("after", () => String, { nullable: true }) after?: string,
   ): Promise<ConnectionResult<LeadEntity>> {
     const page = await ctx.services.leads.list(ctx, filter, orderBy, first, after);
+    for (const { node } of page.edges) ctx.loaders.leadById.prime(node.id, node);
     return { ...page, countTotal: () => ctx.services.leads.count(ctx, filter) };
   }
 

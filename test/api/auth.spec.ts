@@ -1,0 +1,97 @@
+/** Authentication and scopes: 401 without a valid key, 403 without the scope, admin implies all. */
+import { createHash } from "node:crypto";
+import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
+import { DELETE_LEAD, LEADS, RECORD_INTERACTION, SET_LEAD_STAGE, UPSERT_LEAD } from "./helpers/documents";
+import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+
+describe(`auth [${testDatabase()}]`, () => {
+  let t: TestApp;
+  let leadId: string;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    leadId = (await t.admin.data(UPSERT_LEAD, { input: { email: uniqueEmail() } })).upsertLead.id;
+  });
+  afterAll(() => t?.close());
+
+  it.each([
+    ["no key", null],
+    ["an unknown key", "qk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
+    ["garbage", "not a key at all"],
+  ])("answers 401 UNAUTHENTICATED with %s", async (_name, key) => {
+    const res = await t.admin.as(key).request(LEADS, {});
+    expect(res.status).toBe(401);
+    expect(codeOf(res)).toBe("UNAUTHENTICATED");
+    expect(res.data).toBeNull();
+  });
+
+  it("answers 401 for a revoked key", async () => {
+    const { key, record } = await t.app.services.apiKeys.create(t.app.context(null), "to revoke", ["read"]);
+    const client = t.admin.as(key);
+    expect((await client.request(LEADS, {})).status).toBe(200);
+    expect(await t.app.services.apiKeys.revoke(t.app.context(null), record.prefix)).toBe(true);
+    expect((await client.request(LEADS, {})).status).toBe(401);
+  });
+
+  describe("scopes", () => {
+    let reader: GraphQLTestClient;
+    let ingester: GraphQLTestClient;
+    let sales: GraphQLTestClient;
+    let admin: GraphQLTestClient;
+
+    beforeAll(async () => {
+      reader = await t.client(["read"]);
+      ingester = await t.client(["ingest"]);
+      sales = await t.client(["sales"]);
+      admin = await t.client(["admin"]);
+    });
+
+    const operations = {
+      read: (c: GraphQLTestClient) => c.request(LEADS, { first: 1 }),
+      ingest: (c: GraphQLTestClient) => c.request(RECORD_INTERACTION, { input: { email: uniqueEmail(), type: "visit" } }),
+      upsert: (c: GraphQLTestClient) => c.request(UPSERT_LEAD, { input: { email: uniqueEmail() } }),
+      sales: (c: GraphQLTestClient) => c.request(SET_LEAD_STAGE, { leadId, stage: "MQL" }),
+      admin: (c: GraphQLTestClient) => c.request(DELETE_LEAD, { id: "00000000-0000-4000-8000-000000000000" }),
+    };
+    const allowed: Record<string, Array<keyof typeof operations>> = {
+      reader: ["read"],
+      ingester: ["ingest", "upsert"],
+      sales: ["sales"],
+      admin: ["read", "ingest", "upsert", "sales", "admin"],
+    };
+
+    it.each(Object.keys(allowed))("%s may do exactly what its scopes allow, 403 FORBIDDEN otherwise", async (who) => {
+      const client = { reader, ingester, sales, admin }[who as "reader"];
+      for (const [name, run] of Object.entries(operations)) {
+        const res = await run(client);
+        if (allowed[who].includes(name as keyof typeof operations)) {
+          expect({ name, errors: res.errors }).toEqual({ name, errors: undefined });
+        } else {
+          expect({ name, status: res.status, code: codeOf(res) }).toEqual({ name, status: 403, code: "FORBIDDEN" });
+        }
+      }
+    });
+
+    it("QUALIFY_ADMIN_KEY from the environment is an admin key", async () => {
+      for (const run of Object.values(operations)) expect((await run(t.admin)).errors).toBeUndefined();
+    });
+  });
+
+  it("stores keys hashed (SHA-256), showing only a prefix", async () => {
+    const { key } = await t.app.services.apiKeys.create(t.app.context(null), "hashed", ["read"]);
+    const rows: Array<Record<string, unknown>> = await t.app.context(null).db.query("SELECT * FROM api_key WHERE name = 'hashed'");
+    expect(rows).toHaveLength(1);
+    expect(JSON.stringify(rows)).not.toContain(key);
+    expect(rows[0].hash).toBe(createHash("sha256").update(key).digest("hex"));
+    expect(key.startsWith(rows[0].prefix as string)).toBe(true);
+  });
+
+  it("serves the health endpoints without a key", async () => {
+    const base = t.app.url.replace(/\/graphql$/, "");
+    for (const path of ["/health/live", "/health/ready"]) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({ status: "ok" });
+    }
+  });
+});
