@@ -3,6 +3,9 @@
  * rules written by hand in TypeScript) and a general rule engine (json-rules-engine 7.3.1), on the
  * same 100,000 interactions in one process; and how long compiling a 1,000-rule model takes.
  *
+ * Speeds are per second of the process's CPU time (best of several passes), so that other work on
+ * the machine does not skew the ratios; compile times are wall-clock medians.
+ *
  * An evaluation is one interaction scored by every rule of its type (caps, windows and expiry
  * included) as the canonical replay does it, lead by lead, producing the award ledger and the
  * totals. Every engine must produce the same ledger and totals for every lead, or the run fails.
@@ -25,15 +28,21 @@ const out = (line = "") => process.stdout.write(`${line}\n`);
 
 type Scorer = (lead: BenchLead) => BenchResult | Promise<BenchResult>;
 
-/** Best of `rounds` passes over every lead, in evaluations per second; the results of the last. */
+/** Milliseconds of CPU this process has used: steadier than wall time on a shared machine. */
+function cpuMs(): number {
+  const { user, system } = process.cpuUsage();
+  return (user + system) / 1000;
+}
+
+/** Best of `rounds` passes over every lead, in evaluations per CPU second; the results of the last. */
 async function measure(scorer: Scorer, leads: readonly BenchLead[], rounds: number): Promise<{ rate: number; results: BenchResult[] }> {
   let best = Infinity;
   let results: BenchResult[] = [];
   for (let r = 0; r < rounds; r++) {
-    const started = performance.now();
+    const started = cpuMs();
     const round: BenchResult[] = [];
     for (const lead of leads) round.push(await scorer(lead));
-    best = Math.min(best, performance.now() - started);
+    best = Math.min(best, cpuMs() - started);
     results = round;
   }
   return { rate: (leads.length * INTERACTIONS_PER_LEAD) / (best / 1000), results };

@@ -28,7 +28,7 @@ import type {
 import { parse } from "./parser";
 import { compileCondition, conditionPaths, scopeFor, type Predicate, type Scope } from "./runtime/conditions";
 import { compareInteractions, counts, inCanonicalOrder, RuleLimiter } from "./runtime/ledger";
-import { compilePattern, normaliseTarget, type TargetMatcher } from "./runtime/targets";
+import { compilePatternShape, normaliseTarget, type CompiledPattern } from "./runtime/targets";
 
 const TYPE_CACHE_SIZE = 1_024;
 
@@ -37,7 +37,7 @@ interface ActivityRule {
   source: CheckedScoreRule;
   /** Lower-cased interaction type. */
   type: string;
-  pattern: TargetMatcher | null;
+  pattern: CompiledPattern | null;
   where: Predicate | null;
   /** True when the award depends on the rule's other matches (`max`, `once`, `at least`). */
   limited: boolean;
@@ -65,11 +65,21 @@ function activityRule(rule: CheckedScoreRule): ActivityRule {
   return {
     source: rule,
     type: activity.type.trim().toLowerCase(),
-    pattern: activity.pattern === null ? null : compilePattern(activity.pattern),
+    pattern: activity.pattern === null ? null : compilePatternShape(activity.pattern),
     where: rule.where === null ? null : compileCondition(rule.where, "where"),
     limited: rule.max !== null || rule.frequency !== null,
     slot: -1,
   };
+}
+
+/** The rule's pattern against a normalised, lower-cased target (the common shapes inline). */
+function targetMatches(rule: ActivityRule, target: string | null): boolean {
+  const pattern = rule.pattern;
+  if (pattern === null) return true;
+  if (target === null) return false;
+  if (pattern.exact !== null) return target === pattern.exact;
+  if (pattern.prefix !== null) return target.startsWith(pattern.prefix);
+  return pattern.matches(target);
 }
 
 function makeAward(rule: CheckedScoreRule, ix: InteractionFacts, atMs: number): Award {
@@ -163,16 +173,13 @@ export class CompiledRules implements CompiledModel {
   }
 
   private headOutcome(rule: ActivityRule, scope: Scope): HeadOutcome {
-    if (rule.pattern !== null && (scope.target === null || !rule.pattern(scope.target))) return "target";
+    if (!targetMatches(rule, scope.target)) return "target";
     if (rule.where !== null && !rule.where(scope)) return "where";
     return "match";
   }
 
   private headMatches(rule: ActivityRule, scope: Scope): boolean {
-    return (
-      (rule.pattern === null || (scope.target !== null && rule.pattern(scope.target))) &&
-      (rule.where === null || rule.where(scope))
-    );
+    return targetMatches(rule, scope.target) && (rule.where === null || rule.where(scope));
   }
 
   replay(lead: LeadFields, interactions: readonly InteractionFacts[], now: Date): Evaluation {

@@ -52,24 +52,49 @@ function firstOf(text: string, from: number, slash: boolean): number {
 export type TargetMatcher = (lowerTarget: string) => boolean;
 
 /**
+ * A compiled pattern: its matcher, and for the two commonest shapes (no `*`, one trailing `*`)
+ * the lower-cased text a caller may compare inline instead of calling the matcher.
+ */
+export interface CompiledPattern {
+  matches: TargetMatcher;
+  /** The whole target to equal, for a pattern without `*`. */
+  exact: string | null;
+  /** The start to look for, for a pattern whose only `*` ends it (`/blog/*`). */
+  prefix: string | null;
+}
+
+/**
  * Compiles a target pattern into a matcher of normalised, lower-cased targets. The pattern is
  * normalised like a target first (`"/pricing/"` matches `/pricing`); `*` matches any run.
  * A blank pattern matches nothing (a blank target is "not set").
  */
 export function compilePattern(pattern: string): TargetMatcher {
+  return compilePatternShape(pattern).matches;
+}
+
+/** `compilePattern`, with the pattern's shape. */
+export function compilePatternShape(pattern: string): CompiledPattern {
   const normalised = normaliseTarget(pattern);
-  if (normalised === null) return () => false;
+  if (normalised === null) return { matches: () => false, exact: null, prefix: null };
   const parts = normalised.toLowerCase().split("*");
   if (parts.length === 1) {
     const exact = parts[0];
-    return (t) => t === exact;
+    return { matches: (t) => t === exact, exact, prefix: null };
   }
+  if (parts.length === 2 && parts[1] === "") {
+    const prefix = parts[0];
+    return { matches: (t) => t.startsWith(prefix), exact: null, prefix };
+  }
+  return { matches: globMatcher(parts), exact: null, prefix: null };
+}
+
+function globMatcher(parts: readonly string[]): TargetMatcher {
   const head = parts[0];
   const tail = parts[parts.length - 1];
   const middle = parts.slice(1, -1).filter((p) => p !== "");
   const minLength = head.length + tail.length + middle.reduce((n, p) => n + p.length, 0);
   if (middle.length === 0) {
-    if (tail === "") return head === "" ? () => true : (t) => t.startsWith(head);
+    if (tail === "") return (t) => t.startsWith(head);
     if (head === "") return (t) => t.endsWith(tail);
     return (t) => t.length >= minLength && t.startsWith(head) && t.endsWith(tail);
   }
