@@ -8,6 +8,7 @@
 import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from "./command";
 import { checkCommand } from "./commands/check";
 import { fmtCommand } from "./commands/fmt";
+import { keysCommand } from "./commands/keys";
 import { testCommand } from "./commands/test";
 
 const helpCommand: Command = {
@@ -28,7 +29,7 @@ const helpCommand: Command = {
  * The command table. To add a command, write `commands/<name>.ts` exporting a `Command` and list
  * it here (e.g. the service's `keysCommand` from `./commands/keys` for `qualify keys …`).
  */
-const COMMANDS: readonly Command[] = [checkCommand, testCommand, fmtCommand, helpCommand];
+const COMMANDS: readonly Command[] = [checkCommand, testCommand, fmtCommand, keysCommand, helpCommand];
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
 

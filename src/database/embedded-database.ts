@@ -8,6 +8,7 @@
  */
 import net from "node:net";
 import fs from "node:fs";
+import path from "node:path";
 
 export interface EmbeddedDatabase {
   url: string;
@@ -34,7 +35,7 @@ export async function startEmbeddedDatabase(dataDir: string | null): Promise<Emb
   const { PGlite } = await import("@electric-sql/pglite");
   const { pg_trgm } = await import("@electric-sql/pglite/contrib/pg_trgm");
   const { PGLiteSocketServer } = await import("@electric-sql/pglite-socket");
-  if (dataDir) fs.mkdirSync(dataDir, { recursive: true });
+  const releaseLock = dataDir ? lockDataDir(dataDir) : () => undefined;
   const db = await PGlite.create(dataDir ?? undefined, { extensions: { pg_trgm } });
   const port = await freePort();
   // More than one connection may be open (e.g. the pool reconnecting); queries are queued by the server.
@@ -45,6 +46,37 @@ export async function startEmbeddedDatabase(dataDir: string | null): Promise<Emb
     async close() {
       await server.stop();
       await db.close();
+      releaseLock();
     },
   };
+}
+
+/**
+ * PGlite must be opened by one process at a time: a lock file holds the owner's pid, and a lock
+ * left by a process that no longer runs is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, "qualify.lock");
+  try {
+    const owner = Number(fs.readFileSync(lockFile, "utf8"));
+    if (owner && owner !== process.pid && isRunning(owner)) {
+      throw new Error(
+        `the embedded database in ${dataDir} is in use by process ${owner}; stop it first (or set DATABASE_URL)`,
+      );
+    }
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
+  }
+  fs.writeFileSync(lockFile, String(process.pid));
+  return () => fs.rmSync(lockFile, { force: true });
+}
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM";
+  }
 }

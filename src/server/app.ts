@@ -31,7 +31,7 @@ export interface RunningApp {
   services: Services;
   /** Every SQL statement the service sends is counted here. */
   queries: QueryCounter;
-  /** The admin key generated on first start (no key stored and no QUALIFY_ADMIN_KEY), once. */
+  /** The admin key generated when the server first starts (no key stored, no QUALIFY_ADMIN_KEY). */
   firstAdminKey: string | null;
   /** A context for work outside a request (demo data, CLI). */
   context(caller: Caller | null): ServiceContext;
@@ -72,11 +72,6 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     services,
   });
 
-  let firstAdminKey: string | null = null;
-  if (!config.adminKey && !(await services.apiKeys.anyActive(serviceContext(null)))) {
-    firstAdminKey = (await services.apiKeys.create(serviceContext(null), "admin (first start)", ["admin"])).key;
-  }
-
   const shutdown: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const step of shutdown.reverse()) await step();
@@ -84,8 +79,12 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     await dataSource.destroy();
     await embedded?.close();
   };
-  const app: RunningApp = { url: "", port: 0, services, queries, firstAdminKey, context: serviceContext, close };
+  const app: RunningApp = { url: "", port: 0, services, queries, firstAdminKey: null, context: serviceContext, close };
   if (options.noHttp) return app;
+
+  if (!config.adminKey && !(await services.apiKeys.anyActive(serviceContext(null)))) {
+    app.firstAdminKey = (await services.apiKeys.create(serviceContext(null), "admin (first start)", ["admin"])).key;
+  }
 
   const schema = await buildQualifySchema(events.local);
   const requestContext = async (authorization: unknown): Promise<RequestContext> => {
