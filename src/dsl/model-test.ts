@@ -290,6 +290,9 @@ export function parseModelTests(text: string): { file: ModelTestFile; errors: Mo
         draft.steps.push({ kind: "expect", line, text: content, expectation: parseExpectation(content.slice(6)) });
         return;
       }
+      if (!/^[+\-\d]/.test(head)) {
+        throw new LineError(`a line of a test starts with a time (-3d visit "/pricing"), lead, now or expect, not ${head}`);
+      }
       const now = draft.now ?? fileNow ?? DEFAULT_NOW;
       const occurredAt = parseTime(head, now, previous);
       previous = occurredAt;

@@ -113,16 +113,19 @@ test "Ann"   # trailing comment
         "  expect not fired visit x2", // 14
         "  expect stages A >> B", // 15
         'test ""', // 16
+        'test "u"', // 17
+        '  visit "/pricing"', // 18: no time
       ].join("\n"),
     );
-    expect(errors.map((e) => e.line)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16]);
+    expect(errors.map((e) => e.line)).toEqual([1, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15, 16, 18]);
+    expect(errors.find((e) => e.line === 18)?.message).toBe('a line of a test starts with a time (-3d visit "/pricing"), lead, now or expect, not visit');
     expect(errors.find((e) => e.line === 3)?.message).toMatch(/unknown lead field rol: use one of email, firstName/);
     expect(errors.find((e) => e.line === 5)?.message).toMatch(/-3x is not a time/);
     expect(errors.find((e) => e.line === 6)?.message).toMatch(/relative to the interaction above/);
     expect(errors.find((e) => e.line === 7)?.message).toMatch(/lowercase/);
     expect(errors.find((e) => e.line === 8)?.message).toMatch(/quote is not closed/);
     expect(errors.find((e) => e.line === 12)?.message).toMatch(/after now/);
-    expect(file.cases.map((c) => c.name)).toEqual(["t"]);
+    expect(file.cases.map((c) => c.name)).toEqual(["t", "u"]);
   });
 });
 
