@@ -207,12 +207,24 @@ class Checker {
     const points = this.points(rule);
     const name = rule.name ? rule.name.value.trim() : ruleSourceName(this.source, rule.range);
     if (rule.name && name === "") this.error("EMPTY_RULE_NAME", 'A rule\'s name cannot be empty: write rule "Demo request": …', rule.name.range);
-    const base = { index, name, points, node: rule };
+    // Object literals, not spreads: V8's spread path made checking ten times slower.
     if (activity === null) {
       this.fitRuleExtras(rule);
       this.condition(rule.condition, "fit");
       this.unreachable(rule.condition, "rule");
-      return { ...base, category: "FIT", activity: null, condition: rule.condition, where: null, frequency: null, max: null, expiresMs: null };
+      return {
+        index,
+        name,
+        category: "FIT",
+        points,
+        activity: null,
+        condition: rule.condition,
+        where: null,
+        frequency: null,
+        max: null,
+        expiresMs: null,
+        node: rule,
+      };
     }
     if (rule.where) {
       this.condition(rule.where, "where");
@@ -220,14 +232,17 @@ class Checker {
     }
     const { max, expiresMs } = this.modifiers(rule.modifiers);
     return {
-      ...base,
+      index,
+      name,
       category: "ENGAGEMENT",
+      points,
       activity,
       condition: null,
       where: rule.where,
       frequency: rule.frequency ? this.frequency(rule.frequency.count, rule.frequency.within) : null,
       max,
       expiresMs,
+      node: rule,
     };
   }
 

@@ -285,7 +285,8 @@ function createAstBuilder(): Visitor {
     }
 
     path(ctx: CstChildrenDictionary, lines: LineMap): Path {
-      const segments = [...tokensOf(ctx, "Identifier"), ...tokensOf(ctx, "Name")].map((t) => this.name(lines, t));
+      const segments = [this.name(lines, tokensOf(ctx, "Identifier")[0])];
+      for (const token of tokensOf(ctx, "Name")) segments.push(this.name(lines, token));
       return { kind: "Path", segments, range: this.span(lines, segments[0].range, segments[segments.length - 1].range) };
     }
 

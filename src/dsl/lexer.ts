@@ -9,11 +9,14 @@ import { Lexer, tokenMatcher, type IToken } from "chevrotain";
 import { diagnostic, type Diagnostic } from "./diagnostics";
 import { MAX_NAME_LENGTH, MAX_STRING_LENGTH, MAX_SYNTAX_ERRORS } from "./limits";
 import type { LineMap } from "./location";
-import { allTokens, MisquotedString, Name, StringLiteral, Unknown, UnterminatedString } from "./tokens";
+import { allTokens, MisquotedString, Name, StringLiteral, UnterminatedString } from "./tokens";
 
 const lexer = new Lexer([...allTokens], {
   positionTracking: "onlyOffset",
-  ensureOptimizations: false,
+  // Fail at start-up, not in production, if a token ever defeats the first-character optimisation.
+  ensureOptimizations: true,
+  // Messages are built here, only for the errors reported: garbage input stays cheap.
+  errorMessageProvider: { buildUnexpectedCharactersMessage: () => "", buildUnableToPopLexerModeMessage: () => "" },
 });
 
 export interface LexResult {
@@ -30,7 +33,7 @@ const QUOTE_LOOKALIKES: ReadonlySet<string> = new Set(["\u201c", "\u201d", "\u20
 
 /**
  * Splits `source` into tokens (spaces and comments dropped). Never throws: characters that start no
- * token are skipped and reported as `UNEXPECTED_CHARACTER`. At most `MAX_SYNTAX_ERRORS` diagnostics
+ * token are skipped (a run of them at once) and reported as `UNEXPECTED_CHARACTER`. At most `MAX_SYNTAX_ERRORS` diagnostics
  * are built, so a file of garbage costs no more than lexing it.
  */
 export function lex(source: string, lines: LineMap): LexResult {
@@ -41,34 +44,13 @@ export function lex(source: string, lines: LineMap): LexResult {
     problems++;
     if (problems <= MAX_SYNTAX_ERRORS) diagnostics.push(diagnostic("error", code, message(), lines.range(start, end)));
   };
-  // `Unknown` matches any character, so chevrotain's own errors cannot happen; kept for safety.
   for (const error of result.errors.slice(0, MAX_SYNTAX_ERRORS + 1)) {
     const end = error.offset + error.length;
     report("UNEXPECTED_CHARACTER", () => unexpectedCharacterMessage(source.slice(error.offset, end)), error.offset, end);
   }
-  const tokens: IToken[] = [];
-  let unknownStart = -1;
-  let unknownEnd = -1;
-  const flushUnknown = (): void => {
-    if (unknownStart < 0) return;
-    const [start, end] = [unknownStart, unknownEnd];
-    report("UNEXPECTED_CHARACTER", () => unexpectedCharacterMessage(source.slice(start, end)), start, end);
-    unknownStart = -1;
-  };
+  problems += Math.max(0, result.errors.length - (MAX_SYNTAX_ERRORS + 1));
   for (const token of result.tokens) {
     const end = token.startOffset + token.image.length;
-    if (token.tokenType === Unknown) {
-      // Adjacent unknown characters are one problem.
-      if (unknownStart >= 0 && unknownEnd === token.startOffset) unknownEnd = end;
-      else {
-        flushUnknown();
-        unknownStart = token.startOffset;
-        unknownEnd = end;
-      }
-      continue;
-    }
-    flushUnknown();
-    tokens.push(token);
     if (token.tokenType === MisquotedString) {
       token.payload = token.image.slice(1, -1);
       report("UNEXPECTED_CHARACTER", () => `Texts are written in straight double quotes: "${token.payload}".`, token.startOffset, end);
@@ -78,8 +60,7 @@ export function lex(source: string, lines: LineMap): LexResult {
       report("TOO_LONG", () => `This name is ${token.image.length} characters long; names are at most ${MAX_NAME_LENGTH}.`, token.startOffset, end);
     }
   }
-  flushUnknown();
-  return { tokens, diagnostics, truncated: problems > MAX_SYNTAX_ERRORS };
+  return { tokens: result.tokens, diagnostics, truncated: problems > MAX_SYNTAX_ERRORS };
 }
 
 function unexpectedCharacterMessage(text: string): string {

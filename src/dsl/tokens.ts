@@ -9,6 +9,9 @@
  * - every keyword comes before `Identifier` and names it as `longer_alt`, so `settings` is one
  *   identifier rather than the keyword `set` followed by `tings`.
  *
+ * The order also keeps chevrotain's "first character" optimisation possible (checked when the lexer
+ * is built): no pattern may be a complement set such as `[^…]` at its start.
+ *
  * Categories let the parser match a family at once: `Name` (any identifier or keyword, for path
  * segments after a dot such as `properties.minutes`), `CompareOp`, `Metric` and `DurationUnit`.
  */
@@ -130,17 +133,6 @@ export const MisquotedString = createToken({
 });
 export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /\d+(?:\.\d+)?/, label: "a number" });
 
-/**
- * Anything no other token matches: a run of characters that cannot start a token (`@@`, `&&`, `€`),
- * or a single character that started none (a lone `!`). Last in the order. The lexer removes these
- * tokens and reports each run once as UNEXPECTED_CHARACTER, so garbage costs what lexing costs.
- */
-export const Unknown = createToken({
-  name: "Unknown",
-  pattern: /[^\s\w"'#=<>!()[\],:.|+\-\u201c\u201d\u201e]+|[^\s]/,
-  label: "an unexpected character",
-});
-
 /** Every keyword, in lexing order. */
 export const keywordTokens: readonly TokenType[] = [
   Funnel, Stage, When, Rule, Where, At, Least, Times, Within, Once, Max, Expires, After,
@@ -175,7 +167,6 @@ export const allTokens: readonly TokenType[] = [
   NumberLiteral,
   ...keywordTokens,
   Identifier,
-  Unknown,
   Name,
   CompareOp,
   Metric,
