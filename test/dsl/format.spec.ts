@@ -1,3 +1,4 @@
+import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatModel } from "../../src/dsl/format";
@@ -87,5 +88,50 @@ describe("formatModel", () => {
         if (comment >= 0) expect(once).toContain(line.slice(comment).trimEnd());
       }
     }
+  });
+});
+
+describe("formatModel on random layouts", () => {
+  const STATEMENTS = [
+    "funnel A > B > C | D",
+    'visit "/pricing" => +15',
+    'download "case-study*" where source = "ads" => +10 max 3',
+    "webinar where properties.minutes >= 30 at least 2 times within 7 days => +10 expires after 90 days",
+    'rule "Demo": demo_request => +30 once',
+    'role contains "Director" and (companySize >= 50 or industry in ["SaaS", "Software"]) => +10',
+    "stage B when score >= 50",
+    "stage C when has demo_request and not fit < 10",
+  ];
+  // A statement broken over lines, with spaces and comments between its tokens.
+  const spread = (statement: string, breaks: boolean[], comments: string[]) =>
+    statement
+      .split(/(?<=[^"\s]) (?=[^"]*(?:"[^"]*"[^"]*)*$)/)
+      .map((word, i) => (i === 0 ? word : `${breaks[i % breaks.length] ? `  ${comments[i % comments.length] ?? ""}\n   ` : "   "}${word}`))
+      .join("");
+  const layout = fc.array(
+    fc.record({
+      statement: fc.constantFrom(...STATEMENTS),
+      before: fc.array(fc.constantFrom("", "# own line", "   # indented ", "#tight"), { maxLength: 3 }),
+      trailing: fc.constantFrom("", "# trailing", "  #  spaced "),
+      breaks: fc.array(fc.boolean(), { minLength: 1, maxLength: 4 }),
+      inner: fc.array(fc.constantFrom("# inner", ""), { minLength: 1, maxLength: 2 }),
+    }),
+    { maxLength: 6 },
+  );
+
+  test("formatting twice changes nothing, keeps every comment and the meaning", () => {
+    fc.assert(
+      fc.property(layout, (items) => {
+        const source = items
+          .map((it) => [...it.before, `${spread(it.statement, it.breaks, it.inner)} ${it.trailing}`].join("\n"))
+          .join("\n");
+        const once = fmt(source);
+        expect(fmt(once)).toBe(once);
+        expect(print(parse(once).ast)).toBe(print(parse(source).ast));
+        const commentsOf = (text: string) => (text.match(/#[^\n]*/g) ?? []).map((c) => c.trimEnd()).sort();
+        expect(commentsOf(once)).toEqual(commentsOf(source));
+      }),
+      { numRuns: 300 },
+    );
   });
 });
