@@ -38,6 +38,6 @@ describe(`statement count [${testDatabase()}]`, () => {
     const ten = await statementsFor(10);
     const hundred = await statementsFor(100);
     expect(hundred).toBe(ten);
-    expect(hundred).toBeLessThanOrEqual(4);
+    expect(hundred).toBeLessThanOrEqual(3);
   });
 });
