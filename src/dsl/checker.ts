@@ -254,7 +254,16 @@ class Checker {
     if (condition.kind !== "Bare" || condition.path.segments.length !== 1) return null;
     const type = condition.path.segments[0];
     if (LEAD_FIELD_SET.has(type.value) || type.value === "attributes") return null;
-    if (condition.value?.kind === "Number") return null;
+    if (condition.value?.kind === "Number") {
+      // `visit 5`: a target written without quotes, unless the name is a misspelt number field.
+      if (didYouMean(type.value, LEAD_FIELDS) !== undefined) return null;
+      this.error(
+        "TYPE_MISMATCH",
+        `An interaction's target pattern is a text: write ${type.value} "${condition.value.raw}".`,
+        condition.range,
+      );
+      return { type: type.value, pattern: null };
+    }
     if (!this.catalog.has(type.value)) {
       const field = didYouMean(type.value, LEAD_FIELDS);
       const known = didYouMean(type.value, this.catalogList);

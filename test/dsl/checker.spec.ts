@@ -374,6 +374,7 @@ describe("checker: score rules", () => {
 
 describe("checker: types", () => {
   expectDiagnostics([
+    ["visit 404 => +1", "TYPE_MISMATCH 1:1-1:10", 'An interaction\'s target pattern is a text: write visit "404".'],
     ["role > 5 => +1", "TYPE_MISMATCH 1:1-1:9", 'role is text: ">" compares numbers. Use =, contains, startsWith or endsWith.'],
     ['role >= "5" => +1', "TYPE_MISMATCH 1:1-1:12", 'role is text: ">=" compares numbers. Use =, contains, startsWith or endsWith.'],
     ['companySize = "big" => +1', "TYPE_MISMATCH 1:1-1:20", "companySize is a number: compare it with a number without quotes, e.g. companySize = 50."],
