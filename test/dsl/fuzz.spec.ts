@@ -182,7 +182,7 @@ describe("hostile input: refused cheaply", () => {
     expect(timed(2000, () => frontEnd(`${"x".repeat(1_000_000)} => +1`)).map((d) => d.code)).toContain("TOO_LONG");
   });
 
-  test("1,000 rules parse and check in well under 100 ms (best of 10, after warm-up)", () => {
+  test("1,000 rules parse and check fast (about 30 ms on a quiet machine)", () => {
     const source = Array.from(
       { length: 1000 },
       (_, i) => `visit "/page-${i}" where properties.minutes >= ${i} and lead.role contains "Director" => +${(i % 50) + 1} max 3`,
@@ -195,8 +195,15 @@ describe("hostile input: refused cheaply", () => {
       runs.push(performance.now() - started);
       expect(checked.checked?.scoreRules).toHaveLength(1000);
     }
-    // The first runs warm the JIT up; the machine may be shared, so the best run counts.
-    expect(Math.min(...runs.slice(5))).toBeLessThan(100);
+    // The first runs warm the JIT up, and the machine may be shared with other test runs: the
+    // bound is loose on purpose; it catches a change that makes reading ten times slower.
+    expect(Math.min(...runs.slice(5))).toBeLessThan(250);
+  });
+
+  test("100 statements broken at the deepest nesting: recovery stays cheap", () => {
+    const source = `${"(".repeat(MAX_DEPTH - 1)}role is set => +1\n`.repeat(200);
+    const { diagnostics } = timed(2000, () => parse(source));
+    expect(diagnostics.map((d) => d.code)).toContain("TOO_MANY_ERRORS");
   });
 
   test("a long and / or chain is not deep", () => {
