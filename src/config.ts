@@ -29,6 +29,8 @@ export interface Config {
   adminKey: string | null;
   logLevel: LogLevel;
   limits: Limits;
+  /** How often each instance takes expired points out of scores, in seconds (0: never). */
+  expirySweepSeconds: number;
 }
 
 export interface Limits {
@@ -103,6 +105,8 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       maxFields: int("QUALIFY_MAX_FIELDS", 1000, 10, 100_000),
       maxJsonBytes: int("QUALIFY_MAX_JSON_BYTES", 16 * 1024, 256, 1024 * 1024),
     },
+    // Expired points must leave scores within a minute.
+    expirySweepSeconds: int("QUALIFY_EXPIRY_SWEEP_SECONDS", 15, 0, 60),
   };
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;

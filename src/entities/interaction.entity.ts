@@ -34,8 +34,4 @@ export class InteractionEntity extends LeadOwnedEntity {
 
   @Column({ name: "received_at", type: "timestamptz", precision: 3 })
   receivedAt: Date;
-
-  /** Sum of this interaction's awards still counting (maintained by scoring). */
-  @Column({ type: "integer", default: 0 })
-  points: number;
 }

@@ -3,7 +3,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 
 /**
  * A person in the funnel. `email` is the natural key (stored trimmed and lowercase). The score
- * columns are maintained by the scoring service (0 until a model is active).
+ * columns, `modelVersion` and `nextExpiryAt` are maintained by the scoring service.
  */
 @Entity("lead")
 @Index("lead_score_order", ["score", "id"])
@@ -12,6 +12,7 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 @Index("lead_email_order", ["email", "id"])
 @Index("lead_stage", ["stage"])
 @Index("lead_source", ["source"])
+@Index("lead_model_version", ["modelVersion"])
 export class LeadEntity {
   @PrimaryGeneratedColumn("uuid")
   id: string;
@@ -57,6 +58,14 @@ export class LeadEntity {
 
   @Column({ type: "varchar", length: 100 })
   stage: string;
+
+  /** The scoring model version of the lead's ledger and totals (0: not scored yet). */
+  @Column({ name: "model_version", type: "integer", default: 0 })
+  modelVersion: number;
+
+  /** The earliest expiry among the lead's awards still counting: when the sweeper must look again. */
+  @Column({ name: "next_expiry_at", type: "timestamptz", precision: 3, nullable: true })
+  nextExpiryAt: Date | null;
 
   // Millisecond precision: a JavaScript Date round-trips exactly, so keyset cursors are exact.
   @Column({ name: "created_at", type: "timestamptz", precision: 3 })

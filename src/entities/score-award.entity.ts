@@ -4,10 +4,12 @@ import { LeadOwnedEntity } from "./lead-owned.entity";
 
 /**
  * The ledger: one award of one rule of one model version. An activity award belongs to an
- * interaction (`(interaction_id, rule, model_version)` is unique); a fit award has none.
+ * interaction (`(interaction_id, model_version, rule_index)` is unique); a fit award has none.
+ * Awards that have expired stay (they explain the history); they just no longer count.
+ * A lead's awards are always all of its `model_version`: a rescore replaces them in one transaction.
  */
 @Entity("score_award")
-@Index("score_award_interaction_rule", ["interactionId", "rule", "modelVersion"], { unique: true })
+@Index("score_award_interaction", ["interactionId", "modelVersion", "ruleIndex"], { unique: true })
 @Index("score_award_lead", ["leadId", "modelVersion"])
 export class ScoreAwardEntity extends LeadOwnedEntity {
   @Column({ name: "interaction_id", type: "uuid", nullable: true })
@@ -17,8 +19,13 @@ export class ScoreAwardEntity extends LeadOwnedEntity {
   @JoinColumn({ name: "interaction_id" })
   interaction?: InteractionEntity | null;
 
-  @Column({ type: "varchar", length: 500 })
+  /** The rule's name: its `rule "…":` name, or its source text with whitespace collapsed. */
+  @Column({ type: "text" })
   rule: string;
+
+  /** The rule's place in its model version (orders the breakdown like the model's text). */
+  @Column({ name: "rule_index", type: "integer" })
+  ruleIndex: number;
 
   @Column({ type: "varchar", length: 16 })
   category: "FIT" | "ENGAGEMENT";

@@ -26,7 +26,7 @@ export class StageTransitionEntity extends LeadOwnedEntity {
   cause: StageCause;
 
   /** The stage rule that moved the lead (cause RULE). */
-  @Column({ type: "varchar", length: 1000, nullable: true })
+  @Column({ type: "text", nullable: true })
   rule: string | null;
 
   /** Who moved the lead (cause MANUAL): the API key's name. */

@@ -2,9 +2,10 @@ import { FieldResolver, Int, Resolver, Root } from "type-graphql";
 import type { ConnectionResult } from "../schema/connection.type";
 import { InteractionConnection } from "../schema/interaction.type";
 import { LeadConnection } from "../schema/lead.type";
+import { ScoringModelConnection } from "../schema/model.type";
 
 /** `totalCount` of a connection runs its count query only when a client asks for it. */
-function totalCountResolver(connection: typeof LeadConnection | typeof InteractionConnection) {
+function totalCountResolver(connection: typeof LeadConnection | typeof InteractionConnection | typeof ScoringModelConnection) {
   @Resolver(() => connection)
   class TotalCountResolver {
     @FieldResolver(() => Int)
@@ -17,3 +18,4 @@ function totalCountResolver(connection: typeof LeadConnection | typeof Interacti
 
 export const LeadConnectionResolver = totalCountResolver(LeadConnection);
 export const InteractionConnectionResolver = totalCountResolver(InteractionConnection);
+export const ScoringModelConnectionResolver = totalCountResolver(ScoringModelConnection);

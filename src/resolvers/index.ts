@@ -1,12 +1,19 @@
-import { InteractionConnectionResolver, LeadConnectionResolver } from "./connection.resolver";
+import { InteractionConnectionResolver, LeadConnectionResolver, ScoringModelConnectionResolver } from "./connection.resolver";
 import { InteractionResolver } from "./interaction.resolver";
 import { LeadResolver } from "./lead.resolver";
+import { LeadScoreChangeResolver, ModelPreviewResolver, ModelResolver } from "./model.resolver";
+import { ScoringResolver } from "./scoring.resolver";
 import { StageResolver } from "./stage.resolver";
 
 export const RESOLVERS = [
   LeadResolver,
   InteractionResolver,
   StageResolver,
+  ModelResolver,
+  ModelPreviewResolver,
+  LeadScoreChangeResolver,
+  ScoringResolver,
   LeadConnectionResolver,
   InteractionConnectionResolver,
+  ScoringModelConnectionResolver,
 ] as const;

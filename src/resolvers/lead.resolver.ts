@@ -6,6 +6,7 @@ import type { ConnectionResult } from "../schema/connection.type";
 import { LeadFilter, LeadInput, LeadOrder } from "../schema/inputs.type";
 import { type Interaction, InteractionConnection } from "../schema/interaction.type";
 import { Lead, LeadConnection } from "../schema/lead.type";
+import { RuleContribution } from "../schema/score.type";
 import { StageTransition } from "../schema/stage.type";
 
 @Resolver(() => Lead)
@@ -58,6 +59,13 @@ export class LeadResolver {
     const key = { leadId: lead.id, first: pageSize(first), after: after ?? null };
     const page = await ctx.loaders.interactionsByLead.load(key);
     return { ...page, countTotal: () => ctx.loaders.interactionCountByLead.load(lead.id) };
+  }
+
+  @FieldResolver(() => [RuleContribution], {
+    description: "Why the score is what it is: every rule with an award still counting, in the model's order.",
+  })
+  scoreBreakdown(@Root() lead: LeadEntity, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.scoreBreakdownByLead.load(lead.id);
   }
 
   @FieldResolver(() => [StageTransition], { description: "Oldest first." })

@@ -29,9 +29,6 @@ export class Interaction {
 
   @Field(() => String, { nullable: true })
   externalId: string | null;
-
-  @Field(() => Int, { description: "Points this interaction earns now (its awards still counting)." })
-  points: number;
 }
 
 @ObjectType()

@@ -16,12 +16,14 @@ import { type Caller, type Clock, hasScope, type RequestContext, type ServiceCon
 import { openDatabase, type QueryCounter } from "../database/data-source";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../database/embedded-database";
 import { createErrorFormatter, DomainError, toGraphQLError } from "../errors";
-import type { Logger } from "../logger";
+import { errorFields, type Logger } from "../logger";
 import { createLoaders } from "../resolvers/loaders";
 import { buildQualifySchema } from "../schema/build-schema";
 import { createServices, type Services } from "../services";
 import { keyFromAuthorization } from "../services/api-key.service";
 import { createMemoryEventBus, createPostgresEventBus } from "../services/event-bus";
+import { ExpirySweeper } from "../services/expiry-sweeper";
+import { rescoreStale } from "../services/rescore";
 import { operationLimitsRule } from "./operation-limits.rule";
 
 export interface RunningApp {
@@ -35,6 +37,8 @@ export interface RunningApp {
   firstAdminKey: string | null;
   /** A context for work outside a request (demo data, CLI). */
   context(caller: Caller | null): ServiceContext;
+  /** Takes expired points out of scores (on an interval when serving HTTP; tests call `sweepOnce`). */
+  sweeper: ExpirySweeper;
   close(): Promise<void>;
 }
 
@@ -71,6 +75,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     logger,
     services,
   });
+  // First start on an empty database: the seed model becomes version 1, so scoring starts at once.
+  await services.models.ensureDefault(serviceContext(null));
+  const sweeper = new ExpirySweeper(() => serviceContext(null), config.expirySweepSeconds * 1000, logger.child({ component: "expiry" }));
 
   const shutdown: Array<() => Promise<void>> = [];
   const close = async () => {
@@ -79,8 +86,22 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     await dataSource.destroy();
     await embedded?.close();
   };
-  const app: RunningApp = { url: "", port: 0, services, queries, firstAdminKey: null, context: serviceContext, close };
+  const app: RunningApp = { url: "", port: 0, services, queries, firstAdminKey: null, context: serviceContext, sweeper, close };
   if (options.noHttp) return app;
+
+  // Leads still below the active version (a rescore an earlier process did not finish, or data
+  // from before scoring) are rescored in the background; writes meanwhile replay them themselves.
+  let stopping = false;
+  const resuming = rescoreStale(serviceContext(null), { shouldStop: () => stopping }).then(
+    (totals) => totals.leadsRescored > 0 && logger.info("rescored leads to the active model", { ...totals }),
+    (err: unknown) => logger.error("rescoring to the active model failed", errorFields(err)),
+  );
+  sweeper.start();
+  shutdown.push(async () => {
+    stopping = true;
+    await sweeper.stop();
+    await resuming;
+  });
 
   if (!config.adminKey && !(await services.apiKeys.anyActive(serviceContext(null)))) {
     app.firstAdminKey = (await services.apiKeys.create(serviceContext(null), "admin (first start)", ["admin"])).key;
@@ -91,7 +112,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const base = serviceContext(null);
     const caller = await services.apiKeys.authenticate(base, keyFromAuthorization(authorization));
     if (!caller) throw toGraphQLError(new DomainError("UNAUTHENTICATED", "A valid API key is required"));
-    return { ...base, caller, loaders: createLoaders(dataSource.manager) };
+    return { ...base, caller, loaders: createLoaders(dataSource.manager, clock) };
   };
   const formatError = createErrorFormatter(logger, config.isDevelopment);
   const limitsRule = operationLimitsRule(config.limits);

@@ -13,6 +13,7 @@ import type { Logger } from "../logger";
 import { errorFields } from "../logger";
 
 export const LEAD_STAGE_CHANGED = "LEAD_STAGE_CHANGED";
+export const LEAD_SCORED = "LEAD_SCORED";
 
 /** The payload of `leadStageChanged`. */
 export interface LeadStageChangedEvent {
@@ -29,13 +30,25 @@ export interface LeadStageChangedEvent {
   };
 }
 
+/** The payload of `leadScored`: a lead's score changed (or an interaction of it was scored). */
+export interface LeadScoredEvent {
+  leadId: string;
+  /** The interaction that was scored; null for a profile change or expired points. */
+  interactionId: string | null;
+  pointsAwarded: number;
+  score: number;
+}
+
 type Events = {
   [LEAD_STAGE_CHANGED]: [LeadStageChangedEvent];
+  [LEAD_SCORED]: [LeadScoredEvent];
 };
+
+type Topic = keyof Events;
 
 export interface EventBus {
   /** Publishes to every subscriber on every instance. */
-  publish(topic: keyof Events, event: Events[keyof Events][0]): Promise<void>;
+  publish<T extends Topic>(topic: T, event: Events[T][0]): Promise<void>;
   /** The local pub/sub the GraphQL schema subscribes to. */
   readonly local: ReturnType<typeof createPubSub<Events>>;
   close(): Promise<void>;
@@ -47,7 +60,7 @@ export function createMemoryEventBus(): EventBus {
   return {
     local,
     async publish(topic, event) {
-      local.publish(topic, event);
+      local.publish(topic, ...([event] as Events[typeof topic]));
     },
     async close() {},
   };
@@ -66,8 +79,8 @@ export async function createPostgresEventBus(url: string, logger: Logger): Promi
     const client = new Client({ connectionString: url, application_name: "qualify-events" });
     client.on("notification", (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
-      const { topic, event } = JSON.parse(message.payload) as { topic: keyof Events; event: LeadStageChangedEvent };
-      local.publish(topic, event);
+      const { topic, event } = JSON.parse(message.payload) as { topic: Topic; event: Events[Topic][0] };
+      local.publish(topic, event as never);
     });
     client.on("error", (err) => {
       logger.warn("event listener connection lost; reconnecting", errorFields(err));

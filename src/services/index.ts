@@ -7,6 +7,7 @@ import { ApiKeyService } from "./api-key.service";
 import type { EventBus } from "./event-bus";
 import { InteractionService } from "./interaction.service";
 import { LeadService } from "./lead.service";
+import { ModelService } from "./model.service";
 import { ScoringService } from "./scoring.service";
 import { StageService } from "./stage.service";
 
@@ -15,6 +16,7 @@ export interface Services {
   interactions: InteractionService;
   stages: StageService;
   scoring: ScoringService;
+  models: ModelService;
   apiKeys: ApiKeyService;
   events: EventBus;
 }
@@ -26,6 +28,7 @@ export function createServices(config: Pick<Config, "adminKey" | "limits">, even
     interactions: new InteractionService(leads, config.limits.maxJsonBytes),
     stages: new StageService(),
     scoring: new ScoringService(),
+    models: new ModelService(),
     apiKeys: new ApiKeyService(config.adminKey),
     events,
   };

@@ -7,10 +7,12 @@
  *      unknown email; profile fields merged), so writes to one lead serialise;
  *   3. the interaction is inserted with `ON CONFLICT DO NOTHING`: when a concurrent copy won the
  *      race, the transaction is rolled back and retried, and step 1 then finds the original;
- *   4. `ScoringService.onInteraction` scores it inside the same transaction;
+ *   4. `ScoringService.onInteraction` scores it inside the same transaction (with any profile
+ *      fields it carried, so the stage rules run once for the whole change);
  *   5. events are published after the commit.
  */
 import type { ServiceContext } from "../context";
+import type { Award } from "../dsl/model";
 import { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
 import type { StageTransitionEntity } from "../entities/stage-transition.entity";
@@ -47,6 +49,8 @@ export interface RecordResult {
   pointsAwarded: number;
   stageChange: StageTransitionEntity | null;
   duplicate: boolean;
+  /** The interaction's awards when it was just scored (null for a duplicate: read from the ledger). */
+  awards: Award[] | null;
 }
 
 /** The most items in one `recordInteractions` call. */
@@ -74,12 +78,12 @@ export class InteractionService {
       const original = await this.findByExternalId(tx, valid.values.source, valid.values.externalId);
       if (original) return { duplicateOf: original.id };
 
-      const lead = await this.lockLead(tx, valid);
+      const { lead, fieldsChanged } = await this.lockLead(tx, valid);
       const inserted = await tx.db
         .createQueryBuilder()
         .insert()
         .into(InteractionEntity)
-        .values({ ...valid.values, leadId: lead.id, receivedAt: tx.clock.now(), points: 0 })
+        .values({ ...valid.values, leadId: lead.id, receivedAt: tx.clock.now() })
         .orIgnore()
         .returning(["id", "seq"])
         .execute();
@@ -90,19 +94,25 @@ export class InteractionService {
         seq: String(inserted.raw[0].seq),
         leadId: lead.id,
         receivedAt: tx.clock.now(),
-        points: 0,
       });
-      await this.leads.touch(tx, lead);
-      const effect = await tx.services.scoring.onInteraction(tx, lead, interaction);
+      // Scoring stamps the lead's updatedAt along with its new totals (one UPDATE).
+      const effect = await tx.services.scoring.onInteraction(tx, lead, interaction, { fieldsChanged });
       if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
-      return { interaction, lead, pointsAwarded: effect.pointsAwarded, stageChange: effect.stageChange, duplicate: false };
+      return {
+        interaction,
+        lead,
+        pointsAwarded: effect.pointsAwarded,
+        stageChange: effect.stageChange,
+        duplicate: false,
+        awards: effect.interactionAwards,
+      };
     });
     if (!("duplicateOf" in outcome)) return outcome;
 
     const interaction = await ctx.db.findOneByOrFail(InteractionEntity, { id: outcome.duplicateOf });
     const lead = await this.leads.findById(ctx, interaction.leadId);
     if (!lead) throw notFound(`Lead ${interaction.leadId}`);
-    return { interaction, lead, pointsAwarded: 0, stageChange: null, duplicate: true };
+    return { interaction, lead, pointsAwarded: 0, stageChange: null, duplicate: true, awards: null };
   }
 
   /**
@@ -137,15 +147,17 @@ export class InteractionService {
       .getOne();
   }
 
-  private async lockLead(tx: ServiceContext, valid: ValidInteraction): Promise<LeadEntity> {
-    if ("leadId" in valid.who) return this.leads.lockById(tx, valid.who.leadId, `${valid.prefix}.leadId`);
-    const { lead } = await this.leads.lockOrCreate(tx, valid.who.email);
-    if (valid.who.lead) {
-      await this.leads.applyPatch(tx, lead, valid.who.lead.patch);
-      const effect = await tx.services.scoring.onLeadChanged(tx, lead);
-      if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+  /**
+   * Locks the interaction's lead (creating it for an unknown email) and merges the profile fields
+   * it carries. They are scored with the interaction, so stages are evaluated once per change.
+   */
+  private async lockLead(tx: ServiceContext, valid: ValidInteraction): Promise<{ lead: LeadEntity; fieldsChanged: boolean }> {
+    if ("leadId" in valid.who) {
+      return { lead: await this.leads.lockById(tx, valid.who.leadId, `${valid.prefix}.leadId`), fieldsChanged: false };
     }
-    return lead;
+    const { lead, created } = await this.leads.lockOrCreate(tx, valid.who.email);
+    const patched = valid.who.lead ? await this.leads.applyPatch(tx, lead, valid.who.lead.patch) : false;
+    return { lead, fieldsChanged: patched || created };
   }
 
   private validate(ctx: ServiceContext, input: InteractionInputData, prefix: string): ValidInteraction {

@@ -8,6 +8,7 @@ import type { LeadFields } from "../dsl/model";
 import { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { badInput, notFound } from "../errors";
+import { FIRST_STAGE_SQL } from "./model.service";
 import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "./cursor";
 import { inTransaction } from "./transaction";
 import {
@@ -155,21 +156,21 @@ export class LeadService {
    */
   async lockOrCreate(tx: ServiceContext, email: string): Promise<{ lead: LeadEntity; created: boolean }> {
     const now = tx.clock.now();
-    const stage = tx.services.stages.funnel(tx).stages[0];
+    // The first stage of the active model's funnel, read by the INSERT itself (no extra round trip).
     const inserted = await tx.db
       .createQueryBuilder()
       .insert()
       .into(LeadEntity)
-      .values({ email, stage, attributes: {}, createdAt: now, updatedAt: now })
+      .values({ email, stage: () => FIRST_STAGE_SQL, attributes: {}, createdAt: now, updatedAt: now })
       .orIgnore()
-      .returning(["id"])
+      .returning(["id", "stage"])
       .execute();
     const created = inserted.raw.length > 0;
     if (created) {
       await tx.db.insert(StageTransitionEntity, {
         leadId: inserted.raw[0].id,
         fromStage: null,
-        toStage: stage,
+        toStage: inserted.raw[0].stage,
         at: now,
         cause: "RULE",
         rule: null,

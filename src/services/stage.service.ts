@@ -6,7 +6,7 @@ import type { ServiceContext } from "../context";
 import { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { badInput } from "../errors";
-import { DEFAULT_FUNNEL, type Funnel } from "../dsl/model";
+import type { Funnel } from "../dsl/model";
 import { LEAD_STAGE_CHANGED } from "./event-bus";
 import { inTransaction } from "./transaction";
 import { checkText, MAX_REASON_LENGTH, Problems } from "./validation";
@@ -19,13 +19,9 @@ export interface FunnelStageStats {
 }
 
 export class StageService {
-  /**
-   * The funnel in force. Until scoring models can be published this is `DEFAULT_FUNNEL`; the
-   * scoring issue returns the active model's funnel here.
-   */
-  funnel(ctx: ServiceContext): Funnel {
-    void ctx;
-    return DEFAULT_FUNNEL;
+  /** The funnel in force: the active scoring model's. */
+  async funnel(ctx: ServiceContext): Promise<Funnel> {
+    return (await ctx.services.models.active(ctx)).model.funnel;
   }
 
   /**
@@ -34,7 +30,7 @@ export class StageService {
    */
   async setStage(ctx: ServiceContext, leadId: string, stage: string, reason: string | null | undefined): Promise<LeadEntity> {
     const problems = new Problems();
-    const funnel = this.funnel(ctx);
+    const funnel = await this.funnel(ctx);
     const target = [...funnel.stages, ...funnel.offPath].find((s) => s.toLowerCase() === stage.trim().toLowerCase());
     if (!target) problems.add("stage", `must be one of ${[...funnel.stages, ...funnel.offPath].join(", ")}`);
     const why = checkText(problems, "reason", reason, MAX_REASON_LENGTH) ?? null;
@@ -95,7 +91,7 @@ export class StageService {
    * Off-path stages follow with `reached` = leads that were ever in them and no conversion.
    */
   async stats(ctx: ServiceContext, since: Date | null | undefined, until: Date | null | undefined): Promise<FunnelStageStats[]> {
-    const funnel = this.funnel(ctx);
+    const funnel = await this.funnel(ctx);
     // $1/$2: the cohort window on lead.created_at (null: open); $2 also bounds the history.
     const cohort = `($1::timestamptz IS NULL OR l.created_at >= $1) AND ($2::timestamptz IS NULL OR l.created_at < $2)`;
     const params = [since ?? null, until ?? null];

@@ -108,8 +108,8 @@ describe(`stages [${testDatabase()}]`, () => {
     const id = recordInteraction.lead.id;
     await api.data(SET_LEAD_STAGE, { leadId: id, stage: "MQL" });
     await t.app.context(null).db.query(
-      `INSERT INTO score_award (lead_id, interaction_id, rule, category, points, awarded_at, model_version)
-       VALUES ($1, $2, 'visit => +1', 'ENGAGEMENT', 1, now(), 1)`,
+      `INSERT INTO score_award (lead_id, interaction_id, rule, rule_index, category, points, awarded_at, model_version)
+       VALUES ($1, $2, 'visit => +1', 99, 'ENGAGEMENT', 1, now(), 1)`,
       [id, recordInteraction.interaction.id],
     );
     const ingestOnly = await t.client(["ingest"]);

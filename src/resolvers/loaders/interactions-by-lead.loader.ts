@@ -35,7 +35,6 @@ function toEntity(row: Record<string, unknown>): InteractionEntity {
     properties: row.properties,
     occurredAt: new Date(row.occurred_at as string),
     receivedAt: new Date(row.received_at as string),
-    points: row.points,
   });
 }
 

@@ -1,0 +1,75 @@
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { RequestContext } from "../context";
+import type { ScoringModelEntity } from "../entities/scoring-model.entity";
+import type { ConnectionResult } from "../schema/connection.type";
+import { Lead } from "../schema/lead.type";
+import {
+  Diagnostic,
+  LeadScoreChange,
+  ModelPreview,
+  PublishModelPayload,
+  ScoringModel,
+  ScoringModelConnection,
+} from "../schema/model.type";
+import { pageSize } from "../services/cursor";
+import { MAX_MOVERS, type PreviewResult, type ScoreChange } from "../services/rescore";
+
+@Resolver(() => ScoringModel)
+export class ModelResolver {
+  @Authorized("read")
+  @Query(() => ScoringModel, { nullable: true, description: "The version that scores every interaction now." })
+  activeModel(@Ctx() ctx: RequestContext) {
+    return ctx.services.models.activeRow(ctx);
+  }
+
+  @Authorized("read")
+  @Query(() => ScoringModelConnection, { description: "Published versions, newest first. `first` defaults to 20, at most 100." })
+  async models(
+    @Ctx() ctx: RequestContext,
+    @Arg("first", () => Int, { nullable: true }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ): Promise<ConnectionResult<ScoringModelEntity>> {
+    const page = await ctx.services.models.list(ctx, first, after);
+    return { ...page, countTotal: () => ctx.services.models.count(ctx) };
+  }
+
+  @Authorized("read")
+  @Query(() => [Diagnostic], { description: "Compiles a model's source and returns what the compiler says (for editors); publishes nothing." })
+  checkModel(@Arg("source") source: string, @Ctx() ctx: RequestContext) {
+    return ctx.services.models.check(source);
+  }
+
+  @Authorized("admin")
+  @Mutation(() => PublishModelPayload, {
+    description: "Makes `source` the active model and rescores every lead to it. An invalid model is RULES_INVALID (with extensions.diagnostics) and nothing changes.",
+  })
+  publishModel(@Arg("source") source: string, @Ctx() ctx: RequestContext) {
+    return ctx.services.models.publish(ctx, source);
+  }
+
+  @Authorized("admin")
+  @Mutation(() => ModelPreview, { description: "What publishing `source` would do to the current leads; writes nothing." })
+  async previewModel(@Arg("source") source: string, @Ctx() ctx: RequestContext): Promise<Omit<ModelPreview, "movers"> & { movers: ScoreChange[] }> {
+    const preview: PreviewResult = await ctx.services.models.preview(ctx, source);
+    return { ...preview, diagnostics: preview.diagnostics as ModelPreview["diagnostics"], movers: preview.topMovers };
+  }
+}
+
+@Resolver(() => ModelPreview)
+export class ModelPreviewResolver {
+  @FieldResolver(() => [LeadScoreChange], { description: `The leads whose score changes most (by size of the change), at most ${MAX_MOVERS}.` })
+  topMovers(
+    @Root() preview: { movers: ScoreChange[] },
+    @Arg("first", () => Int, { defaultValue: 10 }) first: number,
+  ): ScoreChange[] {
+    return preview.movers.slice(0, pageSize(first));
+  }
+}
+
+@Resolver(() => LeadScoreChange)
+export class LeadScoreChangeResolver {
+  @FieldResolver(() => Lead)
+  lead(@Root() change: ScoreChange, @Ctx() ctx: RequestContext) {
+    return ctx.loaders.leadById.load(change.leadId);
+  }
+}

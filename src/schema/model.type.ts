@@ -1,0 +1,110 @@
+import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
+import { connectionOf } from "./connection.type";
+
+export enum Severity {
+  ERROR = "ERROR",
+  WARNING = "WARNING",
+}
+registerEnumType(Severity, { name: "Severity", description: "An ERROR keeps a model from being published; a WARNING does not." });
+
+@ObjectType({ description: "Something the compiler has to say about a model's source. Lines and columns are 1-based; the end is exclusive." })
+export class Diagnostic {
+  @Field(() => Severity)
+  severity: Severity;
+
+  @Field({ description: "Stable code, e.g. SYNTAX, UNKNOWN_FIELD (see the language reference)." })
+  code: string;
+
+  @Field()
+  message: string;
+
+  @Field(() => Int)
+  line: number;
+
+  @Field(() => Int)
+  column: number;
+
+  @Field(() => Int)
+  endLine: number;
+
+  @Field(() => Int)
+  endColumn: number;
+}
+
+@ObjectType({ description: "A published version of the scoring rules; one is active." })
+export class ScoringModel {
+  @Field(() => ID)
+  id: string;
+
+  @Field(() => Int)
+  version: number;
+
+  @Field()
+  source: string;
+
+  @Field()
+  active: boolean;
+
+  @Field()
+  publishedAt: Date;
+
+  @Field(() => [String], { description: "The funnel's stages in order (a new lead starts at the first)." })
+  funnel: string[];
+}
+
+@ObjectType()
+export class ScoringModelConnection extends connectionOf("ScoringModel", ScoringModel) {}
+
+@ObjectType()
+export class PublishModelPayload {
+  @Field(() => ScoringModel, { description: "The version published (active unless a later publish overtook it)." })
+  model: ScoringModel;
+
+  @Field(() => Int, { description: "Leads this call rescored to the new version." })
+  leadsRescored: number;
+
+  @Field(() => Int, { description: "Stage moves the rescore made (stage rules, forward only)." })
+  stageChanges: number;
+}
+
+@ObjectType({ description: "Leads in one stage now, and with the previewed model." })
+export class StagePreview {
+  @Field()
+  stage: string;
+
+  @Field(() => Int)
+  now: number;
+
+  @Field(() => Int, { description: "Leads in this stage once the model's stage rules have moved them (forward only)." })
+  withModel: number;
+}
+
+@ObjectType({ description: "One lead's score now and with the previewed model." })
+export class LeadScoreChange {
+  @Field(() => Int)
+  scoreNow: number;
+
+  @Field(() => Int)
+  scoreWithModel: number;
+
+  @Field(() => Int, { description: "scoreWithModel − scoreNow." })
+  change: number;
+
+  /** Resolved by the resolver (`lead`). */
+  leadId: string;
+}
+
+@ObjectType({ description: "What publishing a model would do to the current leads. Computing it writes nothing." })
+export class ModelPreview {
+  @Field(() => [Diagnostic], { description: "With an ERROR among them, the rest is empty." })
+  diagnostics: Diagnostic[];
+
+  @Field(() => Int, { description: "Leads whose score or stage would differ." })
+  leadsChanged: number;
+
+  @Field(() => [StagePreview], { description: "Per stage: the model's funnel, then any other stage a lead is in." })
+  stages: StagePreview[];
+
+  /** All the movers the service kept (up to 100); `topMovers(first)` takes the first of them. */
+  movers: LeadScoreChange[];
+}

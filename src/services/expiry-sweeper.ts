@@ -1,0 +1,105 @@
+/**
+ * Points that expire leave the score without anyone writing to the lead: every instance runs this
+ * sweeper on an interval (15 s by default, `QUALIFY_EXPIRY_SWEEP_SECONDS`). Each sweep takes the
+ * leads whose `next_expiry_at` has passed, 500 at a time (`FOR UPDATE SKIP LOCKED`: instances
+ * and writes never wait on each other), and recomputes their engagement, score and next expiry
+ * from the ledger in one statement per batch. Stages do not move: expiry is not a change of the
+ * lead, and rules never move a lead backwards.
+ */
+import type { ServiceContext } from "../context";
+import type { Logger } from "../logger";
+import { errorFields } from "../logger";
+import { LEAD_SCORED, type LeadScoredEvent } from "./event-bus";
+import { inTransaction } from "./transaction";
+
+/** Leads per sweep transaction. */
+export const SWEEP_BATCH = 500;
+
+const SWEEP_SQL = `
+  WITH due AS (
+    SELECT id, score AS old_score FROM lead
+     WHERE next_expiry_at <= $1
+     ORDER BY next_expiry_at
+     LIMIT $2
+       FOR UPDATE SKIP LOCKED
+  ), sums AS (
+    SELECT a.lead_id,
+           coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > $1)), 0)::int AS engagement,
+           min(a.expires_at) FILTER (WHERE a.expires_at > $1) AS next_expiry
+      FROM score_award a JOIN due ON a.lead_id = due.id
+     GROUP BY a.lead_id
+  )
+  UPDATE lead l
+     SET engagement = coalesce(s.engagement, 0),
+         score = l.fit + coalesce(s.engagement, 0),
+         next_expiry_at = s.next_expiry,
+         updated_at = CASE WHEN l.score <> l.fit + coalesce(s.engagement, 0) THEN $1 ELSE l.updated_at END
+    FROM due LEFT JOIN sums s ON s.lead_id = due.id
+   WHERE l.id = due.id
+  RETURNING l.id, l.score, due.old_score`;
+
+export class ExpirySweeper {
+  private timer: NodeJS.Timeout | null = null;
+  private running: Promise<number> | null = null;
+
+  /**
+   * @param context a fresh service context per sweep (not a request's)
+   * @param intervalMs how often `start` sweeps; 0 never
+   */
+  constructor(
+    private readonly context: () => ServiceContext,
+    private readonly intervalMs: number,
+    private readonly logger: Logger,
+  ) {}
+
+  /** Sweeps every `intervalMs` until `stop`. */
+  start(): void {
+    if (this.intervalMs <= 0 || this.timer) return;
+    this.timer = setInterval(() => {
+      if (this.running) return;
+      this.sweepOnce().catch((err: unknown) => this.logger.error("expiry sweep failed", errorFields(err)));
+    }, this.intervalMs);
+    this.timer.unref();
+  }
+
+  /** Stops the interval and waits for a sweep in progress. */
+  async stop(): Promise<void> {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    await this.running?.catch(() => undefined);
+  }
+
+  /**
+   * Takes every lead with points expired by `now` (default: the clock) out of the score; returns
+   * how many leads it updated.
+   */
+  async sweepOnce(now?: Date): Promise<number> {
+    const run = this.sweep(now);
+    this.running = run;
+    try {
+      return await run;
+    } finally {
+      if (this.running === run) this.running = null;
+    }
+  }
+
+  private async sweep(at: Date | undefined): Promise<number> {
+    const ctx = this.context();
+    const now = at ?? ctx.clock.now();
+    let total = 0;
+    for (;;) {
+      const swept = await inTransaction(ctx, async (tx) => {
+        // TypeORM answers an UPDATE with [rows, rowCount].
+        const [rows]: [Array<{ id: string; score: number; old_score: number }>, number] = await tx.db.query(SWEEP_SQL, [now, SWEEP_BATCH]);
+        for (const row of rows) {
+          if (row.score === row.old_score) continue;
+          const event: LeadScoredEvent = { leadId: row.id, interactionId: null, pointsAwarded: row.score - row.old_score, score: row.score };
+          tx.afterCommit?.(() => void tx.services.events.publish(LEAD_SCORED, event));
+        }
+        return rows.length;
+      });
+      total += swept;
+      if (swept < SWEEP_BATCH) return total;
+    }
+  }
+}
