@@ -1,0 +1,194 @@
+/**
+ * Scoring on write with the default (seed) model: the seed scenario step by step, stages with the
+ * rule that moved the lead, the `once` cap, the explanation (breakdown and awards), and writes to
+ * one lead at once (50 parallel interactions, 20 concurrent duplicates) against the replay.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import { type GraphQLTestClient } from "./helpers/graphql-client";
+import { RECORD_INTERACTION, type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
+import {
+  ago,
+  compileModel,
+  DAY,
+  EXPLAINED_LEAD,
+  expectEveryLeadMatchesReplay,
+  HOUR,
+  MODELS,
+  readDatabase,
+  replayLedger,
+  ruleNamed,
+} from "./helpers/scoring";
+import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+
+const SEED_SOURCE = fs.readFileSync(path.resolve(__dirname, "../../examples/seed-model.rules"), "utf8");
+const seed = compileModel(SEED_SOURCE);
+
+describe(`scoring with the seed model [${testDatabase()}]`, () => {
+  let t: TestApp;
+  let api: GraphQLTestClient;
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    api = t.admin;
+  });
+  afterAll(() => t?.close());
+
+  const record = async (input: InteractionInputVars) => (await api.data(RECORD_INTERACTION, { input })).recordInteraction;
+  const explain = async (id: string) => {
+    const { lead } = await api.data(EXPLAINED_LEAD, { id });
+    if (!lead) throw new Error(`lead ${id} not found`);
+    return lead;
+  };
+
+  it("the seed model is active from the first start, as version 1", async () => {
+    const { activeModel, models } = await api.data(MODELS, {});
+    expect(activeModel).toMatchObject({ version: 1, active: true, source: SEED_SOURCE, funnel: seed.funnel.stages });
+    expect(models.totalCount).toBe(1);
+  });
+
+  it("scores the seed scenario step by step: Subscriber → Lead → MQL → SQL", async () => {
+    const email = uniqueEmail("seed");
+    const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email } });
+    expect(upsertLead).toMatchObject({ stage: "Subscriber", score: 0 });
+
+    const steps: Array<[InteractionInputVars, number, number]> = [
+      [{ email, type: "download", target: "/whitepaper.pdf" }, +1, 1],
+      [{ email, type: "subscribe", target: "newsletter" }, +5, 6],
+      [{ email, type: "email_open", target: "newsletter" }, +2, 8],
+      [{ email, type: "visit", target: "https://example.com/pricing/?utm=x" }, +15, 23],
+      [{ email, type: "visit", target: "/careers" }, -10, 13],
+      [{ email, type: "subscribe", target: "newsletter" }, 0, 13], // once
+    ];
+    for (const [input, points, score] of steps) {
+      const r = await record(input);
+      expect({ type: input.type, pointsAwarded: r.pointsAwarded, score: r.lead.score, stageChange: r.stageChange }).toEqual({
+        type: input.type,
+        pointsAwarded: points,
+        score,
+        stageChange: null,
+      });
+      expect(r.interaction.points).toBe(points);
+    }
+
+    // A profile field: `stage Lead when firstName is set`.
+    const named = await api.data(UPSERT_LEAD, { input: { email, firstName: "Ada" } });
+    expect(named.upsertLead).toMatchObject({ stage: "Lead", score: 13 });
+
+    // 13 + 15 = 28 stays Lead; + 15 = 43 reaches `score >= 30`.
+    expect((await record({ email, type: "visit", target: "/pricing" })).stageChange).toBeNull();
+    const mql = await record({ email, type: "visit", target: "/pricing" });
+    expect(mql.lead).toMatchObject({ score: 43, stage: "MQL" });
+    expect(mql.stageChange).toMatchObject({ from: "Lead", to: "MQL", cause: "RULE", rule: "stage MQL when score >= 30" });
+
+    // + 30 = 73 with a demo request: `score >= 60 and has demo_request`.
+    const sql = await record({ email, type: "demo_request" });
+    expect(sql).toMatchObject({ pointsAwarded: 30, lead: { score: 73, stage: "SQL" } });
+    expect(sql.stageChange).toMatchObject({ from: "MQL", to: "SQL", cause: "RULE", rule: "stage SQL when score >= 60 and has demo_request" });
+
+    const lead = await explain(upsertLead.id);
+    expect(lead.stageHistory.map((h) => [h.from, h.to, h.cause, h.rule])).toEqual([
+      [null, "Subscriber", "RULE", null],
+      ["Subscriber", "Lead", "RULE", "stage Lead when firstName is set"],
+      ["Lead", "MQL", "RULE", "stage MQL when score >= 30"],
+      ["MQL", "SQL", "RULE", "stage SQL when score >= 60 and has demo_request"],
+    ]);
+  });
+
+  it("explains the score rule by rule from the ledger (breakdown, awards, points)", async () => {
+    const email = uniqueEmail("explain");
+    await record({ email, lead: { email, role: "Marketing Director", industry: "SaaS" }, type: "visit", target: "/pricing" });
+    await record({ email, type: "visit", target: "/pricing" });
+    await record({ email, type: "download", target: "case-study-acme" });
+    const careers = await record({ email, type: "visit", target: "/careers" });
+    const lead = await explain(careers.lead.id);
+
+    // Fit 20 + 10; pricing 2 × 15; download 1 + case study 10; careers −10.
+    expect(lead).toMatchObject({ fit: 30, engagement: 31, score: 61 });
+    expect(lead.scoreBreakdown).toEqual([
+      { rule: ruleNamed(seed, "download =>"), category: "ENGAGEMENT", points: 1, count: 1 },
+      { rule: ruleNamed(seed, 'visit "/pricing"'), category: "ENGAGEMENT", points: 30, count: 2 },
+      { rule: ruleNamed(seed, 'visit "/careers"'), category: "ENGAGEMENT", points: -10, count: 1 },
+      { rule: ruleNamed(seed, 'download "case-study*"'), category: "ENGAGEMENT", points: 10, count: 1 },
+      { rule: ruleNamed(seed, "role contains"), category: "FIT", points: 20, count: 1 },
+      { rule: ruleNamed(seed, "industry in"), category: "FIT", points: 10, count: 1 },
+    ]);
+    expect(lead.scoreBreakdown.reduce((sum, c) => sum + c.points, 0)).toBe(lead.score);
+
+    const byType = (type: string) => lead.interactions.edges.map((e) => e.node).filter((n) => n.type === type);
+    const [download] = byType("download");
+    expect(download.points).toBe(11);
+    expect(download.awards.map((a) => [a.rule, a.category, a.points, a.expiresAt, a.counting])).toEqual([
+      [ruleNamed(seed, "download =>"), "ENGAGEMENT", 1, null, true],
+      [ruleNamed(seed, 'download "case-study*"'), "ENGAGEMENT", 10, null, true],
+    ]);
+    expect(download.awards[0].awardedAt).toBe(download.occurredAt);
+    expect(byType("visit").map((v) => v.points).sort((a, b) => a - b)).toEqual([-10, 15, 15]);
+    // The payload of the write answers the same, without reading the ledger back.
+    expect(careers.interaction.points).toBe(-10);
+  });
+
+  it("an out-of-order interaction is scored where it belongs in time", async () => {
+    const email = uniqueEmail("late");
+    await record({ email, type: "subscribe", target: "newsletter", occurredAt: ago(HOUR) });
+    // Earlier than the first: `once` now belongs to it, the later copy loses its award.
+    const early = await record({ email, type: "subscribe", target: "newsletter", occurredAt: ago(DAY) });
+    expect(early).toMatchObject({ pointsAwarded: 0, lead: { score: 5 } });
+    expect(early.interaction.points).toBe(5);
+    const lead = await explain(early.lead.id);
+    const [later, earlier] = lead.interactions.edges.map((e) => e.node); // newest first
+    expect([later.points, earlier.points]).toEqual([0, 5]);
+    await expectEveryLeadMatchesReplay(t);
+  });
+
+  it("50 parallel interactions on one lead: score = sum of the ledger = replay, no lost update", async () => {
+    const email = uniqueEmail("parallel");
+    const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email } });
+    const kinds: InteractionInputVars[] = [
+      { email, type: "visit", target: "/pricing" },
+      { email, type: "visit", target: "/careers" },
+      { email, type: "subscribe", target: "newsletter" },
+      { email, type: "email_open", target: "newsletter" },
+      { email, type: "download", target: "case-study-x" },
+    ];
+    const results = await Promise.all(
+      Array.from({ length: 50 }, (_, i) => record({ ...kinds[i % kinds.length], occurredAt: ago((i * 7919) % 50 * 60_000) })),
+    );
+    expect(results.every((r) => !r.duplicate)).toBe(true);
+
+    const { active, leads, interactions, ledger } = await readDatabase(t);
+    const stored = leads.find((l) => l.id === upsertLead.id)!;
+    const evaluation = seed.replay(stored.fields, interactions.get(upsertLead.id) ?? [], new Date());
+    // Hand arithmetic: 10 × 15 − 10 × 10 + 5 (once) + 10 × 2 + 10 × (1 + 10), in any arrival order.
+    expect(stored.score).toBe(150 - 100 + 5 + 20 + 110);
+    expect(stored.score).toBe(evaluation.score);
+    expect(ledger.get(upsertLead.id)!.sort()).toEqual(replayLedger(evaluation, active.version));
+    const [{ sum }] = await t.app.context(null).db.query(
+      `SELECT sum(points)::int AS sum FROM score_award WHERE lead_id = $1 AND (expires_at IS NULL OR expires_at > now())`,
+      [upsertLead.id],
+    );
+    expect(sum).toBe(stored.score);
+    // Every change was counted once: the points awarded add up to the score.
+    expect(results.reduce((total, r) => total + r.pointsAwarded, 0)).toBe(stored.score);
+  });
+
+  it("20 concurrent duplicates of one externalId: one interaction, one set of awards", async () => {
+    const email = uniqueEmail("dup");
+    const externalId = `dup-${email}`;
+    const results = await Promise.all(
+      Array.from({ length: 20 }, () => record({ email, type: "visit", target: "/pricing", source: "website", externalId })),
+    );
+    expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
+    expect(results.map((r) => r.pointsAwarded).sort((a, b) => b - a)).toEqual([15, ...Array(19).fill(0)]);
+    const [{ n, points }] = await t.app.context(null).db.query(
+      `SELECT count(*)::int AS n, sum(a.points)::int AS points FROM score_award a JOIN interaction i ON i.id = a.interaction_id WHERE i.external_id = $1`,
+      [externalId],
+    );
+    expect({ n, points }).toEqual({ n: 1, points: 15 });
+    expect((await explain(results[0].lead.id)).score).toBe(15);
+  });
+
+  it("every lead of the suite equals its replay", async () => {
+    expect(await expectEveryLeadMatchesReplay(t)).toBeGreaterThan(0);
+  });
+});
