@@ -6,18 +6,18 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type GraphQLTestClient } from "./helpers/graphql-client";
-import { RECORD_INTERACTION, type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
+import { type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
 import {
   ago,
   compileModel,
   DAY,
-  EXPLAINED_LEAD,
   expectEveryLeadMatchesReplay,
   HOUR,
   MODELS,
   readDatabase,
   replayLedger,
   ruleNamed,
+  scoringCalls,
 } from "./helpers/scoring";
 import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
 
@@ -34,12 +34,8 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
   });
   afterAll(() => t?.close());
 
-  const record = async (input: InteractionInputVars) => (await api.data(RECORD_INTERACTION, { input })).recordInteraction;
-  const explain = async (id: string) => {
-    const { lead } = await api.data(EXPLAINED_LEAD, { id });
-    if (!lead) throw new Error(`lead ${id} not found`);
-    return lead;
-  };
+  const record = (input: InteractionInputVars) => scoringCalls(api).record(input);
+  const explain = (id: string) => scoringCalls(api).explain(id);
 
   it("the seed model is active from the first start, as version 1", async () => {
     const { activeModel, models } = await api.data(MODELS, {});

@@ -6,7 +6,8 @@
 import { DEFAULT_INTERACTION_TYPES } from "../../../src/dsl/catalog";
 import { compile } from "../../../src/dsl/compiler";
 import type { CompiledModel, Evaluation, InteractionFacts, LeadFields } from "../../../src/dsl/model";
-import { gql } from "./graphql-client";
+import { RECORD_INTERACTION, type InteractionInputVars } from "./documents";
+import { gql, type GraphQLTestClient } from "./graphql-client";
 import type { TestApp } from "./test-app";
 
 export interface AwardShape {
@@ -205,3 +206,16 @@ export const HOUR = 60 * 60 * 1000;
 export const DAY = 24 * HOUR;
 /** An ISO time `ms` before now. */
 export const ago = (ms: number): string => new Date(Date.now() - ms).toISOString();
+
+/** The calls scoring tests make again and again, through `api`. */
+export function scoringCalls(api: GraphQLTestClient) {
+  return {
+    record: async (input: InteractionInputVars) => (await api.data(RECORD_INTERACTION, { input })).recordInteraction,
+    publish: async (source: string) => (await api.data(PUBLISH_MODEL, { source })).publishModel,
+    explain: async (id: string): Promise<ExplainedLead> => {
+      const { lead } = await api.data(EXPLAINED_LEAD, { id });
+      if (!lead) throw new Error(`lead ${id} not found`);
+      return lead;
+    },
+  };
+}
