@@ -104,19 +104,25 @@ export async function createPostgresEventBus(url: string, logger: Logger): Promi
     return client;
   };
 
+  // One NOTIFY at a time on the publisher connection, in publish order (callers need not await).
+  let queue: Promise<void> = Promise.resolve();
   return {
     local,
-    async publish(topic, event) {
-      try {
-        const client = await getPublisher();
-        await client.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ topic, event })]);
-      } catch (err) {
-        // The write is committed; a lost event is logged, never turned into a failed request.
-        logger.error("could not publish event", { topic, ...errorFields(err) });
-      }
+    publish(topic, event) {
+      queue = queue.then(async () => {
+        try {
+          const client = await getPublisher();
+          await client.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ topic, event })]);
+        } catch (err) {
+          // The write is committed; a lost event is logged, never turned into a failed request.
+          logger.error("could not publish event", { topic, ...errorFields(err) });
+        }
+      });
+      return queue;
     },
     async close() {
       closed = true;
+      await queue;
       await listener?.end().catch(() => undefined);
       await publisher?.end().catch(() => undefined);
     },

@@ -1,4 +1,7 @@
-/** No N+1: a page of leads with their last 10 interactions and stage history costs a constant number of statements. */
+/**
+ * No N+1: a page of leads with their last 10 interactions (points and awards), score breakdown and
+ * stage history costs a constant number of statements.
+ */
 import { LEADS_DEEP } from "./helpers/documents";
 import { startTestApp, type TestApp, testDatabase } from "./helpers/test-app";
 
@@ -19,6 +22,9 @@ describe(`statement count [${testDatabase()}]`, () => {
     await db.query(`
       INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause)
       SELECT id, NULL, 'Subscriber', created_at, 'RULE' FROM lead`);
+    await db.query(`
+      INSERT INTO score_award (lead_id, interaction_id, rule, rule_index, category, points, awarded_at, model_version)
+      SELECT lead_id, id, 'visit => +1', 0, 'ENGAGEMENT', 1, occurred_at, 1 FROM interaction`);
   });
   afterAll(() => t?.close());
 
@@ -29,6 +35,8 @@ describe(`statement count [${testDatabase()}]`, () => {
     expect(data.leads.edges).toHaveLength(first);
     for (const edge of data.leads.edges) {
       expect(edge.node.interactions.edges).toHaveLength(10);
+      for (const { node } of edge.node.interactions.edges) expect([node.points, node.awards.length]).toEqual([1, 1]);
+      expect(edge.node.scoreBreakdown).toEqual([{ rule: "visit => +1", category: "ENGAGEMENT", points: 12, count: 12 }]);
       expect(edge.node.stageHistory).toHaveLength(1);
     }
     return used;
@@ -38,6 +46,7 @@ describe(`statement count [${testDatabase()}]`, () => {
     const ten = await statementsFor(10);
     const hundred = await statementsFor(100);
     expect(hundred).toBe(ten);
-    expect(hundred).toBeLessThanOrEqual(3);
+    // Leads, interactions, their awards (which `points` sums too), score breakdowns, stage histories.
+    expect(hundred).toBeLessThanOrEqual(5);
   });
 });

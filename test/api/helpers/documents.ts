@@ -186,16 +186,28 @@ export const LEAD_STAGE_CHANGED = `subscription StageChanged($stage: String) {
   leadStageChanged(stage: $stage) { leadId lead { id email stage } transition { from to cause actor reason } }
 }`;
 
-/** A page of leads with their last 10 interactions and stage history (the N+1 probe). */
+/** A page of leads with their last 10 interactions (and their awards), score breakdown and stage history (the N+1 probe). */
 export const LEADS_DEEP = gql<
-  { leads: { edges: Array<{ node: { id: string; interactions: { edges: unknown[] }; stageHistory: unknown[] } }> } },
+  {
+    leads: {
+      edges: Array<{
+        node: {
+          id: string;
+          interactions: { edges: Array<{ node: { points: number; awards: unknown[] } }> };
+          scoreBreakdown: Array<{ rule: string; points: number; count: number }>;
+          stageHistory: unknown[];
+        };
+      }>;
+    };
+  },
   { first: number }
 >(`
   query LeadsDeep($first: Int) {
     leads(first: $first, orderBy: { field: EMAIL, direction: ASC }) {
       edges { node {
         id email stage
-        interactions(first: 10) { edges { node { id type occurredAt lead { id email } } } }
+        interactions(first: 10) { edges { node { id type occurredAt points awards { rule points expiresAt } lead { id email } } } }
+        scoreBreakdown { rule category points count }
         stageHistory { from to at cause }
       } }
     }

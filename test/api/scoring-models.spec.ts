@@ -1,0 +1,235 @@
+/**
+ * Scoring models: publish (rescore every lead, compared with a fresh replay), invalid models,
+ * concurrent publishes, interactions recorded while a publish rescores, preview (writes nothing,
+ * predicts the publish), checkModel, and the list of versions.
+ */
+import { DEFAULT_INTERACTION_TYPES } from "../../src/dsl/catalog";
+import { compile } from "../../src/dsl/compiler";
+import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
+import { type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
+import {
+  ago,
+  CHECK_MODEL,
+  compileModel,
+  DAY,
+  type DiagnosticShape,
+  expectEveryLeadMatchesReplay,
+  MODELS,
+  PREVIEW_MODEL,
+  PUBLISH_MODEL,
+  readDatabase,
+  scoringCalls,
+} from "./helpers/scoring";
+import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+
+const MODEL_A = `
+funnel Subscriber > Lead > MQL > SQL > Customer | Other
+visit "/pricing" => +10
+visit "/blog/*" => +3 max 2
+download => +4
+role contains "Director" => +25
+stage Lead when score >= 10
+stage MQL when score >= 30 and fit >= 25
+`;
+
+const MODEL_B = `
+visit "/pricing" => +20 once
+demo_request => +50
+email_open => +1
+stage MQL when score >= 20
+stage SQL when has demo_request
+`;
+
+/** What the compiler says, as the API shows it. */
+const diagnosticsOf = (source: string): DiagnosticShape[] =>
+  compile(source, { catalog: DEFAULT_INTERACTION_TYPES }).diagnostics.map((d) => ({
+    ...d,
+    severity: d.severity === "error" ? "ERROR" : "WARNING",
+  }));
+
+describe(`scoring models [${testDatabase()}]`, () => {
+  let t: TestApp;
+  let api: GraphQLTestClient;
+
+  const record = (input: InteractionInputVars) => scoringCalls(api).record(input);
+  const publish = (source: string) => scoringCalls(api).publish(source);
+  const db = () => t.app.context(null).db;
+  const countRows = async (table: string): Promise<number> => (await db().query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
+  /** Every row of every table, for "nothing changed" assertions. */
+  const dumpAll = async () => {
+    const dump: Record<string, unknown> = {};
+    for (const table of ["lead", "interaction", "score_award", "stage_transition", "scoring_model", "api_key"]) {
+      dump[table] = await db().query(`SELECT * FROM ${table} ORDER BY id`);
+    }
+    return JSON.parse(JSON.stringify(dump));
+  };
+
+  beforeAll(async () => {
+    t = await startTestApp();
+    api = t.admin;
+    // A dozen leads with varied fields and histories, scored by the seed model.
+    const roles = ["Marketing Director", "Developer", null, "Sales Director"];
+    for (let i = 0; i < 12; i++) {
+      const email = uniqueEmail(`m${i}`);
+      await api.data(UPSERT_LEAD, { input: { email, role: roles[i % 4], firstName: i % 3 === 0 ? "Kim" : null } });
+      const pages = ["/pricing", "/blog/a", "/blog/b", "/blog/c", "/careers"];
+      for (let k = 0; k <= i % 6; k++) {
+        await record({ email, type: k % 2 ? "download" : "visit", target: pages[(i + k) % pages.length], occurredAt: ago((k + 1) * DAY) });
+      }
+      if (i % 5 === 0) await record({ email, type: "demo_request" });
+    }
+  });
+  afterAll(() => t?.close());
+
+  it("publish: a new active version, every lead rescored to it, stages forward only", async () => {
+    const transitionsBefore = await countRows("stage_transition");
+    const leads = await countRows("lead");
+    const { model, leadsRescored, stageChanges } = await publish(MODEL_A);
+    expect(model).toMatchObject({ version: 2, active: true, source: MODEL_A, funnel: ["Subscriber", "Lead", "MQL", "SQL", "Customer"] });
+    expect(leadsRescored).toBe(leads);
+    expect(await countRows("stage_transition")).toBe(transitionsBefore + stageChanges);
+    expect(stageChanges).toBeGreaterThan(0);
+    expect(await expectEveryLeadMatchesReplay(t)).toBe(leads);
+    // Forward only: every move the rescore made goes further along the funnel.
+    const funnel = compileModel(MODEL_A).funnel.stages;
+    const moves: Array<{ from_stage: string; to_stage: string; rule: string }> = await db().query(
+      `SELECT from_stage, to_stage, rule FROM stage_transition WHERE rule LIKE 'stage % when %' AND at >= $1`,
+      [new Date(Date.parse(model.publishedAt))],
+    );
+    expect(moves).toHaveLength(stageChanges);
+    for (const move of moves) expect(funnel.indexOf(move.to_stage)).toBeGreaterThan(funnel.indexOf(move.from_stage));
+
+    const { activeModel, models } = await api.data(MODELS, {});
+    expect(activeModel?.version).toBe(2);
+    expect(models.edges.map((e) => [e.node.version, e.node.active])).toEqual([
+      [2, true],
+      [1, false],
+    ]);
+  });
+
+  it("an invalid model is RULES_INVALID with its diagnostics, and nothing changes", async () => {
+    const source = `visit "/pricing" => +10\nrol "CEO" => +5\nstage Nirvana when score >= 1\n`;
+    const before = await dumpAll();
+    const res = await api.request(PUBLISH_MODEL, { source });
+    expect(codeOf(res)).toBe("RULES_INVALID");
+    const diagnostics = res.errors?.[0].extensions?.diagnostics as DiagnosticShape[];
+    expect(diagnostics).toEqual(diagnosticsOf(source));
+    expect(diagnostics.filter((d) => d.severity === "ERROR").map((d) => [d.line, d.column])).toEqual(
+      expect.arrayContaining([[2, 1], [3, 7]]),
+    );
+    expect(await dumpAll()).toEqual(before);
+  });
+
+  it("checkModel returns the diagnostics for an editor, with the read scope", async () => {
+    const reader = await t.client(["read"]);
+    const source = `vist "/pricing" => +10\nvisit => +0\n`;
+    const { checkModel } = await reader.data(CHECK_MODEL, { source });
+    expect(checkModel).toEqual(diagnosticsOf(source));
+    expect(checkModel.map((d) => d.severity)).toEqual(expect.arrayContaining(["WARNING"]));
+    expect((await reader.data(CHECK_MODEL, { source: MODEL_B })).checkModel.filter((d) => d.severity === "ERROR")).toEqual([]);
+    // Publishing and previewing are for admins.
+    expect(codeOf(await reader.request(PUBLISH_MODEL, { source: MODEL_B }))).toBe("FORBIDDEN");
+    expect(codeOf(await reader.request(PREVIEW_MODEL, { source: MODEL_B }))).toBe("FORBIDDEN");
+  });
+
+  it("preview writes nothing and predicts what the publish does", async () => {
+    const before = await dumpAll();
+    const { previewModel: preview } = await api.data(PREVIEW_MODEL, { source: MODEL_B, first: 5 });
+    expect(await dumpAll()).toEqual(before);
+
+    // The prediction, computed here with the replay.
+    const model = compileModel(MODEL_B);
+    const { leads, interactions } = await readDatabase(t);
+    const now = new Date();
+    const predicted = leads.map((lead) => {
+      const history = interactions.get(lead.id) ?? [];
+      const evaluation = model.replay(lead.fields, history, now);
+      const stage = model.nextStage(lead.stage, { ...evaluation, lead: lead.fields, interactions: history })?.to ?? lead.stage;
+      return { id: lead.id, scoreNow: lead.score, score: evaluation.score, stageNow: lead.stage, stage };
+    });
+    expect(preview.diagnostics).toEqual(diagnosticsOf(MODEL_B));
+    expect(preview.leadsChanged).toBe(predicted.filter((p) => p.score !== p.scoreNow || p.stage !== p.stageNow).length);
+    const count = (stage: string, key: "stage" | "stageNow") => predicted.filter((p) => p[key] === stage).length;
+    expect(preview.stages).toEqual(
+      [...model.funnel.stages, ...model.funnel.offPath].map((stage) => ({ stage, now: count(stage, "stageNow"), withModel: count(stage, "stage") })),
+    );
+    const movers = predicted
+      .filter((p) => p.score !== p.scoreNow)
+      .map((p) => ({ lead: { id: p.id, score: p.scoreNow }, scoreNow: p.scoreNow, scoreWithModel: p.score, change: p.score - p.scoreNow }))
+      .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || (a.lead.id < b.lead.id ? -1 : 1))
+      .slice(0, 5);
+    expect(preview.topMovers).toEqual(movers);
+
+    // Publishing it lands where the preview said.
+    await publish(MODEL_B);
+    const after = await readDatabase(t);
+    for (const p of predicted) {
+      expect({ id: p.id, score: after.leads.find((l) => l.id === p.id)?.score, stage: after.leads.find((l) => l.id === p.id)?.stage }).toEqual({
+        id: p.id,
+        score: p.score,
+        stage: p.stage,
+      });
+    }
+  });
+
+  it("preview of an invalid model: its diagnostics and nothing else", async () => {
+    const source = `visit "/pricing" => +10 max 0`;
+    const { previewModel } = await api.data(PREVIEW_MODEL, { source });
+    expect(previewModel).toEqual({ diagnostics: diagnosticsOf(source), leadsChanged: 0, stages: [], topMovers: [] });
+  });
+
+  it("concurrent publishes get consecutive versions, and the last one is in force everywhere", async () => {
+    const { activeModel } = await api.data(MODELS, {});
+    const sources = [MODEL_A, MODEL_B, `${MODEL_A}\nemail_open => +2\n`];
+    const results = await Promise.all(sources.map((source) => publish(source)));
+    const versions = results.map((r) => r.model.version).sort((a, b) => a - b);
+    const first = activeModel!.version + 1;
+    expect(versions).toEqual([first, first + 1, first + 2]);
+    const last = results.find((r) => r.model.version === first + 2)!;
+    const { activeModel: now } = await api.data(MODELS, {});
+    expect(now).toMatchObject({ version: first + 2, source: last.model.source });
+    await expectEveryLeadMatchesReplay(t);
+  });
+
+  it("interactions recorded while a publish rescores are neither missed nor scored twice", async () => {
+    // Enough leads for several rescore batches, written straight in SQL (scored by no model yet).
+    await db().query(`
+      INSERT INTO lead (email, stage, role, created_at, updated_at)
+      SELECT 'bulk' || n || '@example.com', 'Subscriber', CASE WHEN n % 4 = 0 THEN 'Sales Director' END, now(), now()
+        FROM generate_series(1, 2500) n`);
+    await db().query(`
+      INSERT INTO interaction (lead_id, type, target, occurred_at, received_at)
+      SELECT l.id, CASE WHEN k = 1 THEN 'visit' ELSE 'download' END, CASE WHEN k = 1 THEN '/pricing' ELSE '/blog/x' END,
+             now() - (k || ' hours')::interval, now()
+        FROM lead l CROSS JOIN generate_series(1, 2) k WHERE l.email LIKE 'bulk%'`);
+    const bulk: Array<{ id: string }> = await db().query(`SELECT id FROM lead WHERE email LIKE 'bulk%' ORDER BY email LIMIT 40`);
+    const total = await countRows("lead");
+
+    const publishing = publish(MODEL_A);
+    const writes = bulk.map((lead, i) =>
+      record({ leadId: lead.id, type: i % 2 ? "visit" : "download", target: i % 3 ? "/pricing" : "/blog/y", occurredAt: ago((i % 5) * 1000 * 60 * 30) }),
+    );
+    const fresh = Array.from({ length: 10 }, (_, i) => record({ email: uniqueEmail("during"), type: "visit", target: "/pricing", occurredAt: ago(i * 1000) }));
+    const [published, ...recorded] = await Promise.all([publishing, ...writes, ...fresh]);
+    expect(recorded.every((r) => !r.duplicate)).toBe(true);
+    expect(published.leadsRescored).toBeGreaterThan(0);
+    expect(published.leadsRescored).toBeLessThanOrEqual(total);
+    expect(await expectEveryLeadMatchesReplay(t)).toBe(total + 10);
+    const [{ behind }] = await db().query(
+      `SELECT count(*)::int AS behind FROM lead WHERE model_version <> (SELECT version FROM scoring_model WHERE active)`,
+    );
+    expect(behind).toBe(0);
+  });
+
+  it("models: newest first, paged with cursors", async () => {
+    const all = await api.data(MODELS, { first: 100 });
+    const versions = all.models.edges.map((e) => e.node.version);
+    expect(versions).toEqual([...versions].sort((a, b) => b - a));
+    expect(all.models.totalCount).toBe(versions.length);
+    expect(all.models.edges.filter((e) => e.node.active).map((e) => e.node.version)).toEqual([versions[0]]);
+    const page1 = await api.data(MODELS, { first: 2 });
+    const page2 = await api.data(MODELS, { first: 2, after: page1.models.pageInfo.endCursor });
+    expect([...page1.models.edges, ...page2.models.edges].map((e) => e.node.version)).toEqual(versions.slice(0, 4));
+    expect(page1.models.pageInfo.hasNextPage).toBe(true);
+  });
+});
