@@ -184,6 +184,45 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     expect((await explain(results[0].lead.id)).score).toBe(15);
   });
 
+  it("publishes leadScored and leadStageChanged over graphql-ws after the commit", async () => {
+    const email = uniqueEmail("events");
+    const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email, firstName: "Eve" } });
+    const ws = (await t.client(["read"])).subscriptions();
+    try {
+      const scored: Array<{ pointsAwarded: number; score: number; lead: { id: string; score: number }; interaction: { type: string } | null }> = [];
+      const moves: Array<{ transition: { from: string; to: string; cause: string } }> = [];
+      const subscribed = (query: string, variables: Record<string, unknown>, into: unknown[], key: string) =>
+        new Promise<void>((resolve, reject) => {
+          ws.subscribe<Record<string, unknown>>(
+            { query, variables },
+            { next: (msg) => msg.data && into.push(msg.data[key]), error: reject, complete: () => undefined },
+          );
+          setTimeout(resolve, 300); // the server registers subscriptions asynchronously
+        });
+      await Promise.all([
+        subscribed(
+          `subscription Scored($leadId: ID) { leadScored(leadId: $leadId) { pointsAwarded score lead { id score } interaction { type } } }`,
+          { leadId: upsertLead.id },
+          scored,
+          "leadScored",
+        ),
+        subscribed(`subscription Moved { leadStageChanged { leadId transition { from to cause } } }`, {}, moves, "leadStageChanged"),
+      ]);
+      await record({ email, type: "visit", target: "/pricing" });
+      await record({ email, type: "visit", target: "/pricing" });
+      await record({ email: uniqueEmail("other"), type: "visit", target: "/pricing" });
+      const deadline = Date.now() + 5000;
+      while ((scored.length < 2 || moves.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(scored.map((e) => [e.pointsAwarded, e.score, e.lead.id, e.interaction?.type])).toEqual([
+        [15, 15, upsertLead.id, "visit"],
+        [15, 30, upsertLead.id, "visit"],
+      ]);
+      expect(moves.map((m) => m.transition)).toContainEqual({ from: "Lead", to: "MQL", cause: "RULE" });
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it("every lead of the suite equals its replay", async () => {
     expect(await expectEveryLeadMatchesReplay(t)).toBeGreaterThan(0);
   });
