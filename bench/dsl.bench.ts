@@ -17,14 +17,13 @@ import type { CompiledModel } from "../src/dsl/model";
 import { parse } from "../src/dsl/parser";
 import { scoreByHand, type BenchResult } from "./hand-written";
 import { jsonRulesScorer } from "./json-rules";
+import { fmtInt, fmtRatio, out, percentile, printTable, verdict } from "./table";
 import { BENCH_MODEL, generateLargeModel, generateLeads, INTERACTIONS_PER_LEAD, LEADS, NOW, type BenchLead } from "./workload";
 
 const TARGETS = { vsHand: 0.5, vsJsonRules: 20, compileMs: 100 };
 const ROUNDS = 5;
 const COMPILE_RUNS = 9;
 const TOTAL = LEADS * INTERACTIONS_PER_LEAD;
-
-const out = (line = "") => process.stdout.write(`${line}\n`);
 
 type Scorer = (lead: BenchLead) => BenchResult | Promise<BenchResult>;
 
@@ -65,13 +64,7 @@ function disagreements(name: string, expected: readonly BenchResult[], actual: r
   return problems;
 }
 
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)];
-}
-
-const fmtRate = (n: number) => Math.round(n).toLocaleString("en-US");
-const verdict = (met: boolean) => (met ? "met" : "NOT MET");
+const median = (values: number[]) => percentile(values, 50);
 
 async function main(): Promise<number> {
   const { model, diagnostics } = compile(BENCH_MODEL);
@@ -114,19 +107,25 @@ async function main(): Promise<number> {
   const compileMs = median(fullMs);
   out(`Qualify rule engine benchmark: ${compiled.rules.length}-rule model, ${TOTAL.toLocaleString("en-US")} interactions of ${LEADS.toLocaleString("en-US")} leads (node ${process.version})`);
   out();
-  out("engine                          evaluations/s   compiled is");
-  const row = (name: string, rate: number) => out(`${name.padEnd(30)}  ${fmtRate(rate).padStart(13)}   ${(c.rate / rate).toFixed(2)}×`);
-  row("compiled model (replay)", c.rate);
-  row("hand-written TypeScript", h.rate);
-  row("json-rules-engine 7.3.1", j.rate);
+  printTable(
+    [{ header: "engine" }, { header: "evaluations/s", align: "right" }, { header: "compiled is", align: "right" }],
+    [
+      ["compiled model (replay)", c.rate],
+      ["hand-written TypeScript", h.rate],
+      ["json-rules-engine 7.3.1", j.rate],
+    ].map(([name, rate]) => [name as string, fmtInt(rate as number), fmtRatio(c.rate / (rate as number))]),
+  );
   out();
   out(`compile 1,000 rules (parse + check + compile): median ${compileMs.toFixed(1)} ms of ${COMPILE_RUNS}; back end alone ${median(backEndMs).toFixed(1)} ms`);
   out();
-  const target = (name: string, measured: string, met: boolean) => out(`${name.padEnd(38)}  ${measured.padStart(9)}   ${verdict(met)}`);
-  out(`${"target".padEnd(38)}  ${"measured".padStart(9)}   verdict`);
-  target(`compiled ≥ ${TARGETS.vsHand}× hand-written`, `${vsHand.toFixed(2)}×`, vsHand >= TARGETS.vsHand);
-  target(`compiled ≥ ${TARGETS.vsJsonRules}× json-rules-engine`, `${vsJsonRules.toFixed(1)}×`, vsJsonRules >= TARGETS.vsJsonRules);
-  target(`compiling 1,000 rules < ${TARGETS.compileMs} ms`, `${compileMs.toFixed(1)} ms`, compileMs < TARGETS.compileMs);
+  printTable(
+    [{ header: "target" }, { header: "measured", align: "right" }, { header: "verdict" }],
+    [
+      [`compiled ≥ ${TARGETS.vsHand}× hand-written`, fmtRatio(vsHand), verdict(vsHand >= TARGETS.vsHand)],
+      [`compiled ≥ ${TARGETS.vsJsonRules}× json-rules-engine`, `${vsJsonRules.toFixed(1)}×`, verdict(vsJsonRules >= TARGETS.vsJsonRules)],
+      [`compiling 1,000 rules < ${TARGETS.compileMs} ms`, `${compileMs.toFixed(1)} ms`, verdict(compileMs < TARGETS.compileMs)],
+    ],
+  );
   out();
   if (problems.length > 0) {
     out(`the engines disagree (${problems.length} leads):`);

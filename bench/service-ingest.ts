@@ -1,0 +1,178 @@
+/**
+ * Sections (a) and (b): recording interactions through the API against the same rows written with
+ * plain `pg`.
+ *
+ * (a) `recordInteraction` over HTTP from 16 concurrent clients (a worker thread) vs a `pg` pool of
+ *     16, one transaction per interaction.
+ * (b) `recordInteractions` in batches of 1,000 from one client vs one transaction per batch of
+ *     multi-row statements.
+ * Each side records the same interactions for its own fresh leads; both are warmed up first.
+ */
+import { performance } from "node:perf_hooks";
+import type { Pool } from "pg";
+import { runClients } from "./service-clients";
+import type { BenchApp } from "./service-env";
+import { seedModel } from "./service-rules";
+import { baselineTransaction, createLeads, generateWork, HandScorer, inputOf, type SchemaShape, type WorkItem } from "./service-workload";
+import { type Comparison, fmtInt, fmtMs, fmtRatio, out, percentile } from "./table";
+
+export const CLIENTS = 16;
+export const BATCH = 1000;
+const TARGET_RATE = 0.5;
+
+const RECORD = `mutation Record($input: InteractionInput!) {
+  recordInteraction(input: $input) { duplicate pointsAwarded stageChange { to } lead { score stage } }
+}`;
+const RECORD_BATCH = `mutation RecordBatch($inputs: [InteractionInput!]!) {
+  recordInteractions(inputs: $inputs) { duplicate pointsAwarded }
+}`;
+
+/** CPU seconds this process used during `work`, with its wall time. */
+async function timed<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: number; cpuMs: number }> {
+  const cpu = process.cpuUsage();
+  const started = performance.now();
+  const result = await work();
+  const used = process.cpuUsage(cpu);
+  return { result, wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
+}
+
+/** Award rows and stage moves the product wrote for these leads. */
+async function productRows(pool: Pool, leadIds: readonly string[]): Promise<{ awards: number; moves: number }> {
+  const { rows } = await pool.query(
+    `SELECT (SELECT count(*) FROM score_award WHERE lead_id = ANY($1::uuid[]) AND interaction_id IS NOT NULL)::int AS awards,
+            (SELECT count(*) FROM stage_transition WHERE lead_id = ANY($1::uuid[]) AND cause = 'RULE')::int AS moves`,
+    [leadIds],
+  );
+  return rows[0];
+}
+
+const sameRows = (label: string, product: { awards: number; moves: number }, scorer: HandScorer) => {
+  const same = product.awards === scorer.awardRows && product.moves === scorer.stageMoves;
+  out(
+    `${label}: award rows ${fmtInt(product.awards)} (baseline ${fmtInt(scorer.awardRows)}), stage moves ${fmtInt(product.moves)} (baseline ${fmtInt(scorer.stageMoves)}): ${same ? "the same rows" : "DIFFERENT ROWS"}`,
+  );
+};
+
+/** interactions/s of both sides, against the target. */
+function rateRow(count: number, productMs: number, baselineMs: number): Comparison {
+  const product = count / (productMs / 1000);
+  const baseline = count / (baselineMs / 1000);
+  return {
+    figure: "interactions/s",
+    product: fmtInt(product),
+    baseline: fmtInt(baseline),
+    ratio: fmtRatio(product / baseline),
+    target: `≥ ${TARGET_RATE}×`,
+    met: product / baseline >= TARGET_RATE,
+  };
+}
+
+const cpuLine = (product: { cpuMs: number; wallMs: number }, baseline: { cpuMs: number; wallMs: number }, note = "") =>
+  out(
+    `    this process's CPU: product ${(product.cpuMs / 1000).toFixed(1)} s in ${(product.wallMs / 1000).toFixed(1)} s${note}, baseline ${(baseline.cpuMs / 1000).toFixed(1)} s in ${(baseline.wallMs / 1000).toFixed(1)} s`,
+  );
+
+/** The baseline of (a): `clients` loops over a pool, one transaction per interaction. */
+async function baselineConcurrent(pool: Pool, shape: SchemaShape, scorer: HandScorer, items: readonly WorkItem[], leadIds: readonly string[], clients: number) {
+  const latencies: number[] = new Array(items.length).fill(0);
+  let next = 0;
+  const client = async () => {
+    for (let i = next++; i < items.length; i = next++) {
+      const sent = performance.now();
+      const conn = await pool.connect();
+      try {
+        await baselineTransaction(conn, shape, scorer, [items[i]], leadIds);
+      } finally {
+        conn.release();
+      }
+      latencies[i] = performance.now() - sent;
+    }
+  };
+  await Promise.all(Array.from({ length: clients }, client));
+  return latencies;
+}
+
+export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number): Promise<Comparison[]> {
+  const count = Math.max(CLIENTS * 4, Math.round(4000 * scale));
+  const leads = Math.max(CLIENTS, Math.round(1000 * scale));
+  const warm = Math.max(CLIENTS * 2, Math.round(count / 10));
+  const start = new Date(Date.now() - 3_600_000);
+  const work = generateWork(count, leads, 1, start, "a");
+  const warmWork = generateWork(warm, 50, 2, start, "a-warm");
+  out(`(a) recordInteraction over HTTP: ${fmtInt(count)} interactions of ${fmtInt(leads)} fresh leads from ${CLIENTS} concurrent clients`);
+  out(`    baseline: the same rows with plain pg, a pool of ${CLIENTS}, one transaction per interaction`);
+
+  const productLeads = await createLeads(pool, shape, leads, "a-product");
+  const productWarm = await createLeads(pool, shape, 50, "a-product-warm");
+  const variables = (items: WorkItem[], ids: string[]) => items.map((item) => ({ input: inputOf(item, ids) }));
+  const job = (items: WorkItem[], ids: string[]) => ({ url: app.url, key: app.key, query: RECORD, variables: variables(items, ids), clients: CLIENTS });
+  await runClients(job(warmWork, productWarm));
+  const product = await timed(() => runClients(job(work, productLeads)));
+  if (product.result.errors > 0) throw new Error(`(a): ${product.result.errors} requests failed; the first: ${product.result.firstError}`);
+
+  const baselineLeads = await createLeads(pool, shape, leads, "a-baseline");
+  const baselineWarm = await createLeads(pool, shape, 50, "a-baseline-warm");
+  await baselineConcurrent(pool, shape, new HandScorer(seedModel()), warmWork, baselineWarm, CLIENTS);
+  const scorer = new HandScorer(seedModel());
+  const baseline = await timed(() => baselineConcurrent(pool, shape, scorer, work, baselineLeads, CLIENTS));
+
+  const latency = (p: number): Comparison => {
+    const a = percentile(product.result.latencies, p);
+    const b = percentile(baseline.result, p);
+    return { figure: `latency p${p}`, product: fmtMs(a), baseline: fmtMs(b), ratio: fmtRatio(a / b), target: "", met: null };
+  };
+  const rows = [rateRow(count, product.result.elapsedMs, baseline.wallMs), latency(50), latency(99)];
+  sameRows("    rows", await productRows(pool, productLeads), scorer);
+  cpuLine({ cpuMs: product.cpuMs, wallMs: product.result.elapsedMs }, baseline, " (service and clients)");
+  return rows;
+}
+
+export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number): Promise<Comparison[]> {
+  const batches = Math.max(1, Math.round(10 * scale));
+  const leads = Math.max(CLIENTS, Math.round(1000 * scale));
+  const start = new Date(Date.now() - 3_000_000);
+  const work = generateWork(batches * BATCH, leads, 3, start, "b");
+  const warmWork = generateWork(100, 20, 4, start, "b-warm");
+  out(`(b) recordInteractions in batches of ${fmtInt(BATCH)}: ${batches} batches from one client over ${fmtInt(leads)} fresh leads`);
+  out(`    baseline: the same rows with plain pg, one transaction of multi-row statements (unnest) per batch`);
+  const slices = (items: WorkItem[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+  const productLeads = await createLeads(pool, shape, leads, "b-product");
+  const productWarm = await createLeads(pool, shape, 20, "b-product-warm");
+  const send = async (items: WorkItem[], ids: string[]) => {
+    const data = await app.request<{ recordInteractions: Array<unknown | null> }>(RECORD_BATCH, { inputs: items.map((item) => inputOf(item, ids)) });
+    if (data.recordInteractions.some((r) => r === null)) throw new Error("(b): an item of a batch failed");
+  };
+  await send(warmWork, productWarm);
+  const product = await timed(async () => {
+    for (const batch of slices(work, BATCH)) await send(batch, productLeads);
+  });
+
+  const baselineLeads = await createLeads(pool, shape, leads, "b-baseline");
+  const baselineWarm = await createLeads(pool, shape, 20, "b-baseline-warm");
+  const scorer = new HandScorer(seedModel());
+  const conn = await pool.connect();
+  let baseline;
+  try {
+    await baselineTransaction(conn, shape, new HandScorer(seedModel()), warmWork, baselineWarm);
+    baseline = await timed(async () => {
+      for (const batch of slices(work, BATCH)) await baselineTransaction(conn, shape, scorer, batch, baselineLeads);
+    });
+  } finally {
+    conn.release();
+  }
+
+  sameRows("    rows", await productRows(pool, productLeads), scorer);
+  cpuLine(product, baseline);
+  return [
+    rateRow(work.length, product.wallMs, baseline.wallMs),
+    {
+      figure: "seconds per batch",
+      product: `${(product.wallMs / batches / 1000).toFixed(2)} s`,
+      baseline: `${(baseline.wallMs / batches / 1000).toFixed(2)} s`,
+      ratio: fmtRatio(product.wallMs / baseline.wallMs),
+      target: "",
+      met: null,
+    },
+  ];
+}

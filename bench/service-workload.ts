@@ -1,0 +1,270 @@
+/**
+ * Sections (a) and (b)'s inputs and their plain-`pg` baseline: realistic interactions (pages,
+ * case studies, newsletters, demo requests, webinars; some targets as full URLs) drawn from a
+ * seeded PRNG, fresh leads made in SQL, and the baseline's transaction, which writes the rows the
+ * product writes for the same interactions (the interaction, its award rows, the stage moves, the
+ * lead's totals) with awards from the seed rules by hand (`service-rules.ts`).
+ */
+import { randomUUID } from "node:crypto";
+import type { ClientBase, Pool, PoolClient } from "pg";
+import { type ActivityRule, type HandModel, likeMatches, nextStage } from "./service-rules";
+import { prng } from "./workload";
+
+/** One interaction to record: for the product an `InteractionInput`, for the baseline rows. */
+export interface WorkItem {
+  /** Index into the side's lead ids. */
+  lead: number;
+  type: string;
+  /** As sent (sometimes a full URL with a query). */
+  target: string | null;
+  /** The target normalised as the product matches it (the hand-written rules read this). */
+  path: string | null;
+  externalId: string;
+  occurredAt: Date;
+}
+
+type Draw = () => number;
+type Kind = (draw: Draw) => { type: string; target: string | null; path: string | null };
+
+const page = (path: string, draw: Draw) => ({
+  type: "visit",
+  target: draw() < 0.3 ? `https://www.example.com${path}?utm_source=${draw() < 0.5 ? "ads" : "newsletter"}` : path,
+  path,
+});
+const n = (draw: Draw, max: number) => 1 + Math.floor(draw() * max);
+
+/** [weight, kind] */
+const KINDS: ReadonlyArray<readonly [number, Kind]> = [
+  [30, (d) => page(`/blog/post-${n(d, 200)}`, d)],
+  [10, (d) => page("/pricing", d)],
+  [3, (d) => page("/careers", d)],
+  [10, (d) => page(["/", "/features", `/docs/guide-${n(d, 40)}`][Math.floor(d() * 3)], d)],
+  [15, () => ({ type: "email_open", target: "newsletter", path: "newsletter" })],
+  [5, (d) => ({ type: "email_open", target: `promo-${n(d, 12)}`, path: null })],
+  [8, (d) => ({ type: "download", target: `case-study-${n(d, 30)}.pdf`, path: null })],
+  [5, (d) => ({ type: "download", target: `whitepaper-${n(d, 10)}.pdf`, path: null })],
+  [5, () => ({ type: "subscribe", target: "newsletter", path: "newsletter" })],
+  [2, () => ({ type: "demo_request", target: null, path: null })],
+  [7, (d) => ({ type: "webinar", target: `webinar-${n(d, 20)}`, path: null })],
+];
+const TOTAL_WEIGHT = KINDS.reduce((sum, [w]) => sum + w, 0);
+
+/**
+ * `count` interactions over `leads` leads, one every 10 ms from `start` (in the past, in order),
+ * with unique external ids `<label>-<i>`.
+ */
+export function generateWork(count: number, leads: number, seed: number, start: Date, label: string): WorkItem[] {
+  const draw = prng(seed);
+  const items: WorkItem[] = [];
+  for (let i = 0; i < count; i++) {
+    let pick = draw() * TOTAL_WEIGHT;
+    let kind = KINDS[KINDS.length - 1][1];
+    for (const [weight, k] of KINDS) {
+      if ((pick -= weight) < 0) {
+        kind = k;
+        break;
+      }
+    }
+    const { type, target, path } = kind(draw);
+    // `path` for the rules: a download's or email's target is matched as it is.
+    items.push({ lead: Math.floor(draw() * leads), type, target, path: path ?? target, externalId: `${label}-${i}`, occurredAt: new Date(start.getTime() + i * 10) });
+  }
+  return items;
+}
+
+/** The `InteractionInput` of an item. */
+export const inputOf = (item: WorkItem, leadIds: readonly string[]) => ({
+  leadId: leadIds[item.lead],
+  type: item.type,
+  target: item.target,
+  source: "bench",
+  externalId: item.externalId,
+  occurredAt: item.occurredAt.toISOString(),
+});
+
+/** What the schema holds today (the ledger gained `rule_index` and the lead `model_version` with scoring). */
+export interface SchemaShape {
+  activeVersion: number;
+  awardHasRuleIndex: boolean;
+  leadHasModelVersion: boolean;
+}
+
+export async function schemaShape(db: Pool | ClientBase): Promise<SchemaShape> {
+  const { rows } = await db.query(
+    `SELECT (SELECT coalesce(max(version), 0) FROM scoring_model WHERE active) AS version,
+            EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'score_award' AND column_name = 'rule_index') AS rule_index,
+            EXISTS (SELECT 1 FROM information_schema.columns WHERE table_name = 'lead' AND column_name = 'model_version') AS model_version`,
+  );
+  return { activeVersion: rows[0].version, awardHasRuleIndex: rows[0].rule_index, leadHasModelVersion: rows[0].model_version };
+}
+
+/**
+ * `count` fresh leads `<label>-<n>@bench.example` at the first stage, half of them with a first
+ * name (so the seed's `stage Lead when firstName is set` moves them), none holding a fit rule, and
+ * already at the active model version: their ledger (empty) is consistent with it.
+ */
+export async function createLeads(pool: Pool, shape: SchemaShape, count: number, label: string): Promise<string[]> {
+  const version = shape.leadHasModelVersion ? ", model_version" : "";
+  const { rows } = await pool.query(
+    `INSERT INTO lead (email, first_name, stage, created_at, updated_at${version})
+     SELECT $1 || '-' || n || '@bench.example', CASE WHEN n % 2 = 0 THEN 'Ada' END, 'Subscriber', now(), now()${shape.leadHasModelVersion ? ", $3::int" : ""}
+       FROM generate_series(1, $2::int) n
+     RETURNING id`,
+    shape.leadHasModelVersion ? [label, count, shape.activeVersion] : [label, count],
+  );
+  return rows.map((r: { id: string }) => r.id);
+}
+
+interface LeadState {
+  score: number;
+  stage: string;
+  named: boolean;
+  hasDemo: boolean;
+  /** Awards so far per capped rule. */
+  capped: Map<number, number>;
+}
+
+/**
+ * The baseline's scoring, by hand: the seed's activity rules and stage rules over a lead's state
+ * kept in this process (the baseline is the only writer of its leads). Interactions arrive in
+ * `occurredAt` order per lead, so a cap is a count.
+ */
+export class HandScorer {
+  private readonly leads = new Map<string, LeadState>();
+  awardRows = 0;
+  stageMoves = 0;
+
+  constructor(private readonly model: HandModel) {}
+
+  /** The lead's state, from its locked row the first time. */
+  state(id: string, row: { score: number; stage: string; first_name: string | null }): LeadState {
+    let s = this.leads.get(id);
+    if (!s) {
+      s = { score: row.score, stage: row.stage, named: !!row.first_name?.trim(), hasDemo: false, capped: new Map() };
+      this.leads.set(id, s);
+    }
+    return s;
+  }
+
+  /** Scores one interaction: the rules that award, the points, and the stage move (from, to) if any. */
+  score(s: LeadState, item: WorkItem): { awards: ActivityRule[]; points: number; move: { from: string; to: string } | null } {
+    const awards: ActivityRule[] = [];
+    let points = 0;
+    for (const rule of this.model.activity) {
+      if (rule.type !== item.type || !likeMatches(rule.like, item.path)) continue;
+      if (rule.max !== null) {
+        const so = s.capped.get(rule.index) ?? 0;
+        if (so >= rule.max) continue;
+        s.capped.set(rule.index, so + 1);
+      }
+      awards.push(rule);
+      points += rule.points;
+    }
+    if (item.type === "demo_request") s.hasDemo = true;
+    s.score += points;
+    const to = nextStage(s.stage, { score: s.score, named: s.named, hasDemo: s.hasDemo });
+    const move = to === null ? null : { from: s.stage, to };
+    if (to !== null) s.stage = to;
+    this.awardRows += awards.length;
+    if (move) this.stageMoves++;
+    return { awards, points, move };
+  }
+
+  ruleName(index: number): string {
+    return this.model.names[index];
+  }
+
+  stageRule(stage: string): string {
+    return this.model.stageRules.get(stage) ?? "";
+  }
+}
+
+/**
+ * One baseline transaction for `items` (one interaction in (a), a batch of 1,000 in (b)), with the
+ * writes the product makes: lock the leads (`SELECT … FOR UPDATE`), insert the interactions, their
+ * award rows and the stage moves, and update each lead's totals; each kind of row in one statement
+ * (`unnest` of arrays), then COMMIT.
+ */
+export async function baselineTransaction(
+  client: PoolClient,
+  shape: SchemaShape,
+  scorer: HandScorer,
+  items: readonly WorkItem[],
+  leadIds: readonly string[],
+): Promise<void> {
+  const ids = [...new Set(items.map((i) => leadIds[i.lead]))].sort();
+  await client.query("BEGIN");
+  try {
+    const { rows } = await client.query(`SELECT id, score, stage, first_name FROM lead WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+    const locked = new Map(rows.map((r: { id: string; score: number; stage: string; first_name: string | null }) => [r.id, r]));
+    const stateOf = (id: string) => {
+      const row = locked.get(id);
+      if (!row) throw new Error(`lead ${id} does not exist`);
+      return scorer.state(id, row);
+    };
+    const now = new Date();
+    const ix = { id: [] as string[], lead: [] as string[], type: [] as string[], target: [] as Array<string | null>, externalId: [] as string[], at: [] as Date[] };
+    const aw = { lead: [] as string[], interaction: [] as string[], index: [] as number[], rule: [] as string[], points: [] as number[], at: [] as Date[] };
+    const mv = { lead: [] as string[], from: [] as string[], to: [] as string[], rule: [] as string[] };
+    for (const item of items) {
+      const leadId = leadIds[item.lead];
+      const id = randomUUID();
+      ix.id.push(id);
+      ix.lead.push(leadId);
+      ix.type.push(item.type);
+      ix.target.push(item.target);
+      // The product records the same items in the same database: the baseline's ids are its own.
+      ix.externalId.push(`baseline-${item.externalId}`);
+      ix.at.push(item.occurredAt);
+      const { awards, move } = scorer.score(stateOf(leadId), item);
+      for (const rule of awards) {
+        aw.lead.push(leadId);
+        aw.interaction.push(id);
+        aw.index.push(rule.index);
+        aw.rule.push(scorer.ruleName(rule.index));
+        aw.points.push(rule.points);
+        aw.at.push(item.occurredAt);
+      }
+      if (move) {
+        mv.lead.push(leadId);
+        mv.from.push(move.from);
+        mv.to.push(move.to);
+        mv.rule.push(scorer.stageRule(move.to));
+      }
+    }
+    await client.query(
+      `INSERT INTO interaction (id, lead_id, type, target, source, external_id, occurred_at, received_at)
+       SELECT u.id, u.lead_id, u.type, u.target, 'bench', u.external_id, u.occurred_at, $7
+         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u (id, lead_id, type, target, external_id, occurred_at)`,
+      [ix.id, ix.lead, ix.type, ix.target, ix.externalId, ix.at, now],
+    );
+    if (aw.lead.length > 0) {
+      const ruleIndex = shape.awardHasRuleIndex ? ["rule_index, ", "u.rule_index, "] : ["", ""];
+      await client.query(
+        `INSERT INTO score_award (lead_id, interaction_id, ${ruleIndex[0]}rule, category, points, awarded_at, expires_at, model_version)
+         SELECT u.lead_id, u.interaction_id, ${ruleIndex[1]}u.rule, 'ENGAGEMENT', u.points, u.awarded_at, NULL, $7
+           FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::timestamptz[]) AS u (lead_id, interaction_id, rule_index, rule, points, awarded_at)`,
+        [aw.lead, aw.interaction, aw.index, aw.rule, aw.points, aw.at, shape.activeVersion],
+      );
+    }
+    if (mv.lead.length > 0) {
+      await client.query(
+        `INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, rule)
+         SELECT u.lead_id, u.from_stage, u.to_stage, $5, 'RULE', u.rule
+           FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u (lead_id, from_stage, to_stage, rule)`,
+        [mv.lead, mv.from, mv.to, mv.rule, now],
+      );
+    }
+    const totals = ids.map(stateOf);
+    await client.query(
+      `UPDATE lead l SET engagement = u.score, score = u.score, stage = u.stage, updated_at = $4
+         FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u (id, score, stage)
+        WHERE l.id = u.id`,
+      [ids, totals.map((t) => t.score), totals.map((t) => t.stage), now],
+    );
+    await client.query("COMMIT");
+  } catch (err) {
+    await client.query("ROLLBACK");
+    throw err;
+  }
+}
