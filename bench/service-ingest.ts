@@ -76,21 +76,35 @@ const cpuLine = (product: { cpuMs: number; wallMs: number }, baseline: { cpuMs: 
 async function baselineConcurrent(pool: Pool, shape: SchemaShape, scorer: HandScorer, items: readonly WorkItem[], leadIds: readonly string[], clients: number) {
   const latencies: number[] = new Array(items.length).fill(0);
   let next = 0;
+  let statements = 0;
   const client = async () => {
     for (let i = next++; i < items.length; i = next++) {
-      const sent = performance.now();
+      const started = performance.now();
       const conn = await pool.connect();
       try {
-        await baselineTransaction(conn, shape, scorer, [items[i]], leadIds);
+        const sent = await baselineTransaction(conn, shape, scorer, [items[i]], leadIds);
+        statements += sent;
       } finally {
         conn.release();
       }
-      latencies[i] = performance.now() - sent;
+      latencies[i] = performance.now() - started;
     }
   };
   await Promise.all(Array.from({ length: clients }, client));
-  return latencies;
+  return { latencies, statements };
 }
+
+const perItem = (n: number) => (n >= 1 ? n.toFixed(1) : n.toPrecision(2));
+
+/** SQL statements per interaction on both sides (the product's counted by its DataSource logger). */
+const statementsRow = (count: number, product: number, baseline: number): Comparison => ({
+  figure: "SQL statements per interaction",
+  product: perItem(product / count),
+  baseline: perItem(baseline / count),
+  ratio: fmtRatio(product / baseline),
+  target: "",
+  met: null,
+});
 
 export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number): Promise<Comparison[]> {
   const count = Math.max(CLIENTS * 4, Math.round(4000 * scale));
@@ -107,7 +121,9 @@ export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: S
   const variables = (items: WorkItem[], ids: string[]) => items.map((item) => ({ input: inputOf(item, ids) }));
   const job = (items: WorkItem[], ids: string[]) => ({ url: app.url, key: app.key, query: RECORD, variables: variables(items, ids), clients: CLIENTS });
   await runClients(job(warmWork, productWarm));
+  const statementsBefore = app.app.queries.count;
   const product = await timed(() => runClients(job(work, productLeads)));
+  const productStatements = app.app.queries.count - statementsBefore;
   if (product.result.errors > 0) throw new Error(`(a): ${product.result.errors} requests failed; the first: ${product.result.firstError}`);
 
   const baselineLeads = await createLeads(pool, shape, leads, "a-baseline");
@@ -118,10 +134,15 @@ export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: S
 
   const latency = (p: number): Comparison => {
     const a = percentile(product.result.latencies, p);
-    const b = percentile(baseline.result, p);
+    const b = percentile(baseline.result.latencies, p);
     return { figure: `latency p${p}`, product: fmtMs(a), baseline: fmtMs(b), ratio: fmtRatio(a / b), target: "", met: null };
   };
-  const rows = [rateRow(count, product.result.elapsedMs, baseline.wallMs), latency(50), latency(99)];
+  const rows = [
+    rateRow(count, product.result.elapsedMs, baseline.wallMs),
+    latency(50),
+    latency(99),
+    statementsRow(count, productStatements, baseline.result.statements),
+  ];
   sameRows("    rows", await productRows(pool, productLeads), scorer);
   cpuLine({ cpuMs: product.cpuMs, wallMs: product.result.elapsedMs }, baseline, " (service and clients)");
   return rows;
@@ -144,9 +165,11 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
     if (data.recordInteractions.some((r) => r === null)) throw new Error("(b): an item of a batch failed");
   };
   await send(warmWork, productWarm);
+  const statementsBefore = app.app.queries.count;
   const product = await timed(async () => {
     for (const batch of slices(work, BATCH)) await send(batch, productLeads);
   });
+  const productStatements = app.app.queries.count - statementsBefore;
 
   const baselineLeads = await createLeads(pool, shape, leads, "b-baseline");
   const baselineWarm = await createLeads(pool, shape, 20, "b-baseline-warm");
@@ -156,7 +179,12 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
   try {
     await baselineTransaction(conn, shape, new HandScorer(seedModel()), warmWork, baselineWarm);
     baseline = await timed(async () => {
-      for (const batch of slices(work, BATCH)) await baselineTransaction(conn, shape, scorer, batch, baselineLeads);
+      let statements = 0;
+      for (const batch of slices(work, BATCH)) {
+        const sent = await baselineTransaction(conn, shape, scorer, batch, baselineLeads);
+        statements += sent;
+      }
+      return statements;
     });
   } finally {
     conn.release();
@@ -174,5 +202,6 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
       target: "",
       met: null,
     },
+    statementsRow(work.length, productStatements, baseline.result),
   ];
 }

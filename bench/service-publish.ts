@@ -313,9 +313,10 @@ export async function benchPublish(databases: BenchDatabases, scale: number): Pr
   const version = seedVersion + 1;
   await warm(copy.url);
   const changed = changedModel();
-  const baseline = await withClient(copy.url, (c) => runSteps(c, baselineSteps(changed, version, new Date(), shape)));
+  const changedSteps = baselineSteps(changed, version, new Date(), shape);
+  const baseline = await withClient(copy.url, (c) => runSteps(c, changedSteps));
   const steps = [...baseline.byStep].map(([label, s]) => `${label} ${s.toFixed(1)} s`).join(", ");
-  out(`    baseline: ${fmtSeconds(baseline.totalS)} (${steps}); ${fmtInt(baseline.stageMoves)} stage moves`);
+  out(`    baseline: ${fmtSeconds(baseline.totalS)} (${steps}); ${fmtInt(baseline.stageMoves)} stage moves, ${changedSteps.length + 2} SQL statements`);
 
   if (!canPublish) {
     out(`    the service has no publishModel mutation yet: the product side is not measured`);
@@ -332,13 +333,17 @@ export async function benchPublish(databases: BenchDatabases, scale: number): Pr
   let cpuS: number;
   try {
     const cpu = process.cpuUsage();
+    const statementsBefore = app.app.queries.count;
     t = performance.now();
     const data = await app.request<{ publishModel: { model: { version: number }; leadsRescored: number; stageChanges: number } }>(PUBLISH, { source: changed.source });
     productS = seconds(t);
     const used = process.cpuUsage(cpu);
     cpuS = (used.user + used.system) / 1e6;
+    const statements = app.app.queries.count - statementsBefore;
     const p = data.publishModel;
-    out(`    product: ${fmtSeconds(productS)}, version ${p.model.version}, ${fmtInt(p.leadsRescored)} leads rescored, ${fmtInt(p.stageChanges)} stage moves; this process's CPU ${cpuS.toFixed(1)} s`);
+    out(
+      `    product: ${fmtSeconds(productS)}, version ${p.model.version}, ${fmtInt(p.leadsRescored)} leads rescored, ${fmtInt(p.stageChanges)} stage moves, ${fmtInt(statements)} SQL statements; this process's CPU ${cpuS.toFixed(1)} s`,
+    );
     if (p.model.version !== version) out(`    note: the product published version ${p.model.version}, the baseline wrote ${version}`);
   } finally {
     await app.close();

@@ -183,7 +183,7 @@ export class HandScorer {
  * One baseline transaction for `items` (one interaction in (a), a batch of 1,000 in (b)), with the
  * writes the product makes: lock the leads (`SELECT … FOR UPDATE`), insert the interactions, their
  * award rows and the stage moves, and update each lead's totals; each kind of row in one statement
- * (`unnest` of arrays), then COMMIT.
+ * (`unnest` of arrays), then COMMIT. Resolves with the number of statements sent.
  */
 export async function baselineTransaction(
   client: PoolClient,
@@ -191,11 +191,16 @@ export async function baselineTransaction(
   scorer: HandScorer,
   items: readonly WorkItem[],
   leadIds: readonly string[],
-): Promise<void> {
+): Promise<number> {
   const ids = [...new Set(items.map((i) => leadIds[i.lead]))].sort();
-  await client.query("BEGIN");
+  let statements = 0;
+  const query = (sql: string, params?: unknown[]) => {
+    statements++;
+    return client.query(sql, params);
+  };
+  await query("BEGIN");
   try {
-    const { rows } = await client.query(`SELECT id, score, stage, first_name FROM lead WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+    const { rows } = await query(`SELECT id, score, stage, first_name FROM lead WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
     const locked = new Map(rows.map((r: { id: string; score: number; stage: string; first_name: string | null }) => [r.id, r]));
     const stateOf = (id: string) => {
       const row = locked.get(id);
@@ -232,7 +237,7 @@ export async function baselineTransaction(
         mv.rule.push(scorer.stageRule(move.to));
       }
     }
-    await client.query(
+    await query(
       `INSERT INTO interaction (id, lead_id, type, target, source, external_id, occurred_at, received_at)
        SELECT u.id, u.lead_id, u.type, u.target, 'bench', u.external_id, u.occurred_at, $7
          FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::timestamptz[]) AS u (id, lead_id, type, target, external_id, occurred_at)`,
@@ -240,7 +245,7 @@ export async function baselineTransaction(
     );
     if (aw.lead.length > 0) {
       const ruleIndex = shape.awardHasRuleIndex ? ["rule_index, ", "u.rule_index, "] : ["", ""];
-      await client.query(
+      await query(
         `INSERT INTO score_award (lead_id, interaction_id, ${ruleIndex[0]}rule, category, points, awarded_at, expires_at, model_version)
          SELECT u.lead_id, u.interaction_id, ${ruleIndex[1]}u.rule, 'ENGAGEMENT', u.points, u.awarded_at, NULL, $7
            FROM unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::timestamptz[]) AS u (lead_id, interaction_id, rule_index, rule, points, awarded_at)`,
@@ -248,7 +253,7 @@ export async function baselineTransaction(
       );
     }
     if (mv.lead.length > 0) {
-      await client.query(
+      await query(
         `INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, rule)
          SELECT u.lead_id, u.from_stage, u.to_stage, $5, 'RULE', u.rule
            FROM unnest($1::uuid[], $2::text[], $3::text[], $4::text[]) AS u (lead_id, from_stage, to_stage, rule)`,
@@ -256,15 +261,16 @@ export async function baselineTransaction(
       );
     }
     const totals = ids.map(stateOf);
-    await client.query(
+    await query(
       `UPDATE lead l SET engagement = u.score, score = u.score, stage = u.stage, updated_at = $4
          FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u (id, score, stage)
         WHERE l.id = u.id`,
       [ids, totals.map((t) => t.score), totals.map((t) => t.stage), now],
     );
-    await client.query("COMMIT");
+    await query("COMMIT");
+    return statements;
   } catch (err) {
-    await client.query("ROLLBACK");
+    await query("ROLLBACK");
     throw err;
   }
 }
