@@ -5,10 +5,9 @@
  * hand-written tables still say what the model text says (a changed seed model fails the run
  * instead of benchmarking different rules) and to take the rules' names, which are labels.
  */
-import fs from "node:fs";
-import path from "node:path";
 import { check } from "../src/dsl/checker";
 import { parse } from "../src/dsl/parser";
+import { seedModelSource } from "../src/services/model.service";
 
 /** An activity rule: an interaction type, a target pattern, points, a cap. */
 export interface ActivityRule {
@@ -84,16 +83,6 @@ const SEED_ACTIVITY: ActivityRule[] = [
   { index: 6, type: "download", like: "case-study%", points: 10, max: null },
 ];
 
-function projectRoot(start: string = __dirname): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json in or above ${start}`);
-  }
-}
-
-/** The seed model's text, as the service publishes it on first start. */
-export const seedSource = (): string => fs.readFileSync(path.join(projectRoot(), "examples", "seed-model.rules"), "utf8");
-
 /**
  * The seed with `visit "/pricing"` raised from +15 to +20 and a new capped rule, `webinar => +10
  * max 3`, after `download "case-study*"`: what section (c) publishes.
@@ -107,7 +96,7 @@ export function changedSource(seed: string): string {
 
 /** The seed model, by hand. */
 export const seedModel = (): HandModel =>
-  described(seedSource(), SEED_ACTIVITY, [
+  described(seedModelSource(), SEED_ACTIVITY, [
     { index: 7, points: 20, sql: ROLE_FIT },
     { index: 8, points: 10, sql: INDUSTRY_FIT },
   ]);
@@ -115,7 +104,7 @@ export const seedModel = (): HandModel =>
 /** The changed model, by hand. */
 export const changedModel = (): HandModel =>
   described(
-    changedSource(seedSource()),
+    changedSource(seedModelSource()),
     [
       ...SEED_ACTIVITY.map((r) => (r.index === 3 ? { ...r, points: 20 } : r)),
       { index: 7, type: "webinar", like: null, points: 10, max: 3 },
