@@ -1,7 +1,8 @@
 /**
  * Jest configuration. Kinds of tests:
  * - test/dsl: the rule language, pure functions, no database;
- * - test/unit: service pieces without a database (schema artifact, limits, config);
+ * - test/unit: service pieces without a database (schema artifact, config);
+ * - test/start: `npm start` as a newcomer runs it (child process, embedded database);
  * - test/api: end-to-end over HTTP, run twice: against the embedded database (PGlite) and
  *   against a real PostgreSQL server (a throwaway database per suite). The project's `globals`
  *   tell the suites which one (see test/api/helpers/test-app.ts).
@@ -31,6 +32,8 @@ module.exports = {
   projects: [
     { ...base, displayName: "dsl", testMatch: ["<rootDir>/test/dsl/**/*.spec.ts"] },
     { ...base, displayName: "unit", testMatch: ["<rootDir>/test/unit/**/*.spec.ts"] },
+    // `npm start` in a child process, on the embedded database (builds dist/ if stale).
+    { ...base, displayName: "start", testMatch: ["<rootDir>/test/start/**/*.spec.ts"] },
     api("embedded"),
     api("postgres"),
   ],

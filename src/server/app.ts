@@ -82,9 +82,12 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   const shutdown: Array<() => Promise<void>> = [];
   const close = async () => {
     for (const step of shutdown.reverse()) await step();
+    logger.debug("stopped HTTP");
     await events.close();
     await dataSource.destroy();
+    logger.debug("closed database connections");
     await embedded?.close();
+    logger.debug("stopped embedded database");
   };
   const app: RunningApp = { url: "", port: 0, services, queries, firstAdminKey: null, context: serviceContext, sweeper, close };
   if (options.noHttp) return app;
@@ -92,7 +95,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   // Leads still below the active version (a rescore an earlier process did not finish, or data
   // from before scoring) are rescored in the background; writes meanwhile replay them themselves.
   let stopping = false;
-  const resuming = rescoreStale(serviceContext(null), { shouldStop: () => stopping }).then(
+  const resuming = rescoreStale(serviceContext(null), { workers: config.rescoreWorkers, shouldStop: () => stopping }).then(
     (totals) => totals.leadsRescored > 0 && logger.info("rescored leads to the active model", { ...totals }),
     (err: unknown) => logger.error("rescoring to the active model failed", errorFields(err)),
   );
@@ -132,6 +135,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     includeStacktraceInErrorResponses: config.isDevelopment,
     validationRules: [limitsRule],
     introspection: true,
+    // main.ts owns the signals and stops everything in order (Apollo's own handler would race it).
+    stopOnTerminationSignals: false,
     plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
   });
   await apollo.start();
