@@ -31,6 +31,8 @@ export interface Config {
   limits: Limits;
   /** How often each instance takes expired points out of scores, in seconds (0: never). */
   expirySweepSeconds: number;
+  /** Batches a publish rescores at once, each on its own connection (1 with the embedded database). */
+  rescoreWorkers: number;
 }
 
 export interface Limits {
@@ -107,6 +109,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     // Expired points must leave scores within a minute.
     expirySweepSeconds: int("QUALIFY_EXPIRY_SWEEP_SECONDS", 15, 0, 60),
+    rescoreWorkers: database.kind === "embedded" ? 1 : int("QUALIFY_RESCORE_WORKERS", 2, 1, 16),
   };
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;

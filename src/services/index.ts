@@ -21,14 +21,14 @@ export interface Services {
   events: EventBus;
 }
 
-export function createServices(config: Pick<Config, "adminKey" | "limits">, events: EventBus): Services {
+export function createServices(config: Pick<Config, "adminKey" | "limits"> & Partial<Pick<Config, "rescoreWorkers">>, events: EventBus): Services {
   const leads = new LeadService(config.limits.maxJsonBytes);
   return {
     leads,
     interactions: new InteractionService(leads, config.limits.maxJsonBytes),
     stages: new StageService(),
     scoring: new ScoringService(),
-    models: new ModelService(),
+    models: new ModelService(config.rescoreWorkers ?? 1),
     apiKeys: new ApiKeyService(config.adminKey),
     events,
   };

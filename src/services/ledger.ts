@@ -6,7 +6,7 @@
  * Times travel as epoch milliseconds (`float8`/`bigint` in SQL): exact for `timestamptz(3)` and
  * much cheaper to move than ISO text.
  */
-import type { Award, InteractionFacts, LeadFields } from "../dsl/model";
+import type { Award, CompiledModel, InteractionFacts, LeadFields } from "../dsl/model";
 import type { LeadEntity } from "../entities/lead.entity";
 
 /** The SQL expression giving a timestamp as epoch milliseconds (a `bigint`). */
@@ -129,12 +129,20 @@ export function nextExpiry(awards: Iterable<Award>, nowMs: number): Date | null 
   return next === Infinity ? null : new Date(next);
 }
 
+const names = new WeakMap<CompiledModel, string[]>();
+
+/** The model's rule names by rule index. */
+export function ruleNames(model: CompiledModel): string[] {
+  let list = names.get(model);
+  if (!list) names.set(model, (list = model.rules.map((r) => r.name)));
+  return list;
+}
+
 /** Awards in column arrays, for `INSERT … SELECT … FROM unnest(…)`: one statement for any number. */
 export class AwardColumns {
   readonly leadIds: string[] = [];
   readonly interactionIds: Array<string | null> = [];
   readonly ruleIndexes: number[] = [];
-  readonly rules: string[] = [];
   readonly categories: string[] = [];
   readonly points: number[] = [];
   readonly awardedAt: number[] = [];
@@ -148,7 +156,6 @@ export class AwardColumns {
     this.leadIds.push(leadId);
     this.interactionIds.push(a.interactionId);
     this.ruleIndexes.push(a.ruleIndex);
-    this.rules.push(a.rule);
     this.categories.push(a.category);
     this.points.push(a.points);
     this.awardedAt.push(a.awardedAt.getTime());
@@ -156,17 +163,18 @@ export class AwardColumns {
   }
 
   /**
-   * The INSERT for these awards of model `version`; `param(value)` adds a parameter and returns its
-   * placeholder (so the statement can be part of a larger one).
+   * The INSERT for these awards of `model` (published as `version`); `param(value)` adds a
+   * parameter and returns its placeholder (so the statement can be part of a larger one). Rule
+   * names travel once, as the model's list, not once per award.
    */
-  insertSql(version: number, param: (value: unknown) => string): string {
+  insertSql(model: CompiledModel, version: number, param: (value: unknown) => string): string {
     return `INSERT INTO score_award (lead_id, interaction_id, rule_index, rule, category, points, awarded_at, expires_at, model_version)
-      SELECT u.lead_id, u.interaction_id, u.rule_index, u.rule, u.category, u.points,
+      SELECT u.lead_id, u.interaction_id, u.rule_index, (${param(ruleNames(model))}::text[])[u.rule_index + 1], u.category, u.points,
              to_timestamp(u.awarded_ms / 1000.0), to_timestamp(u.expires_ms / 1000.0), ${param(version)}::int
         FROM unnest(${param(this.leadIds)}::uuid[], ${param(this.interactionIds)}::uuid[], ${param(this.ruleIndexes)}::int[],
-                    ${param(this.rules)}::text[], ${param(this.categories)}::text[], ${param(this.points)}::int[],
+                    ${param(this.categories)}::text[], ${param(this.points)}::int[],
                     ${param(this.awardedAt)}::float8[], ${param(this.expiresAt)}::float8[])
-             AS u (lead_id, interaction_id, rule_index, rule, category, points, awarded_ms, expires_ms)`;
+             AS u (lead_id, interaction_id, rule_index, category, points, awarded_ms, expires_ms)`;
   }
 }
 

@@ -69,7 +69,14 @@ const CACHE_SIZE = 8;
 export class ModelService {
   private readonly compiled = new Map<number, CompiledModel>();
 
-  constructor(private readonly catalog: readonly string[] = DEFAULT_INTERACTION_TYPES) {}
+  /**
+   * @param rescoreWorkers batches a publish rescores at once (see `rescoreStale`)
+   * @param catalog the interaction types models are checked against
+   */
+  constructor(
+    private readonly rescoreWorkers = 1,
+    private readonly catalog: readonly string[] = DEFAULT_INTERACTION_TYPES,
+  ) {}
 
   /** Compiles `source` against the interaction-type catalog. */
   compile(source: string): { model: CompiledModel | null; diagnostics: DiagnosticView[] } {
@@ -168,7 +175,7 @@ export class ModelService {
       return tx.db.save(ScoringModelEntity, entity);
     });
     this.remember(row.version, model);
-    const totals = await rescoreStale(ctx);
+    const totals = await rescoreStale(ctx, { workers: this.rescoreWorkers });
     const current = await ctx.db.findOneBy(ScoringModelEntity, { id: row.id });
     return { model: current ?? row, ...totals };
   }

@@ -50,15 +50,68 @@ export interface RescoreTotals {
 
 export interface RescoreOptions {
   batchSize?: number;
+  /**
+   * Batches in flight at once, each on its own connection, over disjoint slices of the id space
+   * (the database writes one batch while the process replays another). 1 on a one-connection pool.
+   */
+  workers?: number;
   /** Checked between batches: a stopping process leaves the rest to the next start. */
   shouldStop?: () => boolean;
 }
 
-/** All interactions of `leadIds`, in canonical order per lead, in one query. */
+/** The id space cut into `n` slices `[from, to)` (`to` null: to the end); ids are random uuids. */
+function slices(n: number): Array<{ from: string; to: string | null }> {
+  const bound = (i: number) => `${Math.floor((i * 256) / n).toString(16).padStart(2, "0")}000000-0000-0000-0000-000000000000`;
+  return Array.from({ length: n }, (_, i) => ({ from: bound(i), to: i + 1 < n ? bound(i + 1) : null }));
+}
+
+/**
+ * Rescores every lead below the active version to it, in batches, until none is left. Safe to
+ * run from several places at once (publishes, starting instances): they share the work.
+ */
+export async function rescoreStale(ctx: ServiceContext, options: RescoreOptions = {}): Promise<RescoreTotals> {
+  const batchSize = options.batchSize ?? RESCORE_BATCH;
+  const workers = Math.max(1, Math.min(16, options.workers ?? 1));
+  const totals: RescoreTotals = { leadsRescored: 0, stageChanges: 0 };
+  let waitForLocks = false;
+  for (;;) {
+    let passRescored = 0;
+    // One pass: each worker walks its slice in id order, a batch at a time.
+    await Promise.all(
+      slices(workers).map(async (slice) => {
+        let after: string | null = null;
+        for (;;) {
+          if (options.shouldStop?.()) return;
+          const batch = await inTransaction(ctx, (tx) => rescoreBatch(tx, slice, after, batchSize, waitForLocks));
+          totals.leadsRescored += batch.rescored;
+          totals.stageChanges += batch.moves;
+          passRescored += batch.rescored;
+          if (batch.lastId === null || batch.rescored < batchSize) return;
+          after = batch.lastId;
+        }
+      }),
+    );
+    if (options.shouldStop?.()) return totals;
+    // The end of a pass: anything left is a lead a concurrent write held (or wrote behind).
+    const [{ left }]: Array<{ left: boolean }> = await ctx.db.query(
+      `SELECT EXISTS (SELECT 1 FROM lead WHERE model_version < (SELECT version FROM scoring_model WHERE active)) AS left`,
+    );
+    if (!left) return totals;
+    // A pass that found every remaining lead held waits for the locks the next time (writes are short).
+    waitForLocks = passRescored === 0;
+  }
+}
+
+/**
+ * All interactions of `leadIds` (sorted), in canonical order per lead, in one query. The id range
+ * keeps every plan a range scan of the batch, however large the tables grow.
+ */
 async function interactionsOf(db: EntityManager, leadIds: string[]): Promise<Map<string, InteractionFacts[]>> {
   const rows: Array<Record<string, unknown>> = await db.query(
-    `SELECT ${INTERACTION_COLUMNS} FROM interaction i WHERE i.lead_id = ANY($1::uuid[]) ORDER BY i.lead_id, i.occurred_at, i.seq`,
-    [leadIds],
+    `SELECT ${INTERACTION_COLUMNS} FROM interaction i
+      WHERE i.lead_id = ANY($1::uuid[]) AND i.lead_id BETWEEN $2::uuid AND $3::uuid
+      ORDER BY i.lead_id, i.occurred_at, i.seq`,
+    [leadIds, leadIds[0], leadIds[leadIds.length - 1]],
   );
   const byLead = new Map<string, InteractionFacts[]>();
   let current: InteractionFacts[] = [];
@@ -74,51 +127,21 @@ async function interactionsOf(db: EntityManager, leadIds: string[]): Promise<Map
   return byLead;
 }
 
-/**
- * Rescores every lead below the active version to it, in batches, until none is left. Safe to
- * run from several places at once (publishes, starting instances): they share the work.
- */
-export async function rescoreStale(ctx: ServiceContext, options: RescoreOptions = {}): Promise<RescoreTotals> {
-  const batchSize = options.batchSize ?? RESCORE_BATCH;
-  const totals: RescoreTotals = { leadsRescored: 0, stageChanges: 0 };
-  let after = FIRST_ID;
-  let passRescored = 0;
-  let waitForLocks = false;
-  for (;;) {
-    if (options.shouldStop?.()) return totals;
-    const batch = await inTransaction(ctx, (tx) => rescoreBatch(tx, after, batchSize, waitForLocks));
-    totals.leadsRescored += batch.rescored;
-    totals.stageChanges += batch.moves;
-    passRescored += batch.rescored;
-    if (batch.lastId !== null && batch.rescored === batchSize) {
-      after = batch.lastId;
-      continue;
-    }
-    // The end of a pass: anything left is a lead a concurrent write held (or wrote behind).
-    const [{ left }]: Array<{ left: boolean }> = await ctx.db.query(
-      `SELECT EXISTS (SELECT 1 FROM lead WHERE model_version < (SELECT version FROM scoring_model WHERE active)) AS left`,
-    );
-    if (!left) return totals;
-    // A pass that found every remaining lead held waits for the locks the next time (writes are short).
-    waitForLocks = passRescored === 0;
-    passRescored = 0;
-    after = FIRST_ID;
-  }
-}
-
 async function rescoreBatch(
   tx: ServiceContext,
-  after: string,
+  slice: { from: string; to: string | null },
+  after: string | null,
   limit: number,
   waitForLocks: boolean,
 ): Promise<{ rescored: number; moves: number; lastId: string | null }> {
   const leads: Array<Record<string, unknown>> = await tx.db.query(
     `SELECT l.id, l.stage, a.version AS active_version, ${LEAD_FIELD_COLUMNS}
        FROM lead l, (SELECT version FROM scoring_model WHERE active) a
-      WHERE l.model_version < a.version AND l.id > $1
-      ORDER BY l.id LIMIT $2
+      WHERE l.model_version < a.version
+        AND l.id >= $1::uuid AND ($2::uuid IS NULL OR l.id < $2::uuid) AND ($3::uuid IS NULL OR l.id > $3::uuid)
+      ORDER BY l.id LIMIT $4
       FOR UPDATE OF l${waitForLocks ? "" : " SKIP LOCKED"}`,
-    [after, limit],
+    [slice.from, slice.to, after, limit],
   );
   if (leads.length === 0) return { rescored: 0, moves: 0, lastId: null };
   const version = leads[0].active_version as number;
@@ -153,10 +176,12 @@ async function rescoreBatch(
     totals.next.push(nextExpiry(evaluation.awards, nowMs)?.getTime() ?? null);
   }
 
+  // The batch's id range bounds every statement to the batch, whatever the size of the tables.
   const { values, p } = parameters();
   const idList = p(ids);
-  const parts = [`old AS (DELETE FROM score_award WHERE lead_id = ANY(${idList}::uuid[]))`];
-  if (awards.length > 0) parts.push(`new AS (${awards.insertSql(version, p)})`);
+  const inRange = (column: string) => `${column} BETWEEN ${p(ids[0])}::uuid AND ${p(ids[ids.length - 1])}::uuid`;
+  const parts = [`old AS (DELETE FROM score_award WHERE lead_id = ANY(${idList}::uuid[]) AND ${inRange("lead_id")})`];
+  if (awards.length > 0) parts.push(`new AS (${awards.insertSql(model, version, p)})`);
   const at = p(now);
   if (moves.id.length > 0) {
     parts.push(`moves AS (
@@ -173,7 +198,7 @@ async function rescoreBatch(
             updated_at = CASE WHEN l.score <> u.score OR l.stage <> u.stage THEN ${at}::timestamptz ELSE l.updated_at END
        FROM unnest(${idList}::uuid[], ${p(totals.fit)}::int[], ${p(totals.engagement)}::int[], ${p(totals.score)}::int[],
                    ${p(totals.stage)}::text[], ${p(totals.next)}::float8[]) AS u (id, fit, engagement, score, stage, next_ms)
-      WHERE l.id = u.id`,
+      WHERE l.id = u.id AND ${inRange("l.id")}`,
     values,
   );
 

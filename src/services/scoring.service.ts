@@ -196,7 +196,7 @@ export class ScoringService {
       if (added.length > 0) {
         const columns = new AwardColumns();
         for (const award of added) columns.push(lead.id, award);
-        parts.push(`new AS (${columns.insertSql(version, p)})`);
+        parts.push(`new AS (${columns.insertSql(model, version, p)})`);
       }
       if (move !== null) {
         transition = tx.db.create(StageTransitionEntity, {
