@@ -235,6 +235,7 @@ export class LeadService {
     if (filter.source != null) qb.andWhere("l.source = :source", { source: filter.source.trim() });
     if (filter.updatedSince != null) qb.andWhere("l.updatedAt >= :updatedSince", { updatedSince: filter.updatedSince });
     const search = filter.search?.trim();
+    if (search && search.length > MAX_NAME_LENGTH) throw badInput("filter.search", `must be at most ${MAX_NAME_LENGTH} characters`);
     if (search) {
       // The same expression as the trigram index `lead_search`.
       qb.andWhere(

@@ -104,11 +104,13 @@ describe(`leads [${testDatabase()}]`, () => {
       expect(wildcard.leads.totalCount).toBe(0);
     });
 
-    it("refuses first > 100 and malformed cursors", async () => {
+    it("refuses first > 100, malformed cursors and an overlong search", async () => {
       expect(codeOf(await api.request(LEADS, { first: 101 }))).toBe("BAD_USER_INPUT");
       const bad = await api.request(LEADS, { after: "garbage" });
       expect(codeOf(bad)).toBe("BAD_USER_INPUT");
       expect(bad.errors?.[0].extensions?.field).toBe("after");
+      const long = await api.request(LEADS, { filter: { search: "y".repeat(201) } });
+      expect(long.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "filter.search" });
     });
   });
 

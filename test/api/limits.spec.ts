@@ -65,6 +65,24 @@ describe(`limits [${testDatabase()}]`, () => {
     expect(Date.now() - start).toBeLessThan(2000);
   });
 
+  it("applies the same limits to subscriptions over graphql-ws", async () => {
+    const ws = api.subscriptions();
+    try {
+      const errors = await new Promise<unknown>((resolve) => {
+        ws.subscribe(
+          {
+            query: `subscription Deep { leadStageChanged { lead { ...L1 } } }
+              fragment L1 on Lead { interactions { edges { node { lead { interactions { edges { node { lead { interactions { edges { node { id } } } } } } } } } } } }`,
+          },
+          { next: () => resolve("event"), error: resolve, complete: () => resolve("complete") },
+        );
+      });
+      expect(JSON.stringify(errors)).toMatch(/depth exceeds 10/);
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it("answers 413 for a body over the limit", async () => {
     const body = JSON.stringify({ query: LEADS.query, variables: { filter: { search: "x".repeat(1024 * 1024 + 10) } } });
     const res = await fetch(t.app.url, {
