@@ -67,6 +67,8 @@ export function createMemoryEventBus(): EventBus {
 }
 
 const CHANNEL = "qualify_events";
+/** PostgreSQL's NOTIFY payload limit is 8000 bytes; stay under it. */
+const MAX_PAYLOAD = 7000;
 
 /** Across instances through PostgreSQL LISTEN/NOTIFY on `url`. */
 export async function createPostgresEventBus(url: string, logger: Logger): Promise<EventBus> {
@@ -79,8 +81,8 @@ export async function createPostgresEventBus(url: string, logger: Logger): Promi
     const client = new Client({ connectionString: url, application_name: "qualify-events" });
     client.on("notification", (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
-      const { topic, event } = JSON.parse(message.payload) as { topic: Topic; event: Events[Topic][0] };
-      local.publish(topic, event as never);
+      const { events } = JSON.parse(message.payload) as { events: Array<{ topic: Topic; event: Events[Topic][0] }> };
+      for (const { topic, event } of events ?? []) local.publish(topic, event as never);
     });
     client.on("error", (err) => {
       logger.warn("event listener connection lost; reconnecting", errorFields(err));
@@ -104,25 +106,36 @@ export async function createPostgresEventBus(url: string, logger: Logger): Promi
     return client;
   };
 
-  // One NOTIFY at a time on the publisher connection, in publish order (callers need not await).
-  let queue: Promise<void> = Promise.resolve();
+  // One NOTIFY at a time on the publisher connection, in publish order; events that queue up
+  // meanwhile (a busy ingest) travel together, as many as fit in one payload.
+  const pending: string[] = [];
+  let sending: Promise<void> = Promise.resolve();
+  const flush = async (): Promise<void> => {
+    while (pending.length > 0) {
+      let size = 0;
+      let count = 0;
+      while (count < pending.length && (count === 0 || size + pending[count].length < MAX_PAYLOAD)) size += pending[count++].length + 1;
+      const batch = pending.splice(0, count);
+      try {
+        const client = await getPublisher();
+        await client.query("SELECT pg_notify($1, $2)", [CHANNEL, `{"events":[${batch.join(",")}]}`]);
+      } catch (err) {
+        // The write is committed; a lost event is logged, never turned into a failed request.
+        logger.error("could not publish events", { events: batch.length, ...errorFields(err) });
+      }
+    }
+  };
   return {
     local,
     publish(topic, event) {
-      queue = queue.then(async () => {
-        try {
-          const client = await getPublisher();
-          await client.query("SELECT pg_notify($1, $2)", [CHANNEL, JSON.stringify({ topic, event })]);
-        } catch (err) {
-          // The write is committed; a lost event is logged, never turned into a failed request.
-          logger.error("could not publish event", { topic, ...errorFields(err) });
-        }
-      });
-      return queue;
+      const idle = pending.length === 0;
+      pending.push(JSON.stringify({ topic, event }));
+      if (idle) sending = sending.then(flush);
+      return sending;
     },
     async close() {
       closed = true;
-      await queue;
+      await sending;
       await listener?.end().catch(() => undefined);
       await publisher?.end().catch(() => undefined);
     },
