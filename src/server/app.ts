@@ -203,8 +203,11 @@ function serveSubscriptions(
         contextValue: context,
       };
     },
-    onNext: (_ctx, _id, _payload, _args, result) =>
-      result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined,
+    onNext: (_ctx, _id, _payload, args, result) => {
+      // The context lives as long as the connection: each event reads fresh data (scores change).
+      for (const loader of Object.values((args.contextValue as RequestContext).loaders)) loader.clearAll();
+      return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined;
+    },
   }, wsServer);
 }
 

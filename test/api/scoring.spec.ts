@@ -189,7 +189,12 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email, firstName: "Eve" } });
     const ws = (await t.client(["read"])).subscriptions();
     try {
-      const scored: Array<{ pointsAwarded: number; score: number; lead: { id: string; score: number }; interaction: { type: string } | null }> = [];
+      const scored: Array<{
+        pointsAwarded: number;
+        score: number;
+        lead: { id: string; score: number; scoreBreakdown: Array<{ points: number }> };
+        interaction: { type: string } | null;
+      }> = [];
       const moves: Array<{ transition: { from: string; to: string; cause: string } }> = [];
       const subscribed = (query: string, variables: Record<string, unknown>, into: unknown[], key: string) =>
         new Promise<void>((resolve, reject) => {
@@ -201,22 +206,30 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
         });
       await Promise.all([
         subscribed(
-          `subscription Scored($leadId: ID) { leadScored(leadId: $leadId) { pointsAwarded score lead { id score } interaction { type } } }`,
+          `subscription Scored($leadId: ID) {
+            leadScored(leadId: $leadId) { pointsAwarded score lead { id score scoreBreakdown { points } } interaction { type } }
+          }`,
           { leadId: upsertLead.id },
           scored,
           "leadScored",
         ),
         subscribed(`subscription Moved { leadStageChanged { leadId transition { from to cause } } }`, {}, moves, "leadStageChanged"),
       ]);
+      const until = async (done: () => boolean) => {
+        const deadline = Date.now() + 5000;
+        while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      };
       await record({ email, type: "visit", target: "/pricing" });
+      await until(() => scored.length >= 1); // each event read before the next change
       await record({ email, type: "visit", target: "/pricing" });
       await record({ email: uniqueEmail("other"), type: "visit", target: "/pricing" });
-      const deadline = Date.now() + 5000;
-      while ((scored.length < 2 || moves.length < 1) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      await until(() => scored.length >= 2 && moves.length >= 1);
       expect(scored.map((e) => [e.pointsAwarded, e.score, e.lead.id, e.interaction?.type])).toEqual([
         [15, 15, upsertLead.id, "visit"],
         [15, 30, upsertLead.id, "visit"],
       ]);
+      // Each event reads the lead afresh (the connection's loaders do not serve the previous event's breakdown).
+      expect(scored.map((e) => e.lead.scoreBreakdown.reduce((sum, c) => sum + c.points, 0))).toEqual([15, 30]);
       expect(moves.map((m) => m.transition)).toContainEqual({ from: "Lead", to: "MQL", cause: "RULE" });
     } finally {
       await ws.dispose();
