@@ -180,8 +180,13 @@ async function main(): Promise<void> {
         await app.services.interactions.record(app.context(ingest), event.input as InteractionInputData);
         if (++done % 2000 === 0) out(`  ${done} / ${interactions} interactions`);
       } else {
+        // Sales push leads forward only: where the stage rules got there first, nothing to do.
         const lead = await app.services.leads.findByEmail(app.context(sales), event.email);
-        if (lead) await app.services.stages.setStage(app.context(sales), lead.id, event.stage as string, event.reason);
+        const { stages: path } = await app.services.stages.funnel(app.context(sales));
+        const forward = !!lead && path.includes(lead.stage) && path.indexOf(event.stage as string) > path.indexOf(lead.stage);
+        if (lead && (event.stage === "Other" || forward)) {
+          await app.services.stages.setStage(app.context(sales), lead.id, event.stage as string, event.reason);
+        }
       }
     }
     out(`Done in ${Math.round((Date.now() - began) / 1000)} s. Try the example queries in the README.`);
