@@ -313,7 +313,7 @@ export async function benchPublish(databases: BenchDatabases, scale: number): Pr
   let t = performance.now();
   await withClient(db.url, async (c) => {
     await c.query(GENERATE_LEADS, [leads]);
-    await c.query(`CREATE TEMP TABLE bench_lead AS SELECT row_number() OVER (ORDER BY id) - 1 AS n, id FROM lead`);
+    await c.query(`CREATE TEMP TABLE bench_lead AS SELECT row_number() OVER (ORDER BY email) - 1 AS n, id FROM lead`);
     await c.query(`CREATE UNIQUE INDEX ON bench_lead (n)`);
     await c.query(GENERATE_INTERACTIONS, [interactions, leads]);
   });
