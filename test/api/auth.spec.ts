@@ -2,34 +2,33 @@
 import { createHash } from "node:crypto";
 import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
 import { DELETE_LEAD, LEADS, RECORD_INTERACTION, SET_LEAD_STAGE, UPSERT_LEAD } from "./helpers/documents";
-import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 describe(`auth [${testDatabase()}]`, () => {
-  let t: TestApp;
+  const s = useTestApp();
+
   let leadId: string;
 
   beforeAll(async () => {
-    t = await startTestApp();
-    leadId = (await t.admin.data(UPSERT_LEAD, { input: { email: uniqueEmail() } })).upsertLead.id;
+    leadId = (await s.t.admin.data(UPSERT_LEAD, { input: { email: uniqueEmail() } })).upsertLead.id;
   });
-  afterAll(() => t?.close());
 
   it.each([
     ["no key", null],
     ["an unknown key", "qk_AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA"],
     ["garbage", "not a key at all"],
   ])("answers 401 UNAUTHENTICATED with %s", async (_name, key) => {
-    const res = await t.admin.as(key).request(LEADS, {});
+    const res = await s.t.admin.as(key).request(LEADS, {});
     expect(res.status).toBe(401);
     expect(codeOf(res)).toBe("UNAUTHENTICATED");
     expect(res.data).toBeNull();
   });
 
   it("answers 401 for a revoked key", async () => {
-    const { key, record } = await t.app.services.apiKeys.create(t.app.context(null), "to revoke", ["read"]);
-    const client = t.admin.as(key);
+    const { key, record } = await s.t.app.services.apiKeys.create(s.t.app.context(null), "to revoke", ["read"]);
+    const client = s.t.admin.as(key);
     expect((await client.request(LEADS, {})).status).toBe(200);
-    expect(await t.app.services.apiKeys.revoke(t.app.context(null), record.prefix)).toBe(true);
+    expect(await s.t.app.services.apiKeys.revoke(s.t.app.context(null), record.prefix)).toBe(true);
     expect((await client.request(LEADS, {})).status).toBe(401);
   });
 
@@ -40,10 +39,10 @@ describe(`auth [${testDatabase()}]`, () => {
     let admin: GraphQLTestClient;
 
     beforeAll(async () => {
-      reader = await t.client(["read"]);
-      ingester = await t.client(["ingest"]);
-      sales = await t.client(["sales"]);
-      admin = await t.client(["admin"]);
+      reader = await s.t.client(["read"]);
+      ingester = await s.t.client(["ingest"]);
+      sales = await s.t.client(["sales"]);
+      admin = await s.t.client(["admin"]);
     });
 
     const operations = {
@@ -73,13 +72,13 @@ describe(`auth [${testDatabase()}]`, () => {
     });
 
     it("QUALIFY_ADMIN_KEY from the environment is an admin key", async () => {
-      for (const run of Object.values(operations)) expect((await run(t.admin)).errors).toBeUndefined();
+      for (const run of Object.values(operations)) expect((await run(s.t.admin)).errors).toBeUndefined();
     });
   });
 
   it("stores keys hashed (SHA-256), showing only a prefix", async () => {
-    const { key } = await t.app.services.apiKeys.create(t.app.context(null), "hashed", ["read"]);
-    const rows: Array<Record<string, unknown>> = await t.app.context(null).db.query("SELECT * FROM api_key WHERE name = 'hashed'");
+    const { key } = await s.t.app.services.apiKeys.create(s.t.app.context(null), "hashed", ["read"]);
+    const rows: Array<Record<string, unknown>> = await s.t.app.context(null).db.query("SELECT * FROM api_key WHERE name = 'hashed'");
     expect(rows).toHaveLength(1);
     expect(JSON.stringify(rows)).not.toContain(key);
     expect(rows[0].hash).toBe(createHash("sha256").update(key).digest("hex"));
@@ -87,7 +86,7 @@ describe(`auth [${testDatabase()}]`, () => {
   });
 
   it("serves the health endpoints without a key", async () => {
-    const base = t.app.url.replace(/\/graphql$/, "");
+    const base = s.t.app.url.replace(/\/graphql$/, "");
     for (const path of ["/health/live", "/health/ready"]) {
       const res = await fetch(`${base}${path}`);
       expect(res.status).toBe(200);

@@ -1,26 +1,19 @@
 /** Recording interactions: validation per field, batches, idempotency under concurrency. */
-import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
+import { codeOf } from "./helpers/graphql-client";
 import { LEAD_INTERACTIONS, RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
-import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 describe(`interactions [${testDatabase()}]`, () => {
-  let t: TestApp;
-  let api: GraphQLTestClient;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = t.admin;
-  });
-  afterAll(() => t?.close());
+  const s = useTestApp();
 
   const countRows = async (sql: string, params: unknown[]) =>
-    Number((await t.app.context(null).db.query(sql, params))[0].n);
+    Number((await s.t.app.context(null).db.query(sql, params))[0].n);
 
   describe("recordInteraction", () => {
     it("stores the interaction with defaults and creates an unknown lead at the first stage", async () => {
       const email = uniqueEmail();
       const before = Date.now();
-      const { recordInteraction: r } = await api.data(RECORD_INTERACTION, {
+      const { recordInteraction: r } = await s.api.data(RECORD_INTERACTION, {
         input: { email, type: "download", target: "/case-study-acme.pdf", source: "website", properties: { size: 3 } },
       });
       // The seed model: `download => +1` (its `download "case-study*"` pattern needs the target to start with it).
@@ -33,18 +26,18 @@ describe(`interactions [${testDatabase()}]`, () => {
 
     it("merges profile fields given with the interaction", async () => {
       const email = uniqueEmail();
-      await api.data(UPSERT_LEAD, { input: { email, firstName: "Kept", company: "Old" } });
-      const { recordInteraction: r } = await api.data(RECORD_INTERACTION, {
+      await s.api.data(UPSERT_LEAD, { input: { email, firstName: "Kept", company: "Old" } });
+      const { recordInteraction: r } = await s.api.data(RECORD_INTERACTION, {
         input: { lead: { email, company: "New", attributes: { formId: "fb-1" } }, type: "subscribe", source: "facebook" },
       });
       expect(r.lead).toMatchObject({ firstName: "Kept", company: "New", attributes: { formId: "fb-1" } });
     });
 
     it("accepts a lead by id, and NOT_FOUND for an unknown id", async () => {
-      const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email: uniqueEmail() } });
-      const ok = await api.data(RECORD_INTERACTION, { input: { leadId: upsertLead.id, type: "visit" } });
+      const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail() } });
+      const ok = await s.api.data(RECORD_INTERACTION, { input: { leadId: upsertLead.id, type: "visit" } });
       expect(ok.recordInteraction.lead.id).toBe(upsertLead.id);
-      const missing = await api.request(RECORD_INTERACTION, { input: { leadId: "00000000-0000-4000-8000-000000000000", type: "visit" } });
+      const missing = await s.api.request(RECORD_INTERACTION, { input: { leadId: "00000000-0000-4000-8000-000000000000", type: "visit" } });
       expect(codeOf(missing)).toBe("NOT_FOUND");
     });
 
@@ -61,7 +54,7 @@ describe(`interactions [${testDatabase()}]`, () => {
       ["no lead at all", { type: "visit" }, "input.leadId"],
       ["lead profile email", { lead: { email: "bad" }, type: "visit" }, "input.lead.email"],
     ])("refuses %s with BAD_USER_INPUT on the field", async (_name, input, field) => {
-      const res = await api.request(RECORD_INTERACTION, { input });
+      const res = await s.api.request(RECORD_INTERACTION, { input });
       expect(codeOf(res)).toBe("BAD_USER_INPUT");
       expect(res.errors?.[0].extensions?.fields?.map((f) => f.field)).toContain(field);
       expect(res.data).toBeNull();
@@ -70,13 +63,13 @@ describe(`interactions [${testDatabase()}]`, () => {
     it("accepts occurredAt a little ahead (clock skew) and in the past", async () => {
       const email = uniqueEmail();
       for (const occurredAt of [new Date(Date.now() + 60_000), new Date("2020-01-01T00:00:00Z")]) {
-        const res = await api.data(RECORD_INTERACTION, { input: { email, type: "visit", occurredAt: occurredAt.toISOString() } });
+        const res = await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", occurredAt: occurredAt.toISOString() } });
         expect(res.recordInteraction.interaction.occurredAt).toBe(occurredAt.toISOString());
       }
     });
 
     it("reports every invalid field at once", async () => {
-      const res = await api.request(RECORD_INTERACTION, { input: { email: "x", type: "BAD", source: "s".repeat(101) } });
+      const res = await s.api.request(RECORD_INTERACTION, { input: { email: "x", type: "BAD", source: "s".repeat(101) } });
       expect(res.errors?.[0].extensions?.fields?.map((f) => f.field).sort()).toEqual(["input.email", "input.source", "input.type"]);
     });
   });
@@ -85,8 +78,8 @@ describe(`interactions [${testDatabase()}]`, () => {
     it("a re-sent (source, externalId) returns the original, changes nothing, even with other content", async () => {
       const email = uniqueEmail();
       const input = { email, type: "visit", source: "website", externalId: `ext-${email}`, target: "/pricing" };
-      const first = await api.data(RECORD_INTERACTION, { input });
-      const again = await api.data(RECORD_INTERACTION, {
+      const first = await s.api.data(RECORD_INTERACTION, { input });
+      const again = await s.api.data(RECORD_INTERACTION, {
         input: { ...input, email: uniqueEmail("other"), type: "download", target: "/other", lead: undefined },
       });
       expect(again.recordInteraction).toMatchObject({ duplicate: true, pointsAwarded: 0, stageChange: null });
@@ -99,10 +92,10 @@ describe(`interactions [${testDatabase()}]`, () => {
     it("the same externalId from another source, or with no source, is another interaction", async () => {
       const email = uniqueEmail();
       const externalId = `shared-${email}`;
-      const a = await api.data(RECORD_INTERACTION, { input: { email, type: "visit", source: "linkedin", externalId } });
-      const b = await api.data(RECORD_INTERACTION, { input: { email, type: "visit", source: "facebook", externalId } });
-      const c = await api.data(RECORD_INTERACTION, { input: { email, type: "visit", externalId } });
-      const d = await api.data(RECORD_INTERACTION, { input: { email, type: "visit", externalId } });
+      const a = await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", source: "linkedin", externalId } });
+      const b = await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", source: "facebook", externalId } });
+      const c = await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", externalId } });
+      const d = await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", externalId } });
       expect(new Set([a, b, c].map((r) => r.recordInteraction.interaction.id)).size).toBe(3);
       expect(d.recordInteraction).toMatchObject({ duplicate: true });
       expect(d.recordInteraction.interaction.id).toBe(c.recordInteraction.interaction.id);
@@ -113,7 +106,7 @@ describe(`interactions [${testDatabase()}]`, () => {
       const externalId = `burst-${email}`;
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, i) =>
-          api.data(RECORD_INTERACTION, { input: { email, type: "webinar", source: "webinar", externalId, properties: { copy: i } } }),
+          s.api.data(RECORD_INTERACTION, { input: { email, type: "webinar", source: "webinar", externalId, properties: { copy: i } } }),
         ),
       );
       const payloads = results.map((r) => r.recordInteraction);
@@ -129,7 +122,7 @@ describe(`interactions [${testDatabase()}]`, () => {
       const inputs = emails.flatMap((email) =>
         Array.from({ length: 8 }, (_, i) => ({ email, type: "email_open", source: "newsletter", externalId: `${email}-${i}` })),
       );
-      const results = await Promise.all(inputs.map((input) => api.request(RECORD_INTERACTION, { input })));
+      const results = await Promise.all(inputs.map((input) => s.api.request(RECORD_INTERACTION, { input })));
       expect(results.every((r) => !r.errors)).toBe(true);
       for (const email of emails) {
         expect(await countRows("SELECT count(*) AS n FROM interaction i JOIN lead l ON l.id = i.lead_id WHERE l.email = $1", [email])).toBe(8);
@@ -141,7 +134,7 @@ describe(`interactions [${testDatabase()}]`, () => {
   describe("recordInteractions", () => {
     it("processes in array order; an invalid item is null with an error at its index; the others are recorded", async () => {
       const email = uniqueEmail();
-      const { recordInteractions } = await api.request(RECORD_INTERACTIONS, {
+      const { recordInteractions } = await s.api.request(RECORD_INTERACTIONS, {
         inputs: [
           { email, type: "visit", target: "/a", occurredAt: "2026-01-01T10:00:00.000Z" },
           { email, type: "Not Valid" },
@@ -159,14 +152,14 @@ describe(`interactions [${testDatabase()}]`, () => {
       expect(recordInteractions.map((p) => p?.duplicate ?? null)).toEqual([false, null, false, false, true]);
       // Equal occurredAt: arrival order breaks the tie, newest first in the lead's timeline.
       const leadId = recordInteractions[0]?.lead.id as string;
-      const timeline = await api.data(LEAD_INTERACTIONS, { id: leadId, first: 10 });
+      const timeline = await s.api.data(LEAD_INTERACTIONS, { id: leadId, first: 10 });
       const ids = timeline.lead?.interactions.edges.map((e) => e.node.id);
       expect(ids?.slice(-2)).toEqual([recordInteractions[2]?.interaction.id, recordInteractions[0]?.interaction.id]);
     });
 
     it("refuses more than 1,000 items", async () => {
       const inputs = Array.from({ length: 1001 }, () => ({ email: "a@b.io", type: "visit" }));
-      const res = await api.request(RECORD_INTERACTIONS, { inputs });
+      const res = await s.api.request(RECORD_INTERACTIONS, { inputs });
       expect(codeOf(res)).toBe("BAD_USER_INPUT");
       expect(res.errors?.[0].extensions?.field).toBe("inputs");
     });
@@ -178,11 +171,11 @@ describe(`interactions [${testDatabase()}]`, () => {
       const times = [5, 1, 4, 2, 3].map((d) => new Date(Date.UTC(2026, 0, d)).toISOString());
       let leadId = "";
       for (const occurredAt of times) {
-        leadId = (await api.data(RECORD_INTERACTION, { input: { email, type: "visit", occurredAt } })).recordInteraction.lead.id;
+        leadId = (await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", occurredAt } })).recordInteraction.lead.id;
       }
-      const first = await api.data(LEAD_INTERACTIONS, { id: leadId, first: 2 });
+      const first = await s.api.data(LEAD_INTERACTIONS, { id: leadId, first: 2 });
       expect(first.lead?.interactions.totalCount).toBe(5);
-      const second = await api.data(LEAD_INTERACTIONS, { id: leadId, first: 10, after: first.lead?.interactions.pageInfo.endCursor });
+      const second = await s.api.data(LEAD_INTERACTIONS, { id: leadId, first: 10, after: first.lead?.interactions.pageInfo.endCursor });
       const order = [...(first.lead?.interactions.edges ?? []), ...(second.lead?.interactions.edges ?? [])].map((e) => e.node.occurredAt);
       expect(order).toEqual([...times].sort().reverse());
       expect(second.lead?.interactions.pageInfo.hasNextPage).toBe(false);

@@ -1,22 +1,15 @@
 /** Leads: upsert merge semantics, reads, filters, ordering and keyset pagination. */
-import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
+import { codeOf } from "./helpers/graphql-client";
 import { LEAD, LEAD_BY_EMAIL, LEADS, type LeadsShape, type LeadsVars, RECORD_INTERACTION, UPSERT_LEAD } from "./helpers/documents";
-import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 describe(`leads [${testDatabase()}]`, () => {
-  let t: TestApp;
-  let api: GraphQLTestClient;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = t.admin;
-  });
-  afterAll(() => t?.close());
+  const s = useTestApp();
 
   describe("upsertLead", () => {
     it("creates a lead at the first funnel stage, email trimmed and lowercase", async () => {
       const email = uniqueEmail("Create");
-      const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email: `  ${email.toUpperCase()} `, firstName: "Ada" } });
+      const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email: `  ${email.toUpperCase()} `, firstName: "Ada" } });
       // Created at the first stage, then moved on by the seed model's `stage Lead when firstName is set`.
       expect(upsertLead).toMatchObject({ email: email.toLowerCase(), firstName: "Ada", stage: "Lead", score: 0 });
       expect(upsertLead.attributes).toEqual({});
@@ -24,10 +17,10 @@ describe(`leads [${testDatabase()}]`, () => {
 
     it("merges: a given field overwrites, an omitted one is kept, null clears", async () => {
       const email = uniqueEmail();
-      await api.data(UPSERT_LEAD, {
+      await s.api.data(UPSERT_LEAD, {
         input: { email, firstName: "Grace", lastName: "Hopper", company: "Navy", companySize: 500, role: "Admiral" },
       });
-      const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email, company: "Univac", role: null } });
+      const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email, company: "Univac", role: null } });
       expect(upsertLead).toMatchObject({
         firstName: "Grace",
         lastName: "Hopper",
@@ -39,33 +32,33 @@ describe(`leads [${testDatabase()}]`, () => {
 
     it("merges attributes key by key; a null value deletes the key; null clears all", async () => {
       const email = uniqueEmail();
-      await api.data(UPSERT_LEAD, { input: { email, attributes: { plan: "free", seats: 3, utm: { campaign: "x" } } } });
-      const merged = await api.data(UPSERT_LEAD, { input: { email, attributes: { plan: "pro", seats: null, region: "eu" } } });
+      await s.api.data(UPSERT_LEAD, { input: { email, attributes: { plan: "free", seats: 3, utm: { campaign: "x" } } } });
+      const merged = await s.api.data(UPSERT_LEAD, { input: { email, attributes: { plan: "pro", seats: null, region: "eu" } } });
       expect(merged.upsertLead.attributes).toEqual({ plan: "pro", utm: { campaign: "x" }, region: "eu" });
-      const kept = await api.data(UPSERT_LEAD, { input: { email, firstName: "Z" } });
+      const kept = await s.api.data(UPSERT_LEAD, { input: { email, firstName: "Z" } });
       expect(kept.upsertLead.attributes).toEqual({ plan: "pro", utm: { campaign: "x" }, region: "eu" });
-      const cleared = await api.data(UPSERT_LEAD, { input: { email, attributes: null } });
+      const cleared = await s.api.data(UPSERT_LEAD, { input: { email, attributes: null } });
       expect(cleared.upsertLead.attributes).toEqual({});
     });
 
     it("treats emails case-insensitively: one lead, found by any case", async () => {
       const email = uniqueEmail("Case");
-      const first = await api.data(UPSERT_LEAD, { input: { email: email.toUpperCase(), firstName: "A" } });
-      const second = await api.data(UPSERT_LEAD, { input: { email: email.toLowerCase(), lastName: "B" } });
+      const first = await s.api.data(UPSERT_LEAD, { input: { email: email.toUpperCase(), firstName: "A" } });
+      const second = await s.api.data(UPSERT_LEAD, { input: { email: email.toLowerCase(), lastName: "B" } });
       expect(second.upsertLead.id).toBe(first.upsertLead.id);
-      const found = await api.data(LEAD_BY_EMAIL, { email: ` ${email.toUpperCase()}` });
+      const found = await s.api.data(LEAD_BY_EMAIL, { email: ` ${email.toUpperCase()}` });
       expect(found.leadByEmail).toMatchObject({ id: first.upsertLead.id, firstName: "A", lastName: "B" });
     });
 
     it("only bumps updatedAt when something changed", async () => {
       const email = uniqueEmail();
-      const created = await api.data(UPSERT_LEAD, { input: { email, country: "DE" } });
-      const same = await api.data(UPSERT_LEAD, { input: { email, country: "DE" } });
+      const created = await s.api.data(UPSERT_LEAD, { input: { email, country: "DE" } });
+      const same = await s.api.data(UPSERT_LEAD, { input: { email, country: "DE" } });
       expect(same.upsertLead.updatedAt).toBe(created.upsertLead.updatedAt);
     });
 
     it("reports invalid fields one by one", async () => {
-      const res = await api.request(UPSERT_LEAD, {
+      const res = await s.api.request(UPSERT_LEAD, {
         input: { email: "not-an-email", firstName: "x".repeat(201), companySize: -1 },
       });
       expect(codeOf(res)).toBe("BAD_USER_INPUT");
@@ -74,7 +67,7 @@ describe(`leads [${testDatabase()}]`, () => {
     });
 
     it("refuses attributes larger than the JSON limit", async () => {
-      const res = await api.request(UPSERT_LEAD, { input: { email: uniqueEmail(), attributes: { blob: "x".repeat(20_000) } } });
+      const res = await s.api.request(UPSERT_LEAD, { input: { email: uniqueEmail(), attributes: { blob: "x".repeat(20_000) } } });
       expect(codeOf(res)).toBe("BAD_USER_INPUT");
       expect(res.errors?.[0].extensions?.field).toBe("input.attributes");
     });
@@ -82,34 +75,34 @@ describe(`leads [${testDatabase()}]`, () => {
 
   describe("reading", () => {
     it("lead(id) returns the lead, null for an unknown or malformed id", async () => {
-      const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email: uniqueEmail() } });
-      expect((await api.data(LEAD, { id: upsertLead.id })).lead?.email).toBe(upsertLead.email);
-      expect((await api.data(LEAD, { id: "00000000-0000-4000-8000-000000000000" })).lead).toBeNull();
-      expect((await api.data(LEAD, { id: "nope" })).lead).toBeNull();
+      const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail() } });
+      expect((await s.api.data(LEAD, { id: upsertLead.id })).lead?.email).toBe(upsertLead.email);
+      expect((await s.api.data(LEAD, { id: "00000000-0000-4000-8000-000000000000" })).lead).toBeNull();
+      expect((await s.api.data(LEAD, { id: "nope" })).lead).toBeNull();
     });
 
     it("filters by search, source, stage and updatedSince", async () => {
       const tag = `zq${Date.now().toString(36)}`;
-      const a = await api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag), source: "linkedin", company: "Acme" } });
-      await api.data(UPSERT_LEAD, { input: { email: uniqueEmail("other"), company: `${tag} Corp`, source: "web" } });
-      const bySearch = await api.data(LEADS, { filter: { search: tag.toUpperCase() }, first: 10 });
+      const a = await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag), source: "linkedin", company: "Acme" } });
+      await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail("other"), company: `${tag} Corp`, source: "web" } });
+      const bySearch = await s.api.data(LEADS, { filter: { search: tag.toUpperCase() }, first: 10 });
       expect(bySearch.leads.totalCount).toBe(2);
-      const both = await api.data(LEADS, { filter: { search: tag, source: "linkedin" } });
+      const both = await s.api.data(LEADS, { filter: { search: tag, source: "linkedin" } });
       expect(both.leads.edges.map((e) => e.node.id)).toEqual([a.upsertLead.id]);
-      const none = await api.data(LEADS, { filter: { search: tag, stage: ["MQL"] } });
+      const none = await s.api.data(LEADS, { filter: { search: tag, stage: ["MQL"] } });
       expect(none.leads.totalCount).toBe(0);
-      const later = await api.data(LEADS, { filter: { search: tag, updatedSince: new Date(Date.now() + 60_000).toISOString() } });
+      const later = await s.api.data(LEADS, { filter: { search: tag, updatedSince: new Date(Date.now() + 60_000).toISOString() } });
       expect(later.leads.totalCount).toBe(0);
-      const wildcard = await api.data(LEADS, { filter: { search: "%" } });
+      const wildcard = await s.api.data(LEADS, { filter: { search: "%" } });
       expect(wildcard.leads.totalCount).toBe(0);
     });
 
     it("refuses first > 100, malformed cursors and an overlong search", async () => {
-      expect(codeOf(await api.request(LEADS, { first: 101 }))).toBe("BAD_USER_INPUT");
-      const bad = await api.request(LEADS, { after: "garbage" });
+      expect(codeOf(await s.api.request(LEADS, { first: 101 }))).toBe("BAD_USER_INPUT");
+      const bad = await s.api.request(LEADS, { after: "garbage" });
       expect(codeOf(bad)).toBe("BAD_USER_INPUT");
       expect(bad.errors?.[0].extensions?.field).toBe("after");
-      const long = await api.request(LEADS, { filter: { search: "y".repeat(201) } });
+      const long = await s.api.request(LEADS, { filter: { search: "y".repeat(201) } });
       expect(long.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "filter.search" });
     });
   });
@@ -119,7 +112,7 @@ describe(`leads [${testDatabase()}]`, () => {
       const seen: string[] = [];
       let after: string | null = null;
       for (;;) {
-        const { leads }: LeadsShape = await api.data(LEADS, { ...vars, first: pageSize, after });
+        const { leads }: LeadsShape = await s.api.data(LEADS, { ...vars, first: pageSize, after });
         seen.push(...leads.edges.map((e) => e.node.id));
         if (between) await between();
         if (!leads.pageInfo.hasNextPage) return seen;
@@ -131,8 +124,8 @@ describe(`leads [${testDatabase()}]`, () => {
       "orders by %s in both directions and pages without skipping or repeating",
       async (field) => {
         const tag = `pg${field.toLowerCase().replace("_", "")}${Date.now().toString(36)}`;
-        for (let i = 0; i < 7; i++) await api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag) } });
-        const all = await api.data(LEADS, { filter: { search: tag }, orderBy: { field, direction: "ASC" }, first: 100 });
+        for (let i = 0; i < 7; i++) await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag) } });
+        const all = await s.api.data(LEADS, { filter: { search: tag }, orderBy: { field, direction: "ASC" }, first: 100 });
         expect(all.leads.totalCount).toBe(7);
         for (const direction of ["ASC", "DESC"] as const) {
           const ids = await pageThrough({ filter: { search: tag }, orderBy: { field, direction } }, 3);
@@ -146,7 +139,7 @@ describe(`leads [${testDatabase()}]`, () => {
       const tag = `conc${Date.now().toString(36)}`;
       const existing: string[] = [];
       for (let i = 0; i < 25; i++) {
-        existing.push((await api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag) } })).upsertLead.id);
+        existing.push((await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag) } })).upsertLead.id);
       }
       for (const orderBy of [
         { field: "CREATED_AT", direction: "ASC" },
@@ -157,7 +150,7 @@ describe(`leads [${testDatabase()}]`, () => {
         const seen = await pageThrough({ filter: { search: tag }, orderBy }, 4, async () => {
           // Between pages, other clients add leads that sort anywhere.
           await Promise.all(
-            Array.from({ length: 3 }, () => api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag) } })),
+            Array.from({ length: 3 }, () => s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag) } })),
           );
           inserted += 3;
         });
@@ -170,8 +163,8 @@ describe(`leads [${testDatabase()}]`, () => {
 
   it("records an interaction for a new email and makes the lead readable", async () => {
     const email = uniqueEmail();
-    const { recordInteraction } = await api.data(RECORD_INTERACTION, { input: { email, type: "visit", target: "/pricing" } });
+    const { recordInteraction } = await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", target: "/pricing" } });
     expect(recordInteraction.lead.email).toBe(email);
-    expect((await api.data(LEAD_BY_EMAIL, { email })).leadByEmail?.id).toBe(recordInteraction.lead.id);
+    expect((await s.api.data(LEAD_BY_EMAIL, { email })).leadByEmail?.id).toBe(recordInteraction.lead.id);
   });
 });

@@ -1,7 +1,7 @@
 /** Limits and error hygiene: depth, aliases and fields through fragments; body size; masking. */
-import { codeOf, gql, type GraphQLTestClient } from "./helpers/graphql-client";
+import { codeOf, gql } from "./helpers/graphql-client";
 import { LEADS } from "./helpers/documents";
-import { startTestApp, type TestApp, testDatabase } from "./helpers/test-app";
+import { testDatabase, useTestApp } from "./helpers/test-app";
 
 const DEEP_VIA_FRAGMENTS = gql<unknown, Record<string, never>>(`
   query Deep { leads { edges { node { ...L1 } } } }
@@ -33,40 +33,33 @@ const EXPONENTIAL = gql<unknown, Record<string, never>>(
 const BROKEN = gql<{ leads: unknown }, Record<string, never>>(`query Broken { leads { totalCount }`);
 
 describe(`limits [${testDatabase()}]`, () => {
-  let t: TestApp;
-  let api: GraphQLTestClient;
-
-  beforeAll(async () => {
-    t = await startTestApp({ NODE_ENV: "production" });
-    api = t.admin;
-  });
-  afterAll(() => t?.close());
+  const s = useTestApp({ NODE_ENV: "production" });
 
   it("refuses a query deeper than the limit, counting through fragments and inline fragments", async () => {
-    const res = await api.request(DEEP_VIA_FRAGMENTS, {});
+    const res = await s.api.request(DEEP_VIA_FRAGMENTS, {});
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe("BAD_USER_INPUT");
     expect(res.errors?.[0].message).toMatch(/depth exceeds 10/);
-    expect((await api.request(SHALLOW_VIA_FRAGMENTS, {})).errors).toBeUndefined();
+    expect((await s.api.request(SHALLOW_VIA_FRAGMENTS, {})).errors).toBeUndefined();
   });
 
   it("refuses too many aliases, counting through fragments and inline fragments", async () => {
-    const res = await api.request(ALIASES_VIA_FRAGMENTS, {});
+    const res = await s.api.request(ALIASES_VIA_FRAGMENTS, {});
     expect(codeOf(res)).toBe("BAD_USER_INPUT");
     expect(res.errors?.[0].message).toMatch(/more than 30 aliases/);
-    expect((await api.request(FEW_ALIASES, {})).errors).toBeUndefined();
+    expect((await s.api.request(FEW_ALIASES, {})).errors).toBeUndefined();
   });
 
   it("refuses an exponential fragment expansion quickly", async () => {
     const start = Date.now();
-    const res = await api.request(EXPONENTIAL, {});
+    const res = await s.api.request(EXPONENTIAL, {});
     expect(codeOf(res)).toBe("BAD_USER_INPUT");
     expect(res.errors?.[0].message).toMatch(/more than 1000 fields/);
     expect(Date.now() - start).toBeLessThan(2000);
   });
 
   it("applies the same limits to subscriptions over graphql-ws", async () => {
-    const ws = api.subscriptions();
+    const ws = s.api.subscriptions();
     try {
       const errors = await new Promise<unknown>((resolve) => {
         ws.subscribe(
@@ -85,9 +78,9 @@ describe(`limits [${testDatabase()}]`, () => {
 
   it("answers 413 for a body over the limit", async () => {
     const body = JSON.stringify({ query: LEADS.query, variables: { filter: { search: "x".repeat(1024 * 1024 + 10) } } });
-    const res = await fetch(t.app.url, {
+    const res = await fetch(s.t.app.url, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${api.key}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${s.api.key}` },
       body,
     });
     expect(res.status).toBe(413);
@@ -95,17 +88,17 @@ describe(`limits [${testDatabase()}]`, () => {
   });
 
   it("reports a syntax error as BAD_USER_INPUT without internals", async () => {
-    const res = await api.request(BROKEN, {});
+    const res = await s.api.request(BROKEN, {});
     expect(res.status).toBe(400);
     expect(codeOf(res)).toBe("BAD_USER_INPUT");
     expect(JSON.stringify(res.errors)).not.toMatch(/stacktrace|node_modules/);
   });
 
   it("masks unexpected errors outside development: no stack trace, no SQL", async () => {
-    const db = t.app.context(null).db;
+    const db = s.t.app.context(null).db;
     await db.query("ALTER TABLE lead RENAME TO lead_hidden");
     try {
-      const res = await api.request(LEADS, { first: 1 });
+      const res = await s.api.request(LEADS, { first: 1 });
       expect(codeOf(res)).toBe("INTERNAL_SERVER_ERROR");
       expect(res.errors?.[0].message).toBe("Internal server error");
       const text = JSON.stringify(res.errors);

@@ -3,14 +3,13 @@
  * stage history costs a constant number of statements.
  */
 import { LEADS_DEEP } from "./helpers/documents";
-import { startTestApp, type TestApp, testDatabase } from "./helpers/test-app";
+import { testDatabase, useTestApp } from "./helpers/test-app";
 
 describe(`statement count [${testDatabase()}]`, () => {
-  let t: TestApp;
+  const s = useTestApp();
 
   beforeAll(async () => {
-    t = await startTestApp();
-    const db = t.app.context(null).db;
+    const db = s.t.app.context(null).db;
     // Setup straight in SQL (fast); what is measured is the read path.
     await db.query(`
       INSERT INTO lead (email, stage, created_at, updated_at)
@@ -26,12 +25,11 @@ describe(`statement count [${testDatabase()}]`, () => {
       INSERT INTO score_award (lead_id, interaction_id, rule, rule_index, category, points, awarded_at, model_version)
       SELECT lead_id, id, 'visit => +1', 0, 'ENGAGEMENT', 1, occurred_at, 1 FROM interaction`);
   });
-  afterAll(() => t?.close());
 
   const statementsFor = async (first: number) => {
-    const before = t.app.queries.count;
-    const data = await t.admin.data(LEADS_DEEP, { first });
-    const used = t.app.queries.count - before;
+    const before = s.t.app.queries.count;
+    const data = await s.t.admin.data(LEADS_DEEP, { first });
+    const used = s.t.app.queries.count - before;
     expect(data.leads.edges).toHaveLength(first);
     for (const edge of data.leads.edges) {
       expect(edge.node.interactions.edges).toHaveLength(10);

@@ -1,5 +1,5 @@
 /** Stages: manual moves, history, the leadStageChanged subscription, funnel statistics, erasure. */
-import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
+import { codeOf } from "./helpers/graphql-client";
 import {
   DELETE_LEAD,
   FUNNEL,
@@ -9,7 +9,7 @@ import {
   SET_LEAD_STAGE,
   UPSERT_LEAD,
 } from "./helpers/documents";
-import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 interface StageEvent {
   leadStageChanged: {
@@ -20,20 +20,13 @@ interface StageEvent {
 }
 
 describe(`stages [${testDatabase()}]`, () => {
-  let t: TestApp;
-  let api: GraphQLTestClient;
+  const s = useTestApp();
 
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = t.admin;
-  });
-  afterAll(() => t?.close());
-
-  const newLead = async () => (await api.data(UPSERT_LEAD, { input: { email: uniqueEmail() } })).upsertLead;
+  const newLead = async () => (await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail() } })).upsertLead;
 
   it("setLeadStage moves a lead anywhere and records who, why and when, oldest first", async () => {
     const lead = await newLead();
-    const sales = await t.client(["sales"]);
+    const sales = await s.t.client(["sales"]);
     await sales.data(SET_LEAD_STAGE, { leadId: lead.id, stage: "SQL", reason: "call went well" });
     const { setLeadStage } = await sales.data(SET_LEAD_STAGE, { leadId: lead.id, stage: "lead" });
     expect(setLeadStage.stage).toBe("Lead");
@@ -49,16 +42,16 @@ describe(`stages [${testDatabase()}]`, () => {
 
   it("refuses an unknown stage and an unknown lead", async () => {
     const lead = await newLead();
-    const bad = await api.request(SET_LEAD_STAGE, { leadId: lead.id, stage: "Nirvana" });
+    const bad = await s.api.request(SET_LEAD_STAGE, { leadId: lead.id, stage: "Nirvana" });
     expect(codeOf(bad)).toBe("BAD_USER_INPUT");
     expect(bad.errors?.[0].extensions?.field).toBe("stage");
-    const missing = await api.request(SET_LEAD_STAGE, { leadId: "00000000-0000-4000-8000-000000000000", stage: "MQL" });
+    const missing = await s.api.request(SET_LEAD_STAGE, { leadId: "00000000-0000-4000-8000-000000000000", stage: "MQL" });
     expect(codeOf(missing)).toBe("NOT_FOUND");
   });
 
   it("publishes leadStageChanged over graphql-ws after a manual move, filtered by stage", async () => {
     const lead = await newLead();
-    const reader = await t.client(["read"]);
+    const reader = await s.t.client(["read"]);
     const ws = reader.subscriptions();
     try {
       const received: StageEvent[] = [];
@@ -79,8 +72,8 @@ describe(`stages [${testDatabase()}]`, () => {
       subscribe(null, received);
       subscribe("MQL", toMql);
       await Promise.all(ready);
-      await api.data(SET_LEAD_STAGE, { leadId: lead.id, stage: "Opportunity", reason: "big deal" });
-      await api.data(SET_LEAD_STAGE, { leadId: lead.id, stage: "MQL" });
+      await s.api.data(SET_LEAD_STAGE, { leadId: lead.id, stage: "Opportunity", reason: "big deal" });
+      await s.api.data(SET_LEAD_STAGE, { leadId: lead.id, stage: "MQL" });
       await waitFor(() => received.length >= 2 && toMql.length >= 1);
       expect(received[0].leadStageChanged).toMatchObject({
         leadId: lead.id,
@@ -94,7 +87,7 @@ describe(`stages [${testDatabase()}]`, () => {
   });
 
   it("refuses a subscription without a valid key", async () => {
-    const ws = api.as("qk_not-a-key").subscriptions();
+    const ws = s.api.as("qk_not-a-key").subscriptions();
     const outcome = await new Promise<string>((resolve) => {
       ws.subscribe({ query: LEAD_STAGE_CHANGED }, { next: () => resolve("event"), error: () => resolve("refused"), complete: () => resolve("complete") });
     });
@@ -104,25 +97,25 @@ describe(`stages [${testDatabase()}]`, () => {
 
   it("deleteLead erases the lead and everything of it", async () => {
     const email = uniqueEmail();
-    const { recordInteraction } = await api.data(RECORD_INTERACTION, { input: { email, type: "visit", externalId: `x-${email}`, source: "website" } });
+    const { recordInteraction } = await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", externalId: `x-${email}`, source: "website" } });
     const id = recordInteraction.lead.id;
-    await api.data(SET_LEAD_STAGE, { leadId: id, stage: "MQL" });
-    await t.app.context(null).db.query(
+    await s.api.data(SET_LEAD_STAGE, { leadId: id, stage: "MQL" });
+    await s.t.app.context(null).db.query(
       `INSERT INTO score_award (lead_id, interaction_id, rule, rule_index, category, points, awarded_at, model_version)
        VALUES ($1, $2, 'visit => +1', 99, 'ENGAGEMENT', 1, now(), 1)`,
       [id, recordInteraction.interaction.id],
     );
-    const ingestOnly = await t.client(["ingest"]);
+    const ingestOnly = await s.t.client(["ingest"]);
     expect(codeOf(await ingestOnly.request(DELETE_LEAD, { id }))).toBe("FORBIDDEN");
-    expect((await api.data(DELETE_LEAD, { id })).deleteLead).toBe(true);
-    expect((await api.data(LEAD, { id })).lead).toBeNull();
+    expect((await s.api.data(DELETE_LEAD, { id })).deleteLead).toBe(true);
+    expect((await s.api.data(LEAD, { id })).lead).toBeNull();
     for (const table of ["interaction", "stage_transition", "score_award"]) {
-      const [{ n }] = await t.app.context(null).db.query(`SELECT count(*) AS n FROM ${table} WHERE lead_id = $1`, [id]);
+      const [{ n }] = await s.t.app.context(null).db.query(`SELECT count(*) AS n FROM ${table} WHERE lead_id = $1`, [id]);
       expect(Number(n)).toBe(0);
     }
-    expect((await api.data(DELETE_LEAD, { id })).deleteLead).toBe(false);
+    expect((await s.api.data(DELETE_LEAD, { id })).deleteLead).toBe(false);
     // The externalId is free again: the erased interaction left nothing behind.
-    const again = await api.data(RECORD_INTERACTION, { input: { email, type: "visit", externalId: `x-${email}`, source: "website" } });
+    const again = await s.api.data(RECORD_INTERACTION, { input: { email, type: "visit", externalId: `x-${email}`, source: "website" } });
     expect(again.recordInteraction.duplicate).toBe(false);
   });
 
@@ -131,14 +124,14 @@ describe(`stages [${testDatabase()}]`, () => {
     await new Promise((resolve) => setTimeout(resolve, 5));
     const leads = await Promise.all(Array.from({ length: 6 }, newLead));
     // 6 Subscriber; 4 reached Lead; 2 reached MQL (one went back to Lead); 1 Other.
-    await api.data(SET_LEAD_STAGE, { leadId: leads[0].id, stage: "Lead" });
-    await api.data(SET_LEAD_STAGE, { leadId: leads[1].id, stage: "Lead" });
-    await api.data(SET_LEAD_STAGE, { leadId: leads[2].id, stage: "MQL" });
-    await api.data(SET_LEAD_STAGE, { leadId: leads[3].id, stage: "MQL" });
-    await api.data(SET_LEAD_STAGE, { leadId: leads[3].id, stage: "Lead" });
-    await api.data(SET_LEAD_STAGE, { leadId: leads[4].id, stage: "Other" });
+    await s.api.data(SET_LEAD_STAGE, { leadId: leads[0].id, stage: "Lead" });
+    await s.api.data(SET_LEAD_STAGE, { leadId: leads[1].id, stage: "Lead" });
+    await s.api.data(SET_LEAD_STAGE, { leadId: leads[2].id, stage: "MQL" });
+    await s.api.data(SET_LEAD_STAGE, { leadId: leads[3].id, stage: "MQL" });
+    await s.api.data(SET_LEAD_STAGE, { leadId: leads[3].id, stage: "Lead" });
+    await s.api.data(SET_LEAD_STAGE, { leadId: leads[4].id, stage: "Other" });
     const until = new Date(Date.now() + 1000).toISOString();
-    const { funnel } = await api.data(FUNNEL, { since, until });
+    const { funnel } = await s.api.data(FUNNEL, { since, until });
     const row = (stage: string) => funnel.find((r) => r.stage === stage);
     expect(funnel.map((r) => r.stage)).toEqual(["Subscriber", "Lead", "MQL", "SQL", "Opportunity", "Customer", "Evangelist", "Other"]);
     expect(row("Subscriber")).toEqual({ stage: "Subscriber", leads: 1, reached: 6, conversionToNext: 4 / 6 });
@@ -146,8 +139,8 @@ describe(`stages [${testDatabase()}]`, () => {
     expect(row("MQL")).toEqual({ stage: "MQL", leads: 1, reached: 2, conversionToNext: 0 });
     expect(row("SQL")).toEqual({ stage: "SQL", leads: 0, reached: 0, conversionToNext: null });
     expect(row("Other")).toEqual({ stage: "Other", leads: 1, reached: 1, conversionToNext: null });
-    const before = await api.data(FUNNEL, { until: since });
-    const all = await api.data(FUNNEL, {});
+    const before = await s.api.data(FUNNEL, { until: since });
+    const all = await s.api.data(FUNNEL, {});
     expect(all.funnel[0].reached - before.funnel[0].reached).toBe(6);
   });
 });

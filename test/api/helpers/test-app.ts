@@ -92,3 +92,32 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
 
 /** A unique email for a test, so tests in one suite never see each other's leads by accident. */
 export const uniqueEmail = (label = "lead"): string => `${label}-${randomBytes(5).toString("hex")}@example.com`;
+
+/** The service of one suite: started before its tests, stopped after them. */
+export interface SuiteApp {
+  /** The running service and its database (throws before `beforeAll` has run). */
+  readonly t: TestApp;
+  /** A client holding the admin key from the environment. */
+  readonly api: GraphQLTestClient;
+}
+
+/** Boots the service for the enclosing `describe` (in `beforeAll`, so declare it first) and stops it after. */
+export function useTestApp(env: Record<string, string> = {}): SuiteApp {
+  let current: TestApp | null = null;
+  beforeAll(async () => {
+    current = await startTestApp(env);
+  });
+  afterAll(() => current?.close());
+  const started = (): TestApp => {
+    if (!current) throw new Error("the suite's service has not started yet");
+    return current;
+  };
+  return {
+    get t() {
+      return started();
+    },
+    get api() {
+      return started().admin;
+    },
+  };
+}
