@@ -54,7 +54,7 @@ async function main(databases: BenchDatabases): Promise<number> {
       const shape = await schemaShape(pool);
       if (run.has("a")) section(await benchRecordInteraction(app, pool, shape, scale));
       if (run.has("b")) section(await benchRecordInteractions(app, pool, shape, scale));
-      if (run.has("d")) section(await benchLeadsPage(app));
+      if (run.has("d")) section(await benchLeadsPage(app, pool, shape));
     } finally {
       await pool.end();
       await app.close();
