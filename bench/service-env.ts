@@ -25,9 +25,6 @@ export function benchScale(): number {
   return scale;
 }
 
-/** `n` at this run's scale, at least `min`. */
-export const scaled = (n: number, scale: number, min = 1): number => Math.max(min, Math.round(n * scale));
-
 const serverUrl = (): string => process.env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test";
 
 /** The server's URL with another database. */
@@ -126,10 +123,4 @@ export async function schemaHas(app: BenchApp, type: string, field: string): Pro
     { type },
   );
   return !!data.__type?.fields.some((f) => f.name === field);
-}
-
-/** The columns `table` has in the current schema (the ledger's columns changed with scoring). */
-export async function columnsOf(pool: Pool, table: string): Promise<Set<string>> {
-  const { rows } = await pool.query(`SELECT column_name FROM information_schema.columns WHERE table_name = $1`, [table]);
-  return new Set(rows.map((r: { column_name: string }) => r.column_name));
 }
