@@ -76,27 +76,19 @@ export class InteractionService {
     const valid = this.validate(ctx, input, prefix);
     const outcome = await inTransaction(ctx, async (tx): Promise<RecordResult | { duplicateOf: string }> => {
       const original = await this.findByExternalId(tx, valid.values.source, valid.values.externalId);
-      if (original) return { duplicateOf: original.id };
+      if (original) return { duplicateOf: original };
 
       const { lead, fieldsChanged } = await this.lockLead(tx, valid);
-      const inserted = await tx.db
-        .createQueryBuilder()
-        .insert()
-        .into(InteractionEntity)
-        .values({ ...valid.values, leadId: lead.id, receivedAt: tx.clock.now() })
-        .orIgnore()
-        .returning(["id", "seq"])
-        .execute();
-      if (inserted.raw.length === 0) throw new RetryTransaction("a concurrent copy of this interaction was recorded");
-      const interaction = tx.db.create(InteractionEntity, {
-        ...valid.values,
-        id: inserted.raw[0].id,
-        seq: String(inserted.raw[0].seq),
-        leadId: lead.id,
-        receivedAt: tx.clock.now(),
-      });
-      // Scoring stamps the lead's updatedAt along with its new totals (one UPDATE).
-      const effect = await tx.services.scoring.onInteraction(tx, lead, interaction, { fieldsChanged });
+      // Inserted and scored together (the insert rides on the load of the lead's history); scoring
+      // stamps the lead's updatedAt along with its new totals.
+      const recorded = await tx.services.scoring.recordInteraction(
+        tx,
+        lead,
+        { ...valid.values, leadId: lead.id, receivedAt: tx.clock.now() },
+        { fieldsChanged },
+      );
+      if (!recorded) throw new RetryTransaction("a concurrent copy of this interaction was recorded");
+      const { interaction, effect } = recorded;
       if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
       return {
         interaction,
@@ -134,17 +126,14 @@ export class InteractionService {
     return ctx.db.findOneBy(InteractionEntity, { id });
   }
 
-  private async findByExternalId(
-    tx: ServiceContext,
-    source: string | null,
-    externalId: string | null,
-  ): Promise<InteractionEntity | null> {
+  /** The id of the interaction recorded with this `(source, externalId)`, or null (plain SQL: the ingest path). */
+  private async findByExternalId(tx: ServiceContext, source: string | null, externalId: string | null): Promise<string | null> {
     if (externalId === null) return null;
-    return tx.db
-      .getRepository(InteractionEntity)
-      .createQueryBuilder("i")
-      .where("coalesce(i.source, '') = :source AND i.externalId = :externalId", { source: source ?? "", externalId })
-      .getOne();
+    const rows: Array<{ id: string }> = await tx.db.query(
+      `SELECT id FROM interaction WHERE coalesce(source, '') = $1 AND external_id = $2`,
+      [source ?? "", externalId],
+    );
+    return rows[0]?.id ?? null;
   }
 
   /**

@@ -10,7 +10,7 @@ import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { badInput, notFound } from "../errors";
 import { FIRST_STAGE_SQL } from "./model.service";
 import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "./cursor";
-import { inTransaction } from "./transaction";
+import { inTransaction, RetryTransaction } from "./transaction";
 import {
   checkEmail,
   checkJsonObject,
@@ -152,43 +152,47 @@ export class LeadService {
 
   /**
    * Within a transaction: locks the lead with this (normalised) email, creating it at the first
-   * funnel stage if there is none. Concurrent callers serialise on the row lock.
+   * funnel stage if there is none. Concurrent callers serialise on the row lock. A known lead (the
+   * usual case) costs one statement; plain SQL, as this is the ingest path.
    */
   async lockOrCreate(tx: ServiceContext, email: string): Promise<{ lead: LeadEntity; created: boolean }> {
+    const lock = `SELECT * FROM lead WHERE email = $1 FOR UPDATE`;
+    const existing: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
+    if (existing.length > 0) return { lead: leadFromRow(existing[0]), created: false };
     const now = tx.clock.now();
-    // The first stage of the active model's funnel, read by the INSERT itself (no extra round trip).
-    const inserted = await tx.db
-      .createQueryBuilder()
-      .insert()
-      .into(LeadEntity)
-      .values({ email, stage: () => FIRST_STAGE_SQL, attributes: {}, createdAt: now, updatedAt: now })
-      .orIgnore()
-      .returning(["id", "stage"])
-      .execute();
-    const created = inserted.raw.length > 0;
-    if (created) {
-      await tx.db.insert(StageTransitionEntity, {
-        leadId: inserted.raw[0].id,
-        fromStage: null,
-        toStage: inserted.raw[0].stage,
-        at: now,
-        cause: "RULE",
-        rule: null,
-        actor: tx.caller?.name ?? null,
-        reason: "new lead",
-      });
+    // The first stage of the active model's funnel, read by the INSERT itself. A row this
+    // transaction inserts is locked to others until it commits.
+    const inserted: Array<Record<string, unknown>> = await tx.db.query(
+      `INSERT INTO lead (email, stage, attributes, created_at, updated_at) VALUES ($1, ${FIRST_STAGE_SQL}, '{}'::jsonb, $2, $2)
+       ON CONFLICT (email) DO NOTHING RETURNING *`,
+      [email, now],
+    );
+    if (inserted.length === 0) {
+      // A concurrent insert of the same email committed first (the INSERT waited for it).
+      const raced: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
+      if (raced.length === 0) throw new RetryTransaction(`lead ${email} vanished after a concurrent insert`);
+      return { lead: leadFromRow(raced[0]), created: false };
     }
-    const lead = await tx.db.findOne(LeadEntity, { where: { email }, lock: { mode: "pessimistic_write" } });
-    if (!lead) throw new Error(`lead ${email} vanished after insert`);
-    return { lead, created };
+    const lead = leadFromRow(inserted[0]);
+    await tx.db.insert(StageTransitionEntity, {
+      leadId: lead.id,
+      fromStage: null,
+      toStage: lead.stage,
+      at: now,
+      cause: "RULE",
+      rule: null,
+      actor: tx.caller?.name ?? null,
+      reason: "new lead",
+    });
+    return { lead, created: true };
   }
 
   /** Within a transaction: locks the lead with this id; NOT_FOUND if there is none. */
   async lockById(tx: ServiceContext, id: string, field = "leadId"): Promise<LeadEntity> {
     if (!isUuid(id)) throw badInput(field, "is not a lead id");
-    const lead = await tx.db.findOne(LeadEntity, { where: { id }, lock: { mode: "pessimistic_write" } });
-    if (!lead) throw notFound(`Lead ${id}`);
-    return lead;
+    const rows: Array<Record<string, unknown>> = await tx.db.query(`SELECT * FROM lead WHERE id = $1 FOR UPDATE`, [id]);
+    if (rows.length === 0) throw notFound(`Lead ${id}`);
+    return leadFromRow(rows[0]);
   }
 
   /** Within a transaction: applies a validated patch to a locked lead (and to the object). */
@@ -259,6 +263,31 @@ export class LeadService {
     if (!ok) throw badInput("after", "is a cursor of another order");
     return kind === "date" ? new Date(value as string) : value;
   }
+}
+
+/** A `lead` row selected with `SELECT *` (plain SQL) as the entity. */
+export function leadFromRow(row: Record<string, unknown>): LeadEntity {
+  return Object.assign(new LeadEntity(), {
+    id: row.id,
+    email: row.email,
+    firstName: row.first_name,
+    lastName: row.last_name,
+    role: row.role,
+    company: row.company,
+    industry: row.industry,
+    companySize: row.company_size,
+    country: row.country,
+    source: row.source,
+    attributes: row.attributes ?? {},
+    score: row.score,
+    fit: row.fit,
+    engagement: row.engagement,
+    stage: row.stage,
+    modelVersion: row.model_version,
+    nextExpiryAt: row.next_expiry_at ?? null,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  });
 }
 
 /** `current` with `patch` merged key by key; `null` values delete keys. A `null` patch clears all. */

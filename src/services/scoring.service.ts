@@ -4,7 +4,8 @@
  * interaction or profile change that caused them, and writes to one lead serialise.
  *
  * One change costs two statements here, whatever the model:
- *   1. one query loads the active model version, the lead's interactions and its ledger rows;
+ *   1. one query loads the active model version, the lead's interactions and its ledger rows
+ *      (for a new interaction, the same statement inserts it: `recordInteraction`);
  *   2. one statement writes the outcome: ledger rows removed and added, the stage move, and the
  *      lead's fit / engagement / score / stage / model version / next expiry.
  * In between, the compiled model decides: `incremental` for a new interaction of a lead already
@@ -15,7 +16,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceContext } from "../context";
 import type { Award, CompiledModel, InteractionFacts } from "../dsl/model";
-import type { InteractionEntity } from "../entities/interaction.entity";
+import { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { LEAD_SCORED } from "./event-bus";
@@ -46,13 +47,38 @@ export interface ScoringEffect {
 
 export const NO_EFFECT: ScoringEffect = Object.freeze({ pointsAwarded: 0, stageChange: null, interactionAwards: null });
 
-/** One query: the active version, the lead's interactions (canonical order) and its ledger. */
-const LOAD_SQL = `
-  SELECT (SELECT version FROM scoring_model WHERE active) AS version,
-         (SELECT coalesce(json_agg(${INTERACTION_TUPLE} ORDER BY i.occurred_at, i.seq), '[]'::json)
-            FROM interaction i WHERE i.lead_id = $1) AS interactions,
-         (SELECT coalesce(json_agg(${AWARD_TUPLE}), '[]'::json)
-            FROM score_award a WHERE a.lead_id = $1) AS awards`;
+/** The active model version, the lead's (`$1`) interactions in canonical order, and its ledger. */
+const LOAD_COLUMNS = `
+  (SELECT version FROM scoring_model WHERE active) AS version,
+  (SELECT coalesce(json_agg(${INTERACTION_TUPLE} ORDER BY i.occurred_at, i.seq), '[]'::json)
+     FROM interaction i WHERE i.lead_id = $1) AS interactions,
+  (SELECT coalesce(json_agg(${AWARD_TUPLE}), '[]'::json)
+     FROM score_award a WHERE a.lead_id = $1) AS awards`;
+
+/**
+ * A new interaction inserted and the lead's history loaded, in one statement. The history's
+ * snapshot is taken after the lead was locked, so it holds every earlier write to the lead; it
+ * does not see the row this statement inserts (that one comes back from the INSERT).
+ */
+const INSERT_AND_LOAD_SQL = `
+  WITH ins AS (
+    INSERT INTO interaction (lead_id, type, target, source, external_id, properties, occurred_at, received_at)
+    VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::timestamptz, $8::timestamptz)
+    ON CONFLICT DO NOTHING
+    RETURNING id, seq)
+  SELECT (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq, ${LOAD_COLUMNS}`;
+
+/** The columns of an interaction to record. */
+export type NewInteraction = Pick<
+  InteractionEntity,
+  "leadId" | "type" | "target" | "source" | "properties" | "occurredAt" | "externalId" | "receivedAt"
+>;
+
+interface LoadedRow {
+  version: number | null;
+  interactions: InteractionTuple[];
+  awards: AwardTuple[];
+}
 
 interface Loaded {
   version: number;
@@ -105,19 +131,46 @@ export class ScoringService {
     interaction: InteractionEntity,
     options: { fieldsChanged?: boolean } = {},
   ): Promise<ScoringEffect> {
-    return this.score(tx, lead, { interaction, fieldsChanged: options.fieldsChanged ?? false });
+    const loaded = await this.load(tx, await tx.db.query(`SELECT ${LOAD_COLUMNS}`, [lead.id]));
+    return this.score(tx, lead, { interaction, fieldsChanged: options.fieldsChanged ?? false }, loaded);
+  }
+
+  /**
+   * Records an interaction of a locked lead and scores it like `onInteraction`, one statement
+   * fewer: the insert travels with the load of the lead's history. Null when a concurrent copy
+   * with the same `(source, externalId)` was recorded first (the caller retries, and finds it).
+   */
+  async recordInteraction(
+    tx: ServiceContext,
+    lead: LeadEntity,
+    values: NewInteraction,
+    options: { fieldsChanged?: boolean } = {},
+  ): Promise<{ interaction: InteractionEntity; effect: ScoringEffect } | null> {
+    const rows: Array<LoadedRow & { inserted_id: string | null; inserted_seq: string | null }> = await tx.db.query(INSERT_AND_LOAD_SQL, [
+      lead.id,
+      values.type,
+      values.target,
+      values.source,
+      values.externalId,
+      JSON.stringify(values.properties ?? {}),
+      values.occurredAt,
+      values.receivedAt,
+    ]);
+    if (rows[0].inserted_id === null) return null;
+    const interaction = Object.assign(new InteractionEntity(), values, { id: rows[0].inserted_id, seq: String(rows[0].inserted_seq) });
+    const loaded = await this.load(tx, rows);
+    const effect = await this.score(tx, lead, { interaction, fieldsChanged: options.fieldsChanged ?? false }, loaded);
+    return { interaction, effect };
   }
 
   /** Re-evaluates fit (engagement too when it reads lead fields) and stages of a locked lead whose profile changed. */
   async onLeadChanged(tx: ServiceContext, lead: LeadEntity): Promise<ScoringEffect> {
-    return this.score(tx, lead, { interaction: null, fieldsChanged: true });
+    const loaded = await this.load(tx, await tx.db.query(`SELECT ${LOAD_COLUMNS}`, [lead.id]));
+    return this.score(tx, lead, { interaction: null, fieldsChanged: true }, loaded);
   }
 
-  private async load(tx: ServiceContext, leadId: string): Promise<Loaded> {
-    const [row]: Array<{ version: number | null; interactions: InteractionTuple[]; awards: AwardTuple[] }> = await tx.db.query(
-      LOAD_SQL,
-      [leadId],
-    );
+  /** The loaded row as model inputs, with the compiled model of its version. */
+  private async load(tx: ServiceContext, [row]: LoadedRow[]): Promise<Loaded> {
     if (row.version === null) throw new Error("no scoring model is active (the service publishes the seed model when it starts)");
     const model = await tx.services.models.version(tx, row.version);
     const name = (version: number, index: number) => (version === row.version ? model.rules[index]?.name : undefined) ?? "";
@@ -129,10 +182,10 @@ export class ScoringService {
     };
   }
 
-  private async score(tx: ServiceContext, lead: LeadEntity, change: Change): Promise<ScoringEffect> {
+  private async score(tx: ServiceContext, lead: LeadEntity, change: Change, loaded: Loaded): Promise<ScoringEffect> {
     const now = tx.clock.now();
     const nowMs = now.getTime();
-    const { version, model, interactions, stored } = await this.load(tx, lead.id);
+    const { version, model, interactions, stored } = loaded;
     const fields = leadFieldsOf(lead);
     const fresh = change.interaction === null ? null : factsOf(change.interaction);
     if (fresh !== null && !interactions.some((i) => i.id === fresh.id)) interactions.push(fresh);
