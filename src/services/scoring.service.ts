@@ -8,32 +8,16 @@
  *      (for a new interaction, the same statement inserts it: `recordInteraction`);
  *   2. one statement writes the outcome: ledger rows removed and added, the stage move, and the
  *      lead's fit / engagement / score / stage / model version / next expiry.
- * In between, the compiled model decides: `incremental` for a new interaction of a lead already
- * on the active version, a full `replay` when the lead's version is behind (a model was published
- * since) or when a field change reaches the engagement rules (`where lead.<field>`), and `fit`
- * after every change. The stored score therefore always equals the canonical replay.
+ * In between, `LeadLedger.apply` lets the compiled model decide (see `lead-ledger.ts`), so the
+ * stored score always equals the canonical replay.
  */
-import { randomUUID } from "node:crypto";
 import type { ServiceContext } from "../context";
-import type { Award, CompiledModel, InteractionFacts } from "../dsl/model";
+import type { Award, InteractionFacts } from "../dsl/model";
 import { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
-import { StageTransitionEntity } from "../entities/stage-transition.entity";
+import type { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { LEAD_SCORED } from "./event-bus";
-import {
-  AWARD_TUPLE,
-  AwardColumns,
-  type AwardTuple,
-  countingSum,
-  factsOfTuple,
-  INTERACTION_TUPLE,
-  type InteractionTuple,
-  leadFieldsOf,
-  nextExpiry,
-  parameters,
-  type StoredAward,
-  storedOfTuple,
-} from "./ledger";
+import { historyColumns, type HistoryRow, LeadLedger } from "./lead-ledger";
 
 /** What scoring did for one change. */
 export interface ScoringEffect {
@@ -47,13 +31,8 @@ export interface ScoringEffect {
 
 export const NO_EFFECT: ScoringEffect = Object.freeze({ pointsAwarded: 0, stageChange: null, interactionAwards: null });
 
-/** The active model version, the lead's (`$1`) interactions in canonical order, and its ledger. */
-const LOAD_COLUMNS = `
-  (SELECT version FROM scoring_model WHERE active) AS version,
-  (SELECT coalesce(json_agg(${INTERACTION_TUPLE} ORDER BY i.occurred_at, i.seq), '[]'::json)
-     FROM interaction i WHERE i.lead_id = $1) AS interactions,
-  (SELECT coalesce(json_agg(${AWARD_TUPLE}), '[]'::json)
-     FROM score_award a WHERE a.lead_id = $1) AS awards`;
+/** The history of the lead `$1`. */
+const LOAD_SQL = `SELECT ${historyColumns("$1")}`;
 
 /**
  * A new interaction inserted and the lead's history loaded, in one statement. The history's
@@ -66,7 +45,7 @@ const INSERT_AND_LOAD_SQL = `
     VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::timestamptz, $8::timestamptz)
     ON CONFLICT DO NOTHING
     RETURNING id, seq)
-  SELECT (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq, ${LOAD_COLUMNS}`;
+  SELECT (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq, ${historyColumns("$1")}`;
 
 /** The columns of an interaction to record. */
 export type NewInteraction = Pick<
@@ -74,39 +53,8 @@ export type NewInteraction = Pick<
   "leadId" | "type" | "target" | "source" | "properties" | "occurredAt" | "externalId" | "receivedAt"
 >;
 
-interface LoadedRow {
-  version: number | null;
-  interactions: InteractionTuple[];
-  awards: AwardTuple[];
-}
-
-interface Loaded {
-  version: number;
-  model: CompiledModel;
-  interactions: InteractionFacts[];
-  /** Every ledger row of the lead (all of one version: the lead's). */
-  stored: StoredAward[];
-}
-
-interface Change {
-  /** The just-inserted interaction, or null for a profile change alone. */
-  interaction: InteractionEntity | null;
-  /** Whether profile fields changed (fit is recomputed; engagement replayed if it reads them). */
-  fieldsChanged: boolean;
-}
-
-const awardKey = (a: Award): string => `${a.interactionId ?? ""}:${a.ruleIndex}`;
-
-/** Splits `fresh` against `stored` by award key: stored rows not in `fresh` are removed, new ones added. */
-function diff(stored: StoredAward[], fresh: readonly Award[], removed: StoredAward[], added: Award[]): void {
-  const byKey = new Map(stored.map((s) => [awardKey(s.award), s]));
-  for (const award of fresh) {
-    if (!byKey.delete(awardKey(award))) added.push(award);
-  }
-  for (const s of byKey.values()) removed.push(s);
-}
-
-function factsOf(interaction: InteractionEntity): InteractionFacts {
+/** An interaction as the rules see it. */
+export function factsOf(interaction: InteractionEntity): InteractionFacts {
   return {
     id: interaction.id,
     seq: Number(interaction.seq),
@@ -131,8 +79,9 @@ export class ScoringService {
     interaction: InteractionEntity,
     options: { fieldsChanged?: boolean } = {},
   ): Promise<ScoringEffect> {
-    const loaded = await this.load(tx, await tx.db.query(`SELECT ${LOAD_COLUMNS}`, [lead.id]));
-    return this.score(tx, lead, { interaction, fieldsChanged: options.fieldsChanged ?? false }, loaded);
+    const [row]: HistoryRow[] = await tx.db.query(LOAD_SQL, [lead.id]);
+    const ledger = await LeadLedger.fromRow(tx, lead, row, tx.clock.now(), new Set([interaction.id]));
+    return this.finish(tx, ledger, interaction, options.fieldsChanged ?? false);
   }
 
   /**
@@ -146,7 +95,7 @@ export class ScoringService {
     values: NewInteraction,
     options: { fieldsChanged?: boolean } = {},
   ): Promise<{ interaction: InteractionEntity; effect: ScoringEffect } | null> {
-    const rows: Array<LoadedRow & { inserted_id: string | null; inserted_seq: string | null }> = await tx.db.query(INSERT_AND_LOAD_SQL, [
+    const [row]: Array<HistoryRow & { inserted_id: string | null; inserted_seq: string | null }> = await tx.db.query(INSERT_AND_LOAD_SQL, [
       lead.id,
       values.type,
       values.target,
@@ -156,141 +105,37 @@ export class ScoringService {
       values.occurredAt,
       values.receivedAt,
     ]);
-    if (rows[0].inserted_id === null) return null;
-    const interaction = Object.assign(new InteractionEntity(), values, { id: rows[0].inserted_id, seq: String(rows[0].inserted_seq) });
-    const loaded = await this.load(tx, rows);
-    const effect = await this.score(tx, lead, { interaction, fieldsChanged: options.fieldsChanged ?? false }, loaded);
-    return { interaction, effect };
+    if (row.inserted_id === null) return null;
+    const interaction = Object.assign(new InteractionEntity(), values, { id: row.inserted_id, seq: String(row.inserted_seq) });
+    const ledger = await LeadLedger.fromRow(tx, lead, row, tx.clock.now());
+    return { interaction, effect: await this.finish(tx, ledger, interaction, options.fieldsChanged ?? false) };
   }
 
   /** Re-evaluates fit (engagement too when it reads lead fields) and stages of a locked lead whose profile changed. */
   async onLeadChanged(tx: ServiceContext, lead: LeadEntity): Promise<ScoringEffect> {
-    const loaded = await this.load(tx, await tx.db.query(`SELECT ${LOAD_COLUMNS}`, [lead.id]));
-    return this.score(tx, lead, { interaction: null, fieldsChanged: true }, loaded);
+    const [row]: HistoryRow[] = await tx.db.query(LOAD_SQL, [lead.id]);
+    const ledger = await LeadLedger.fromRow(tx, lead, row, tx.clock.now());
+    return this.finish(tx, ledger, null, true);
   }
 
-  /** The loaded row as model inputs, with the compiled model of its version. */
-  private async load(tx: ServiceContext, [row]: LoadedRow[]): Promise<Loaded> {
-    if (row.version === null) throw new Error("no scoring model is active (the service publishes the seed model when it starts)");
-    const model = await tx.services.models.version(tx, row.version);
-    const name = (version: number, index: number) => (version === row.version ? model.rules[index]?.name : undefined) ?? "";
-    return {
-      version: row.version,
-      model,
-      interactions: row.interactions.map(factsOfTuple),
-      stored: row.awards.map((t) => storedOfTuple(t, name)),
-    };
+  /** Applies one change, writes it, and queues `leadScored` for after the commit. */
+  private async finish(
+    tx: ServiceContext,
+    ledger: LeadLedger,
+    interaction: InteractionEntity | null,
+    fieldsChanged: boolean,
+  ): Promise<ScoringEffect> {
+    const effect = ledger.apply({ interaction: interaction && factsOf(interaction), fieldsChanged });
+    await LeadLedger.write(tx, [ledger]);
+    announceScore(tx, ledger.lead, interaction?.id ?? null, effect.pointsAwarded);
+    return effect;
   }
+}
 
-  private async score(tx: ServiceContext, lead: LeadEntity, change: Change, loaded: Loaded): Promise<ScoringEffect> {
-    const now = tx.clock.now();
-    const nowMs = now.getTime();
-    const { version, model, interactions, stored } = loaded;
-    const fields = leadFieldsOf(lead);
-    const fresh = change.interaction === null ? null : factsOf(change.interaction);
-    if (fresh !== null && !interactions.some((i) => i.id === fresh.id)) interactions.push(fresh);
-
-    // Behind the active version: every stored row goes, the lead is replayed in full.
-    const stale = lead.modelVersion !== version;
-    const before = countingSum(
-      stored.map((s) => s.award),
-      nowMs,
-    );
-    const current = stale ? [] : stored;
-    const activity = current.filter((s) => s.award.category === "ENGAGEMENT");
-    const removed: StoredAward[] = [];
-    const added: Award[] = [];
-    if (stale || (change.fieldsChanged && model.engagementReadsLead)) {
-      diff(activity, model.replay(fields, interactions, now).awards, removed, added);
-    } else if (fresh !== null) {
-      const rowOf = new Map(activity.map((s) => [s.award, s]));
-      const result = model.incremental(
-        { lead: fields, interactions: interactions.filter((i) => i.id !== fresh.id), awards: activity.map((s) => s.award) },
-        fresh,
-        now,
-      );
-      for (const award of result.removed) {
-        const row = rowOf.get(award);
-        if (!row) throw new Error("incremental scoring removed an award that is not in the ledger");
-        removed.push(row);
-      }
-      added.push(...result.added);
-    }
-    const fit = model.fit(fields, now);
-    diff(
-      current.filter((s) => s.award.category === "FIT"),
-      fit.awards,
-      removed,
-      added,
-    );
-
-    const gone = new Set(removed);
-    const activityNow = [...activity.filter((s) => !gone.has(s)).map((s) => s.award), ...added.filter((a) => a.category === "ENGAGEMENT")];
-    const engagement = countingSum(activityNow, nowMs);
-    const score = fit.fit + engagement;
-    const next = nextExpiry(activityNow, nowMs);
-    const move = model.nextStage(lead.stage, { fit: fit.fit, engagement, score, lead: fields, interactions });
-
-    const ledgerChanged = removed.length > 0 || added.length > 0 || (stale && stored.length > 0);
-    const leadChanged =
-      stale ||
-      move !== null ||
-      change.interaction !== null ||
-      lead.fit !== fit.fit ||
-      lead.engagement !== engagement ||
-      lead.score !== score ||
-      (lead.nextExpiryAt?.getTime() ?? null) !== (next?.getTime() ?? null);
-    let transition: StageTransitionEntity | null = null;
-    if (ledgerChanged || leadChanged) {
-      const { values, p } = parameters([lead.id]);
-      const parts: string[] = [];
-      if (stale && stored.length > 0) parts.push(`old AS (DELETE FROM score_award WHERE lead_id = $1)`);
-      else if (removed.length > 0) parts.push(`old AS (DELETE FROM score_award WHERE id = ANY(${p(removed.map((r) => r.id))}::uuid[]))`);
-      if (added.length > 0) {
-        const columns = new AwardColumns();
-        for (const award of added) columns.push(lead.id, award);
-        parts.push(`new AS (${columns.insertSql(model, version, p)})`);
-      }
-      if (move !== null) {
-        transition = tx.db.create(StageTransitionEntity, {
-          id: randomUUID(),
-          leadId: lead.id,
-          fromStage: lead.stage,
-          toStage: move.to,
-          at: now,
-          cause: "RULE",
-          rule: move.rule,
-          actor: null,
-          reason: null,
-        });
-        parts.push(`move AS (
-          INSERT INTO stage_transition (id, lead_id, from_stage, to_stage, at, cause, rule)
-          VALUES (${p(transition.id)}::uuid, $1::uuid, ${p(transition.fromStage)}, ${p(transition.toStage)}, ${p(now)}::timestamptz, 'RULE', ${p(move.rule)}))`);
-      }
-      // A new interaction or a stage move changes the lead now (a field change was stamped by the patch).
-      const touched = change.interaction !== null || move !== null;
-      await tx.db.query(
-        `${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}UPDATE lead
-            SET fit = ${p(fit.fit)}::int, engagement = ${p(engagement)}::int, score = ${p(score)}::int,
-                model_version = ${p(version)}::int, next_expiry_at = ${p(next)}::timestamptz, stage = ${p(move?.to ?? lead.stage)}
-                ${touched ? `, updated_at = ${p(now)}::timestamptz` : ""}
-          WHERE id = $1::uuid`,
-        values,
-      );
-      Object.assign(lead, { fit: fit.fit, engagement, score, modelVersion: version, nextExpiryAt: next, stage: move?.to ?? lead.stage });
-      if (touched) lead.updatedAt = now;
-    }
-
-    const pointsAwarded = score - before;
-    if (change.interaction !== null || pointsAwarded !== 0) {
-      const event = { leadId: lead.id, interactionId: change.interaction?.id ?? null, pointsAwarded, score };
-      // Not awaited: a slow event bus must not hold the request (publish logs its own failures).
-      tx.afterCommit?.(() => void tx.services.events.publish(LEAD_SCORED, event));
-    }
-    return {
-      pointsAwarded,
-      stageChange: transition,
-      interactionAwards: fresh === null ? null : added.filter((a) => a.interactionId === fresh.id),
-    };
-  }
+/** Queues `leadScored` for after the commit: for every interaction, and for other changes of the score. */
+export function announceScore(tx: ServiceContext, lead: LeadEntity, interactionId: string | null, pointsAwarded: number): void {
+  if (interactionId === null && pointsAwarded === 0) return;
+  const event = { leadId: lead.id, interactionId, pointsAwarded, score: lead.score };
+  // Not awaited: a slow event bus must not hold the request (publish logs its own failures).
+  tx.afterCommit?.(() => void tx.services.events.publish(LEAD_SCORED, event));
 }
