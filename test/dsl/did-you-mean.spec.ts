@@ -39,6 +39,7 @@ describe("didYouMean", () => {
   test("a very long input against the catalog is cheap", () => {
     const started = Date.now();
     expect(didYouMean("v".repeat(100_000), DEFAULT_INTERACTION_TYPES)).toBeUndefined();
-    expect(Date.now() - started).toBeLessThan(200);
+    // A hostile-input bound, like the fuzz tests' 2 s: not a speed goal.
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 });

@@ -182,22 +182,17 @@ describe("hostile input: refused cheaply", () => {
     expect(timed(2000, () => frontEnd(`${"x".repeat(1_000_000)} => +1`)).map((d) => d.code)).toContain("TOO_LONG");
   });
 
-  test("1,000 rules parse and check fast (about 30 ms on a quiet machine)", () => {
+  // The speed of reading 1,000 rules is a benchmark figure (`npm run bench:dsl`), not a unit test:
+  // here only that such a model reads completely.
+  test("1,000 rules parse and check", () => {
     const source = Array.from(
       { length: 1000 },
       (_, i) => `visit "/page-${i}" where properties.minutes >= ${i} and lead.role contains "Director" => +${(i % 50) + 1} max 3`,
     ).join("\n");
-    const runs: number[] = [];
-    for (let run = 0; run < 15; run++) {
-      const started = performance.now();
-      const parsed = parse(source);
-      const checked = check(parsed.ast, source);
-      runs.push(performance.now() - started);
-      expect(checked.checked?.scoreRules).toHaveLength(1000);
-    }
-    // The first runs warm the JIT up, and the machine may be shared with other test runs: the
-    // bound is loose on purpose; it catches a change that makes reading ten times slower.
-    expect(Math.min(...runs.slice(5))).toBeLessThan(250);
+    const parsed = parse(source);
+    const checked = check(parsed.ast, source);
+    expect(parsed.diagnostics).toEqual([]);
+    expect(checked.checked?.scoreRules).toHaveLength(1000);
   });
 
   test("100 statements broken at the deepest nesting: recovery stays cheap", () => {
