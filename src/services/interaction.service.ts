@@ -17,6 +17,8 @@ import { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
 import type { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { badInput, DomainError, notFound } from "../errors";
+import { errorFields } from "../logger";
+import { type BatchItem, recordBatchSetBased } from "./batch-ingest";
 import { type LeadInputData, type LeadService, validateLeadInput } from "./lead.service";
 import { inTransaction, RetryTransaction } from "./transaction";
 import {
@@ -56,7 +58,8 @@ export interface RecordResult {
 /** The most items in one `recordInteractions` call. */
 export const MAX_BATCH = 1000;
 
-interface ValidInteraction {
+/** An input that passed validation: who it is about, and the interaction's values. */
+export interface ValidInteraction {
   prefix: string;
   who: { leadId: string } | { email: string; lead: ReturnType<typeof validateLeadInput> | null };
   values: Pick<InteractionEntity, "type" | "target" | "source" | "properties" | "occurredAt" | "externalId">;
@@ -113,10 +116,24 @@ export class InteractionService {
    */
   async recordBatch(ctx: ServiceContext, inputs: InteractionInputData[]): Promise<Array<RecordResult | Error>> {
     if (inputs.length > MAX_BATCH) throw badInput("inputs", `must have at most ${MAX_BATCH} items`);
-    const results: Array<RecordResult | Error> = [];
+    const results: Array<RecordResult | Error> = new Array(inputs.length);
+    const valid: BatchItem[] = [];
     for (const [index, input] of inputs.entries()) {
-      // Each item is its own transaction; its failure is reported at its index, not thrown.
-      results.push(await this.record(ctx, input, `inputs.${index}`).catch((err: unknown) => toError(err)));
+      try {
+        valid.push({ index, valid: this.validate(ctx, input, `inputs.${index}`) });
+      } catch (err) {
+        results[index] = toError(err);
+      }
+    }
+    try {
+      // One transaction for the batch, each item still its own change (see batch-ingest.ts).
+      for (const [index, result] of await recordBatchSetBased(ctx, valid)) results[index] = result;
+    } catch (err) {
+      // Unexpected: record item by item, so that only a failing item fails.
+      ctx.logger.warn("a batch failed as a whole; recording it item by item", errorFields(err));
+      for (const { index } of valid) {
+        results[index] = await this.record(ctx, inputs[index], `inputs.${index}`).catch((e: unknown) => toError(e));
+      }
     }
     return results;
   }

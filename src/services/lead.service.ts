@@ -45,7 +45,7 @@ export interface LeadOrderData {
 }
 
 /** The fields `upsert` may change, after validation. */
-type LeadPatch = Partial<Omit<LeadEntity, "id" | "email" | "attributes">> & {
+export type LeadPatch = Partial<Omit<LeadEntity, "id" | "email" | "attributes">> & {
   attributes?: Record<string, unknown> | null;
 };
 
@@ -197,17 +197,7 @@ export class LeadService {
 
   /** Within a transaction: applies a validated patch to a locked lead (and to the object). */
   async applyPatch(tx: ServiceContext, lead: LeadEntity, patch: LeadPatch): Promise<boolean> {
-    const changes: Partial<LeadEntity> = {};
-    for (const [key, value] of Object.entries(patch) as Array<[keyof LeadPatch, unknown]>) {
-      if (key === "attributes") continue;
-      if ((lead as unknown as Record<string, unknown>)[key] !== value) {
-        (changes as Record<string, unknown>)[key] = value;
-      }
-    }
-    if (patch.attributes !== undefined) {
-      const merged = mergeAttributes(lead.attributes, patch.attributes);
-      if (JSON.stringify(merged) !== JSON.stringify(lead.attributes)) changes.attributes = merged;
-    }
+    const changes = patchChanges(lead, patch);
     if (Object.keys(changes).length === 0) return false;
     changes.updatedAt = tx.clock.now();
     await tx.db.update(LeadEntity, { id: lead.id }, changes);
@@ -263,6 +253,22 @@ export class LeadService {
     if (!ok) throw badInput("after", "is a cursor of another order");
     return kind === "date" ? new Date(value as string) : value;
   }
+}
+
+/** The changes `patch` makes to `lead` (none: an empty object), by the merge rules of `LeadInputData`. */
+export function patchChanges(lead: LeadEntity, patch: LeadPatch): Partial<LeadEntity> {
+  const changes: Partial<LeadEntity> = {};
+  for (const [key, value] of Object.entries(patch) as Array<[keyof LeadPatch, unknown]>) {
+    if (key === "attributes") continue;
+    if ((lead as unknown as Record<string, unknown>)[key] !== value) {
+      (changes as Record<string, unknown>)[key] = value;
+    }
+  }
+  if (patch.attributes !== undefined) {
+    const merged = mergeAttributes(lead.attributes, patch.attributes);
+    if (JSON.stringify(merged) !== JSON.stringify(lead.attributes)) changes.attributes = merged;
+  }
+  return changes;
 }
 
 /** A `lead` row selected with `SELECT *` (plain SQL) as the entity. */

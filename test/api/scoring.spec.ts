@@ -6,12 +6,13 @@
 import fs from "node:fs";
 import path from "node:path";
 import { type GraphQLTestClient } from "./helpers/graphql-client";
-import { type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
+import { type InteractionInputVars, RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
 import {
   ago,
   compileModel,
   DAY,
   expectEveryLeadMatchesReplay,
+  type ExplainedLead,
   HOUR,
   MODELS,
   readDatabase,
@@ -234,6 +235,75 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     } finally {
       await ws.dispose();
     }
+  });
+
+  it("a batch scores each item as its own change: the same as recording the items one by one", async () => {
+    const items = (email: string): InteractionInputVars[] => [
+      { email, type: "download", target: "/x.pdf" },
+      { email, type: "subscribe", target: "newsletter", occurredAt: ago(2 * HOUR) },
+      { email, type: "subscribe", target: "newsletter", occurredAt: ago(3 * HOUR) }, // earlier: `once` moves to it
+      { lead: { email, firstName: "Bea" }, type: "visit", target: "/pricing" },
+      { email, type: "visit", target: "/pricing", source: "web", externalId: `k-${email}` },
+      { email, type: "visit", target: "/pricing", source: "web", externalId: `k-${email}` }, // a copy
+      { email, type: "Not Valid" },
+      { leadId: "00000000-0000-4000-8000-000000000000", type: "visit" },
+      { email, type: "demo_request" },
+      { email, type: "visit", target: "/careers", occurredAt: ago(DAY) },
+    ];
+    const one = uniqueEmail("one-by-one");
+    const sequential = [];
+    for (const input of items(one)) {
+      const res = await api.request(RECORD_INTERACTION, { input });
+      sequential.push(res.data?.recordInteraction ?? null);
+    }
+    const batched = uniqueEmail("batched");
+    const res = await api.request(RECORD_INTERACTIONS, { inputs: items(batched) });
+    expect(res.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
+      [["recordInteractions", 6], "BAD_USER_INPUT"],
+      [["recordInteractions", 7], "NOT_FOUND"],
+    ]);
+    const batch = res.data!.recordInteractions;
+    const shape = (r: (typeof batch)[number]) => r && [r.duplicate, r.pointsAwarded, r.lead.score, r.lead.stage, r.stageChange?.rule ?? null];
+    expect(batch.map(shape)).toEqual(sequential.map(shape));
+    // 1 + 5 + 15 (and firstName: Lead) + 15 (36: MQL) + 30 (66, a demo request: SQL) − 10.
+    expect(batch.map((r) => r?.pointsAwarded ?? null)).toEqual([1, 5, 0, 15, 15, 0, null, null, 30, -10]);
+    expect(batch[5]?.interaction.id).toBe(batch[4]?.interaction.id);
+
+    const [a, b] = [await explain(sequential[0]!.lead.id), await explain(batch[0]!.lead.id)];
+    const view = (l: ExplainedLead) => ({
+      totals: [l.score, l.fit, l.engagement, l.stage],
+      breakdown: l.scoreBreakdown,
+      history: l.stageHistory.map((h) => [h.from, h.to, h.cause, h.rule]),
+      points: l.interactions.edges.map((e) => [e.node.type, e.node.points]),
+    });
+    expect(view(b)).toEqual(view(a));
+    expect(view(b).totals).toEqual([56, 0, 56, "SQL"]);
+    await expectEveryLeadMatchesReplay(t);
+  });
+
+  it("concurrent batches over the same leads lose nothing and score everything once", async () => {
+    const emails = Array.from({ length: 5 }, () => uniqueEmail("overlap"));
+    const kinds = [
+      { type: "visit", target: "/pricing" },
+      { type: "email_open", target: "newsletter" },
+      { type: "subscribe", target: "newsletter" },
+      { type: "visit", target: "/careers" },
+    ];
+    const batches = Array.from({ length: 4 }, (_, b) =>
+      Array.from({ length: 25 }, (_, i) => ({
+        email: emails[(i * (b + 1)) % emails.length],
+        ...kinds[(i + b) % kinds.length],
+        occurredAt: ago(((i * 37 + b * 11) % 60) * 60_000),
+      })),
+    );
+    const results = await Promise.all(batches.map((inputs) => api.data(RECORD_INTERACTIONS, { inputs })));
+    expect(results.flatMap((r) => r.recordInteractions).filter((p) => p && !p.duplicate)).toHaveLength(100);
+    const [{ n }] = await t.app.context(null).db.query(
+      `SELECT count(*)::int AS n FROM interaction i JOIN lead l ON l.id = i.lead_id WHERE l.email = ANY($1)`,
+      [emails],
+    );
+    expect(n).toBe(100);
+    await expectEveryLeadMatchesReplay(t);
   });
 
   it("every lead of the suite equals its replay", async () => {
