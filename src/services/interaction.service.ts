@@ -111,8 +111,9 @@ export class InteractionService {
   }
 
   /**
-   * Records a batch in array order, each item as its own change. An invalid item fails alone: its
-   * entry is the error (the resolver turns it into `null` plus an error at the item's path).
+   * Records a batch in array order, each item as its own change, in one transaction of a few
+   * set-based statements (`batch-ingest.ts`). An invalid item fails alone: its entry is the error
+   * (the resolver turns it into `null` plus an error at the item's path).
    */
   async recordBatch(ctx: ServiceContext, inputs: InteractionInputData[]): Promise<Array<RecordResult | Error>> {
     if (inputs.length > MAX_BATCH) throw badInput("inputs", `must have at most ${MAX_BATCH} items`);
