@@ -20,7 +20,7 @@ import { InteractionEntity } from "../entities/interaction.entity";
 import { LeadEntity } from "../entities/lead.entity";
 import { badInput, notFound } from "../errors";
 import type { RecordResult, ValidInteraction } from "./interaction.service";
-import { historyColumns, type HistoryRow, LeadLedger } from "./lead-ledger";
+import { HISTORIES_SQL, type HistoryRow, LeadLedger } from "./lead-ledger";
 import { isUuid, leadFromRow, patchChanges } from "./lead.service";
 import { FIRST_STAGE_SQL } from "./model.service";
 import { announceScore, factsOf } from "./scoring.service";
@@ -211,10 +211,7 @@ async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Prom
   const batchIds = new Set(entities.map((e) => e.id));
   const ledgers = new Map<string, LeadLedger>();
   if (leadIds.length > 0) {
-    const rows: Array<HistoryRow & { lead_id: string }> = await tx.db.query(
-      `SELECT l.id AS lead_id, ${historyColumns("l.id")} FROM unnest($1::uuid[]) AS l (id)`,
-      [leadIds],
-    );
+    const rows: Array<HistoryRow & { lead_id: string }> = await tx.db.query(HISTORIES_SQL, [leadIds]);
     for (const row of rows) ledgers.set(row.lead_id, await LeadLedger.fromRow(tx, leadsById.get(row.lead_id) as LeadEntity, row, now, batchIds));
   }
 
