@@ -5,7 +5,7 @@
  */
 import { DEFAULT_INTERACTION_TYPES } from "../../src/dsl/catalog";
 import { compile } from "../../src/dsl/compiler";
-import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
+import { codeOf } from "./helpers/graphql-client";
 import { type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
 import {
   ago,
@@ -20,7 +20,7 @@ import {
   readDatabase,
   scoringCalls,
 } from "./helpers/scoring";
-import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 const MODEL_A = `
 funnel Subscriber > Lead > MQL > SQL > Customer | Other
@@ -48,12 +48,11 @@ const diagnosticsOf = (source: string): DiagnosticShape[] =>
   }));
 
 describe(`scoring models [${testDatabase()}]`, () => {
-  let t: TestApp;
-  let api: GraphQLTestClient;
+  const s = useTestApp();
 
-  const record = (input: InteractionInputVars) => scoringCalls(api).record(input);
-  const publish = (source: string) => scoringCalls(api).publish(source);
-  const db = () => t.app.context(null).db;
+  const record = (input: InteractionInputVars) => scoringCalls(s.api).record(input);
+  const publish = (source: string) => scoringCalls(s.api).publish(source);
+  const db = () => s.t.app.context(null).db;
   const countRows = async (table: string): Promise<number> => (await db().query(`SELECT count(*)::int AS n FROM ${table}`))[0].n;
   /** Every row of every table, for "nothing changed" assertions. */
   const dumpAll = async () => {
@@ -65,13 +64,11 @@ describe(`scoring models [${testDatabase()}]`, () => {
   };
 
   beforeAll(async () => {
-    t = await startTestApp();
-    api = t.admin;
     // A dozen leads with varied fields and histories, scored by the seed model.
     const roles = ["Marketing Director", "Developer", null, "Sales Director"];
     for (let i = 0; i < 12; i++) {
       const email = uniqueEmail(`m${i}`);
-      await api.data(UPSERT_LEAD, { input: { email, role: roles[i % 4], firstName: i % 3 === 0 ? "Kim" : null } });
+      await s.api.data(UPSERT_LEAD, { input: { email, role: roles[i % 4], firstName: i % 3 === 0 ? "Kim" : null } });
       const pages = ["/pricing", "/blog/a", "/blog/b", "/blog/c", "/careers"];
       for (let k = 0; k <= i % 6; k++) {
         await record({ email, type: k % 2 ? "download" : "visit", target: pages[(i + k) % pages.length], occurredAt: ago((k + 1) * DAY) });
@@ -79,7 +76,6 @@ describe(`scoring models [${testDatabase()}]`, () => {
       if (i % 5 === 0) await record({ email, type: "demo_request" });
     }
   });
-  afterAll(() => t?.close());
 
   it("publish: a new active version, every lead rescored to it, stages forward only", async () => {
     const transitionsBefore = await countRows("stage_transition");
@@ -89,7 +85,7 @@ describe(`scoring models [${testDatabase()}]`, () => {
     expect(leadsRescored).toBe(leads);
     expect(await countRows("stage_transition")).toBe(transitionsBefore + stageChanges);
     expect(stageChanges).toBeGreaterThan(0);
-    expect(await expectEveryLeadMatchesReplay(t)).toBe(leads);
+    expect(await expectEveryLeadMatchesReplay(s.t)).toBe(leads);
     // Forward only: every move the rescore made goes further along the funnel.
     const funnel = compileModel(MODEL_A).funnel.stages;
     const moves: Array<{ from_stage: string; to_stage: string; rule: string }> = await db().query(
@@ -99,7 +95,7 @@ describe(`scoring models [${testDatabase()}]`, () => {
     expect(moves).toHaveLength(stageChanges);
     for (const move of moves) expect(funnel.indexOf(move.to_stage)).toBeGreaterThan(funnel.indexOf(move.from_stage));
 
-    const { activeModel, models } = await api.data(MODELS, {});
+    const { activeModel, models } = await s.api.data(MODELS, {});
     expect(activeModel?.version).toBe(2);
     expect(models.edges.map((e) => [e.node.version, e.node.active])).toEqual([
       [2, true],
@@ -110,7 +106,7 @@ describe(`scoring models [${testDatabase()}]`, () => {
   it("an invalid model is RULES_INVALID with its diagnostics, and nothing changes", async () => {
     const source = `visit "/pricing" => +10\nrol "CEO" => +5\nstage Nirvana when score >= 1\n`;
     const before = await dumpAll();
-    const res = await api.request(PUBLISH_MODEL, { source });
+    const res = await s.api.request(PUBLISH_MODEL, { source });
     expect(codeOf(res)).toBe("RULES_INVALID");
     const diagnostics = res.errors?.[0].extensions?.diagnostics as DiagnosticShape[];
     expect(diagnostics).toEqual(diagnosticsOf(source));
@@ -121,7 +117,7 @@ describe(`scoring models [${testDatabase()}]`, () => {
   });
 
   it("checkModel returns the diagnostics for an editor, with the read scope", async () => {
-    const reader = await t.client(["read"]);
+    const reader = await s.t.client(["read"]);
     const source = `vist "/pricing" => +10\nvisit => +0\n`;
     const { checkModel } = await reader.data(CHECK_MODEL, { source });
     expect(checkModel).toEqual(diagnosticsOf(source));
@@ -134,12 +130,12 @@ describe(`scoring models [${testDatabase()}]`, () => {
 
   it("preview writes nothing and predicts what the publish does", async () => {
     const before = await dumpAll();
-    const { previewModel: preview } = await api.data(PREVIEW_MODEL, { source: MODEL_B, first: 5 });
+    const { previewModel: preview } = await s.api.data(PREVIEW_MODEL, { source: MODEL_B, first: 5 });
     expect(await dumpAll()).toEqual(before);
 
     // The prediction, computed here with the replay.
     const model = compileModel(MODEL_B);
-    const { leads, interactions } = await readDatabase(t);
+    const { leads, interactions } = await readDatabase(s.t);
     const now = new Date();
     const predicted = leads.map((lead) => {
       const history = interactions.get(lead.id) ?? [];
@@ -162,7 +158,7 @@ describe(`scoring models [${testDatabase()}]`, () => {
 
     // Publishing it lands where the preview said.
     await publish(MODEL_B);
-    const after = await readDatabase(t);
+    const after = await readDatabase(s.t);
     for (const p of predicted) {
       expect({ id: p.id, score: after.leads.find((l) => l.id === p.id)?.score, stage: after.leads.find((l) => l.id === p.id)?.stage }).toEqual({
         id: p.id,
@@ -174,21 +170,21 @@ describe(`scoring models [${testDatabase()}]`, () => {
 
   it("preview of an invalid model: its diagnostics and nothing else", async () => {
     const source = `visit "/pricing" => +10 max 0`;
-    const { previewModel } = await api.data(PREVIEW_MODEL, { source });
+    const { previewModel } = await s.api.data(PREVIEW_MODEL, { source });
     expect(previewModel).toEqual({ diagnostics: diagnosticsOf(source), leadsChanged: 0, stages: [], topMovers: [] });
   });
 
   it("concurrent publishes get consecutive versions, and the last one is in force everywhere", async () => {
-    const { activeModel } = await api.data(MODELS, {});
+    const { activeModel } = await s.api.data(MODELS, {});
     const sources = [MODEL_A, MODEL_B, `${MODEL_A}\nemail_open => +2\n`];
     const results = await Promise.all(sources.map((source) => publish(source)));
     const versions = results.map((r) => r.model.version).sort((a, b) => a - b);
     const first = activeModel!.version + 1;
     expect(versions).toEqual([first, first + 1, first + 2]);
     const last = results.find((r) => r.model.version === first + 2)!;
-    const { activeModel: now } = await api.data(MODELS, {});
+    const { activeModel: now } = await s.api.data(MODELS, {});
     expect(now).toMatchObject({ version: first + 2, source: last.model.source });
-    await expectEveryLeadMatchesReplay(t);
+    await expectEveryLeadMatchesReplay(s.t);
   });
 
   it("interactions recorded while a publish rescores are neither missed nor scored twice", async () => {
@@ -214,7 +210,7 @@ describe(`scoring models [${testDatabase()}]`, () => {
     expect(recorded.every((r) => !r.duplicate)).toBe(true);
     expect(published.leadsRescored).toBeGreaterThan(0);
     expect(published.leadsRescored).toBeLessThanOrEqual(total);
-    expect(await expectEveryLeadMatchesReplay(t)).toBe(total + 10);
+    expect(await expectEveryLeadMatchesReplay(s.t)).toBe(total + 10);
     const [{ behind }] = await db().query(
       `SELECT count(*)::int AS behind FROM lead WHERE model_version <> (SELECT version FROM scoring_model WHERE active)`,
     );
@@ -222,13 +218,13 @@ describe(`scoring models [${testDatabase()}]`, () => {
   });
 
   it("models: newest first, paged with cursors", async () => {
-    const all = await api.data(MODELS, { first: 100 });
+    const all = await s.api.data(MODELS, { first: 100 });
     const versions = all.models.edges.map((e) => e.node.version);
     expect(versions).toEqual([...versions].sort((a, b) => b - a));
     expect(all.models.totalCount).toBe(versions.length);
     expect(all.models.edges.filter((e) => e.node.active).map((e) => e.node.version)).toEqual([versions[0]]);
-    const page1 = await api.data(MODELS, { first: 2 });
-    const page2 = await api.data(MODELS, { first: 2, after: page1.models.pageInfo.endCursor });
+    const page1 = await s.api.data(MODELS, { first: 2 });
+    const page2 = await s.api.data(MODELS, { first: 2, after: page1.models.pageInfo.endCursor });
     expect([...page1.models.edges, ...page2.models.edges].map((e) => e.node.version)).toEqual(versions.slice(0, 4));
     expect(page1.models.pageInfo.hasNextPage).toBe(true);
   });

@@ -4,7 +4,6 @@
  * `lead.<field>`). Each test publishes its model first; expected values are derived by hand from
  * the rules, and every lead is compared with the replay.
  */
-import { type GraphQLTestClient } from "./helpers/graphql-client";
 import { type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
 import {
   ago,
@@ -15,21 +14,14 @@ import {
   ruleNamed,
   scoringCalls,
 } from "./helpers/scoring";
-import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 describe(`scoring rules [${testDatabase()}]`, () => {
-  let t: TestApp;
-  let api: GraphQLTestClient;
+  const s = useTestApp();
 
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = t.admin;
-  });
-  afterAll(() => t?.close());
-
-  const record = (input: InteractionInputVars) => scoringCalls(api).record(input);
-  const explain = (id: string) => scoringCalls(api).explain(id);
-  const publish = (source: string) => scoringCalls(api).publish(source);
+  const record = (input: InteractionInputVars) => scoringCalls(s.api).record(input);
+  const explain = (id: string) => scoringCalls(s.api).explain(id);
+  const publish = (source: string) => scoringCalls(s.api).publish(source);
 
   it("max N: a rule awards at most N times per lead", async () => {
     await publish(`visit "/blog/*" => +2 max 3\nvisit "/blog" => +1`);
@@ -40,7 +32,7 @@ describe(`scoring rules [${testDatabase()}]`, () => {
     }
     // `/blog/*` matches pages under /blog/, not /blog itself (the second rule's).
     expect(points).toEqual([2, 2, 1, 2, 0, 0]);
-    await expectEveryLeadMatchesReplay(t);
+    await expectEveryLeadMatchesReplay(s.t);
   });
 
   it("expiry: points count until they expire; the sweeper takes them out, the stage stays", async () => {
@@ -67,14 +59,14 @@ describe(`scoring rules [${testDatabase()}]`, () => {
     expect(Date.parse(awards[0].expiresAt!) - Date.parse(newest.node.occurredAt)).toBe(DAY);
 
     // Nothing is due yet; two hours later it is.
-    expect(await t.app.sweeper.sweepOnce(new Date())).toBe(0);
+    expect(await s.t.app.sweeper.sweepOnce(new Date())).toBe(0);
     const later = new Date(Date.now() + 2 * HOUR);
-    expect(await t.app.sweeper.sweepOnce(later)).toBeGreaterThanOrEqual(1);
+    expect(await s.t.app.sweeper.sweepOnce(later)).toBeGreaterThanOrEqual(1);
     const after = await explain(leadId);
     expect(after).toMatchObject({ score: 0, engagement: 0, stage: "MQL" });
-    const [{ next_expiry_at }] = await t.app.context(null).db.query(`SELECT next_expiry_at FROM lead WHERE id = $1`, [leadId]);
+    const [{ next_expiry_at }] = await s.t.app.context(null).db.query(`SELECT next_expiry_at FROM lead WHERE id = $1`, [leadId]);
     expect(next_expiry_at).toBeNull();
-    await expectEveryLeadMatchesReplay(t, later);
+    await expectEveryLeadMatchesReplay(s.t, later);
   });
 
   it("windows: at least 3 times within 7 days, and an out-of-order arrival moves the award", async () => {
@@ -102,7 +94,7 @@ describe(`scoring rules [${testDatabase()}]`, () => {
     expect(winners).toHaveLength(1);
     expect(Date.parse(winners[0].occurredAt)).toBeLessThan(Date.now() - 2 * DAY + 60_000);
     expect(Date.parse(winners[0].occurredAt)).toBeGreaterThan(Date.now() - 2 * DAY - 60_000);
-    await expectEveryLeadMatchesReplay(t);
+    await expectEveryLeadMatchesReplay(s.t);
   });
 
   it("field changes: fit is recomputed, and engagement that reads lead fields is replayed", async () => {
@@ -120,7 +112,7 @@ describe(`scoring rules [${testDatabase()}]`, () => {
     const second = await record({ email, type: "visit", target: "/pricing" });
     expect(second.lead).toMatchObject({ score: 2 });
 
-    const director = await api.data(UPSERT_LEAD, { input: { email, role: "Marketing Director" } });
+    const director = await s.api.data(UPSERT_LEAD, { input: { email, role: "Marketing Director" } });
     // Fit 10; both visits now also earn the `where lead.role` rule: 2 × (1 + 7).
     expect(director.upsertLead).toMatchObject({ score: 26, stage: "Subscriber" });
     let lead = await explain(second.lead.id);
@@ -133,7 +125,7 @@ describe(`scoring rules [${testDatabase()}]`, () => {
     expect(saas.stageChange).toMatchObject({ from: "Subscriber", to: "MQL", rule: "stage MQL when fit >= 15" });
 
     // Clearing the role takes fit and the `where` awards away; the stage stays.
-    const cleared = await api.data(UPSERT_LEAD, { input: { email, role: null } });
+    const cleared = await s.api.data(UPSERT_LEAD, { input: { email, role: null } });
     expect(cleared.upsertLead).toMatchObject({ score: 5 + 3, stage: "MQL" });
     lead = await explain(second.lead.id);
     // In the model's rule order.
@@ -141,7 +133,7 @@ describe(`scoring rules [${testDatabase()}]`, () => {
       ["FIT", 5, 1],
       ["ENGAGEMENT", 3, 3],
     ]);
-    await expectEveryLeadMatchesReplay(t);
+    await expectEveryLeadMatchesReplay(s.t);
   });
 
   it("a re-sent externalId awards nothing, whatever it carries", async () => {

@@ -5,7 +5,6 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import { type GraphQLTestClient } from "./helpers/graphql-client";
 import { type InteractionInputVars, RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
 import {
   ago,
@@ -20,33 +19,26 @@ import {
   ruleNamed,
   scoringCalls,
 } from "./helpers/scoring";
-import { startTestApp, type TestApp, testDatabase, uniqueEmail } from "./helpers/test-app";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 const SEED_SOURCE = fs.readFileSync(path.resolve(__dirname, "../../examples/seed-model.rules"), "utf8");
 const seed = compileModel(SEED_SOURCE);
 
 describe(`scoring with the seed model [${testDatabase()}]`, () => {
-  let t: TestApp;
-  let api: GraphQLTestClient;
+  const s = useTestApp();
 
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = t.admin;
-  });
-  afterAll(() => t?.close());
-
-  const record = (input: InteractionInputVars) => scoringCalls(api).record(input);
-  const explain = (id: string) => scoringCalls(api).explain(id);
+  const record = (input: InteractionInputVars) => scoringCalls(s.api).record(input);
+  const explain = (id: string) => scoringCalls(s.api).explain(id);
 
   it("the seed model is active from the first start, as version 1", async () => {
-    const { activeModel, models } = await api.data(MODELS, {});
+    const { activeModel, models } = await s.api.data(MODELS, {});
     expect(activeModel).toMatchObject({ version: 1, active: true, source: SEED_SOURCE, funnel: seed.funnel.stages });
     expect(models.totalCount).toBe(1);
   });
 
   it("scores the seed scenario step by step: Subscriber → Lead → MQL → SQL", async () => {
     const email = uniqueEmail("seed");
-    const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email } });
+    const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email } });
     expect(upsertLead).toMatchObject({ stage: "Subscriber", score: 0 });
 
     const steps: Array<[InteractionInputVars, number, number]> = [
@@ -69,7 +61,7 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     }
 
     // A profile field: `stage Lead when firstName is set`.
-    const named = await api.data(UPSERT_LEAD, { input: { email, firstName: "Ada" } });
+    const named = await s.api.data(UPSERT_LEAD, { input: { email, firstName: "Ada" } });
     expect(named.upsertLead).toMatchObject({ stage: "Lead", score: 13 });
 
     // 13 + 15 = 28 stays Lead; + 15 = 43 reaches `score >= 30`.
@@ -135,12 +127,12 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     const lead = await explain(early.lead.id);
     const [later, earlier] = lead.interactions.edges.map((e) => e.node); // newest first
     expect([later.points, earlier.points]).toEqual([0, 5]);
-    await expectEveryLeadMatchesReplay(t);
+    await expectEveryLeadMatchesReplay(s.t);
   });
 
   it("50 parallel interactions on one lead: score = sum of the ledger = replay, no lost update", async () => {
     const email = uniqueEmail("parallel");
-    const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email } });
+    const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email } });
     const kinds: InteractionInputVars[] = [
       { email, type: "visit", target: "/pricing" },
       { email, type: "visit", target: "/careers" },
@@ -153,14 +145,14 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     );
     expect(results.every((r) => !r.duplicate)).toBe(true);
 
-    const { active, leads, interactions, ledger } = await readDatabase(t);
+    const { active, leads, interactions, ledger } = await readDatabase(s.t);
     const stored = leads.find((l) => l.id === upsertLead.id)!;
     const evaluation = seed.replay(stored.fields, interactions.get(upsertLead.id) ?? [], new Date());
     // Hand arithmetic: 10 × 15 − 10 × 10 + 5 (once) + 10 × 2 + 10 × (1 + 10), in any arrival order.
     expect(stored.score).toBe(150 - 100 + 5 + 20 + 110);
     expect(stored.score).toBe(evaluation.score);
     expect(ledger.get(upsertLead.id)!.sort()).toEqual(replayLedger(evaluation, active.version));
-    const [{ sum }] = await t.app.context(null).db.query(
+    const [{ sum }] = await s.t.app.context(null).db.query(
       `SELECT sum(points)::int AS sum FROM score_award WHERE lead_id = $1 AND (expires_at IS NULL OR expires_at > now())`,
       [upsertLead.id],
     );
@@ -177,7 +169,7 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     );
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(results.map((r) => r.pointsAwarded).sort((a, b) => b - a)).toEqual([15, ...Array(19).fill(0)]);
-    const [{ n, points }] = await t.app.context(null).db.query(
+    const [{ n, points }] = await s.t.app.context(null).db.query(
       `SELECT count(*)::int AS n, sum(a.points)::int AS points FROM score_award a JOIN interaction i ON i.id = a.interaction_id WHERE i.external_id = $1`,
       [externalId],
     );
@@ -187,8 +179,8 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
 
   it("publishes leadScored and leadStageChanged over graphql-ws after the commit", async () => {
     const email = uniqueEmail("events");
-    const { upsertLead } = await api.data(UPSERT_LEAD, { input: { email, firstName: "Eve" } });
-    const ws = (await t.client(["read"])).subscriptions();
+    const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email, firstName: "Eve" } });
+    const ws = (await s.t.client(["read"])).subscriptions();
     try {
       const scored: Array<{
         pointsAwarded: number;
@@ -253,11 +245,11 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     const one = uniqueEmail("one-by-one");
     const sequential = [];
     for (const input of items(one)) {
-      const res = await api.request(RECORD_INTERACTION, { input });
+      const res = await s.api.request(RECORD_INTERACTION, { input });
       sequential.push(res.data?.recordInteraction ?? null);
     }
     const batched = uniqueEmail("batched");
-    const res = await api.request(RECORD_INTERACTIONS, { inputs: items(batched) });
+    const res = await s.api.request(RECORD_INTERACTIONS, { inputs: items(batched) });
     expect(res.errors?.map((e) => [e.path, e.extensions?.code])).toEqual([
       [["recordInteractions", 6], "BAD_USER_INPUT"],
       [["recordInteractions", 7], "NOT_FOUND"],
@@ -278,7 +270,7 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     });
     expect(view(b)).toEqual(view(a));
     expect(view(b).totals).toEqual([56, 0, 56, "SQL"]);
-    await expectEveryLeadMatchesReplay(t);
+    await expectEveryLeadMatchesReplay(s.t);
   });
 
   it("concurrent batches over the same leads lose nothing and score everything once", async () => {
@@ -296,17 +288,17 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
         occurredAt: ago(((i * 37 + b * 11) % 60) * 60_000),
       })),
     );
-    const results = await Promise.all(batches.map((inputs) => api.data(RECORD_INTERACTIONS, { inputs })));
+    const results = await Promise.all(batches.map((inputs) => s.api.data(RECORD_INTERACTIONS, { inputs })));
     expect(results.flatMap((r) => r.recordInteractions).filter((p) => p && !p.duplicate)).toHaveLength(100);
-    const [{ n }] = await t.app.context(null).db.query(
+    const [{ n }] = await s.t.app.context(null).db.query(
       `SELECT count(*)::int AS n FROM interaction i JOIN lead l ON l.id = i.lead_id WHERE l.email = ANY($1)`,
       [emails],
     );
     expect(n).toBe(100);
-    await expectEveryLeadMatchesReplay(t);
+    await expectEveryLeadMatchesReplay(s.t);
   });
 
   it("every lead of the suite equals its replay", async () => {
-    expect(await expectEveryLeadMatchesReplay(t)).toBeGreaterThan(0);
+    expect(await expectEveryLeadMatchesReplay(s.t)).toBeGreaterThan(0);
   });
 });
