@@ -144,7 +144,7 @@ function planLead(r: Random, index: number, start: number, end: number, seq: { n
   const namesAt = named ? -1 : r.chance({ cold: 0.2, warm: 0.55, hot: 0.9, champion: 1 }[engagement]) ? r.int(1, Math.max(1, Math.floor(count / 3))) : -1;
   // Does the lead ask for a demo, and after how much of its story?
   const demoAfter = jobSeeker ? -1 : r.chance({ cold: 0.01, warm: 0.06, hot: 0.4, champion: 0.85 }[engagement]) ? 0.3 + r.next() * 0.6 : -1;
-  let demoDone = false;
+  let demoAt = -1;
 
   const pricing = { cold: 1, warm: 3, hot: 7, champion: 10 }[engagement];
   const pages: ReadonlyArray<readonly [string, number]> = [
@@ -164,8 +164,8 @@ function planLead(r: Random, index: number, start: number, end: number, seq: { n
       add(at, { ...form, lead: profile });
       continue;
     }
-    if (demoAfter >= 0 && !demoDone && named && i >= demoAfter * count) {
-      demoDone = true;
+    if (demoAfter >= 0 && demoAt < 0 && named && i >= demoAfter * count) {
+      demoAt = at;
       add(at, { type: "demo_request", target: "/demo", source: "website", properties: { slot: r.pick(["morning", "afternoon"]) } });
       continue;
     }
@@ -189,15 +189,15 @@ function planLead(r: Random, index: number, start: number, end: number, seq: { n
 
   // What sales do with the leads the model hands them: SQLs become opportunities, some of those
   // customers; a few cold leads are set aside.
-  if (demoDone && r.chance({ cold: 0, warm: 0.2, hot: 0.35, champion: 0.6 }[engagement])) {
-    const opportunityAt = at + r.next() * 5 * DAY;
+  if (demoAt >= 0 && r.chance({ cold: 0, warm: 0.3, hot: 0.5, champion: 0.75 }[engagement])) {
+    const opportunityAt = demoAt + (1 + r.next() * 6) * DAY;
     if (opportunityAt < end) {
       events.push({ at: opportunityAt, kind: "stage", email, stage: "Opportunity", from: ["SQL"], reason: "proposal sent" });
-      const customerAt = opportunityAt + (3 + r.next() * 20) * DAY;
-      if (customerAt < end && r.chance(0.4)) events.push({ at: customerAt, kind: "stage", email, stage: "Customer", from: ["Opportunity"], reason: "contract signed" });
+      const customerAt = opportunityAt + (5 + r.next() * 15) * DAY;
+      if (customerAt < end && r.chance(0.5)) events.push({ at: customerAt, kind: "stage", email, stage: "Customer", from: ["Opportunity"], reason: "contract signed" });
     }
   }
-  if ((engagement === "cold" && r.chance(0.05)) || (jobSeeker && r.chance(0.5))) {
+  if ((engagement === "cold" && r.chance(0.05)) || (jobSeeker && r.chance(0.3))) {
     const outAt = end - r.next() * 10 * DAY;
     if (outAt > arrival) events.push({ at: outAt, kind: "stage", email, stage: "Other", from: ["Subscriber", "Lead"], reason: "not a fit" });
   }
