@@ -27,6 +27,7 @@ import {
   parameters,
   storedOfTuple,
 } from "./ledger";
+import { deferQuery } from "./transaction";
 
 /**
  * SQL columns giving the active model version, the interactions of the lead whose id is the
@@ -289,7 +290,9 @@ export class LeadLedger {
          ${column((l) => l.country)}::text[], ${column((l) => l.source)}::text[], ${column((l) => JSON.stringify(l.attributes))}::text[]`
       : "";
     const profileNames = profile ? ", profile, first_name, last_name, role, company, industry, company_size, country, source, attributes" : "";
-    await tx.db.query(
+    // Its result is not needed: it travels with the COMMIT (or the transaction's next statement).
+    await deferQuery(
+      tx,
       `${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}UPDATE lead l
           SET fit = u.fit, engagement = u.engagement, score = u.score, stage = u.stage, model_version = ${p(version)}::int,
               next_expiry_at = to_timestamp(u.next_ms / 1000.0),

@@ -10,7 +10,7 @@ import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { badInput, notFound } from "../errors";
 import { FIRST_STAGE_SQL } from "./model.service";
 import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "./cursor";
-import { inTransaction, RetryTransaction } from "./transaction";
+import { hotStatement, inTransaction, RetryTransaction } from "./transaction";
 import {
   checkEmail,
   checkJsonObject,
@@ -62,6 +62,9 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 /** Whether `id` can be a row id (anything else cannot exist, and must not reach SQL as a uuid). */
 export const isUuid = (id: string): boolean => UUID.test(id);
+
+const LOCK_BY_ID_SQL = hotStatement(`SELECT * FROM lead WHERE id = $1 FOR UPDATE`);
+const LOCK_BY_EMAIL_SQL = hotStatement(`SELECT * FROM lead WHERE email = $1 FOR UPDATE`);
 
 /** Validates a `LeadInput`; `prefix` is the argument path used in error fields (`input`, `input.lead`). */
 export function validateLeadInput(
@@ -156,7 +159,7 @@ export class LeadService {
    * usual case) costs one statement; plain SQL, as this is the ingest path.
    */
   async lockOrCreate(tx: ServiceContext, email: string): Promise<{ lead: LeadEntity; created: boolean }> {
-    const lock = `SELECT * FROM lead WHERE email = $1 FOR UPDATE`;
+    const lock = LOCK_BY_EMAIL_SQL;
     const existing: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
     if (existing.length > 0) return { lead: leadFromRow(existing[0]), created: false };
     const now = tx.clock.now();
@@ -190,7 +193,7 @@ export class LeadService {
   /** Within a transaction: locks the lead with this id; NOT_FOUND if there is none. */
   async lockById(tx: ServiceContext, id: string, field = "leadId"): Promise<LeadEntity> {
     if (!isUuid(id)) throw badInput(field, "is not a lead id");
-    const rows: Array<Record<string, unknown>> = await tx.db.query(`SELECT * FROM lead WHERE id = $1 FOR UPDATE`, [id]);
+    const rows: Array<Record<string, unknown>> = await tx.db.query(LOCK_BY_ID_SQL, [id]);
     if (rows.length === 0) throw notFound(`Lead ${id}`);
     return leadFromRow(rows[0]);
   }

@@ -18,6 +18,7 @@ import type { LeadEntity } from "../entities/lead.entity";
 import type { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { LEAD_SCORED } from "./event-bus";
 import { historyColumns, type HistoryRow, LeadLedger } from "./lead-ledger";
+import { hotStatement } from "./transaction";
 
 /** What scoring did for one change. */
 export interface ScoringEffect {
@@ -39,13 +40,13 @@ const LOAD_SQL = `SELECT ${historyColumns("$1")}`;
  * snapshot is taken after the lead was locked, so it holds every earlier write to the lead; it
  * does not see the row this statement inserts (that one comes back from the INSERT).
  */
-const INSERT_AND_LOAD_SQL = `
+const INSERT_AND_LOAD_SQL = hotStatement(`
   WITH ins AS (
     INSERT INTO interaction (lead_id, type, target, source, external_id, properties, occurred_at, received_at)
     VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::timestamptz, $8::timestamptz)
     ON CONFLICT DO NOTHING
     RETURNING id, seq)
-  SELECT (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq, ${historyColumns("$1")}`;
+  SELECT (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq, ${historyColumns("$1")}`);
 
 /** The columns of an interaction to record. */
 export type NewInteraction = Pick<
