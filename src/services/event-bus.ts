@@ -110,18 +110,32 @@ export async function createPostgresEventBus(url: string, logger: Logger): Promi
   // meanwhile (a busy ingest) travel together, as many as fit in one payload.
   const pending: string[] = [];
   let sending: Promise<void> = Promise.resolve();
+  // Everything queued goes in one statement (one transaction on the server): as many NOTIFYs as
+  // payloads of at most MAX_PAYLOAD bytes, delivered in order. A payload's `n` keeps two payloads
+  // of one statement distinct (PostgreSQL folds identical ones).
+  let sequence = 0;
   const flush = async (): Promise<void> => {
     while (pending.length > 0) {
-      let size = 0;
-      let count = 0;
-      while (count < pending.length && (count === 0 || size + pending[count].length < MAX_PAYLOAD)) size += pending[count++].length + 1;
-      const batch = pending.splice(0, count);
+      const events = pending.splice(0);
+      const payloads: string[] = [];
+      for (let start = 0; start < events.length; ) {
+        let size = 0;
+        let end = start;
+        while (end < events.length && (end === start || size + events[end].length < MAX_PAYLOAD)) size += events[end++].length + 1;
+        payloads.push(`{"n":${sequence++ % 1_000_000},"events":[${events.slice(start, end).join(",")}]}`);
+        start = end;
+      }
       try {
         const client = await getPublisher();
-        await client.query("SELECT pg_notify($1, $2)", [CHANNEL, `{"events":[${batch.join(",")}]}`]);
+        await client.query(
+          payloads.length === 1
+            ? "SELECT pg_notify($1, $2)"
+            : "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t (p, n) ORDER BY n",
+          [CHANNEL, payloads.length === 1 ? payloads[0] : payloads],
+        );
       } catch (err) {
         // The write is committed; a lost event is logged, never turned into a failed request.
-        logger.error("could not publish events", { events: batch.length, ...errorFields(err) });
+        logger.error("could not publish events", { events: events.length, ...errorFields(err) });
       }
     }
   };
