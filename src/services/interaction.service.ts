@@ -19,8 +19,8 @@ import type { StageTransitionEntity } from "../entities/stage-transition.entity"
 import { badInput, DomainError, notFound } from "../errors";
 import { errorFields } from "../logger";
 import { type BatchItem, recordBatchSetBased } from "./batch-ingest";
-import { type LeadInputData, type LeadService, validateLeadInput } from "./lead.service";
-import { inTransaction, RetryTransaction } from "./transaction";
+import { isUuid, type LeadInputData, leadFromRow, type LeadService, validateLeadInput } from "./lead.service";
+import { hotStatement, inTransaction, RetryTransaction } from "./transaction";
 import {
   checkEmail,
   checkJsonObject,
@@ -55,6 +55,13 @@ export interface RecordResult {
   awards: Award[] | null;
 }
 
+/** The lead locked (by id or email) and the interaction recorded with the key `($2, $3)`, if any. */
+const lockWithKey = (where: string) =>
+  hotStatement(`SELECT (SELECT id FROM interaction WHERE coalesce(source, '') = $2 AND external_id = $3) AS duplicate_of, l.*
+     FROM lead l WHERE ${where} FOR UPDATE`);
+const LOCK_BY_ID_WITH_KEY_SQL = lockWithKey("l.id = $1");
+const LOCK_BY_EMAIL_WITH_KEY_SQL = lockWithKey("l.email = $1");
+
 /** The most items in one `recordInteractions` call. */
 export const MAX_BATCH = 1000;
 
@@ -78,10 +85,9 @@ export class InteractionService {
   async record(ctx: ServiceContext, input: InteractionInputData, prefix = "input"): Promise<RecordResult> {
     const valid = this.validate(ctx, input, prefix);
     const outcome = await inTransaction(ctx, async (tx): Promise<RecordResult | { duplicateOf: string }> => {
-      const original = await this.findByExternalId(tx, valid.values.source, valid.values.externalId);
-      if (original) return { duplicateOf: original };
-
-      const { lead, fieldsChanged } = await this.lockLead(tx, valid);
+      const locked = await this.findOriginalOrLockLead(tx, valid);
+      if ("duplicateOf" in locked) return locked;
+      const { lead, fieldsChanged } = locked;
       // Inserted and scored together (the insert rides on the load of the lead's history); scoring
       // stamps the lead's updatedAt along with its new totals.
       const recorded = await tx.services.scoring.recordInteraction(
@@ -155,14 +161,49 @@ export class InteractionService {
   }
 
   /**
+   * The original of a re-sent `(source, externalId)`, else the locked lead (see `lockLead`). With a
+   * key and a known lead, one statement looks the key up and locks the lead (a copy committed while
+   * it waited for the lock is met by the insert, and the transaction is retried).
+   */
+  private async findOriginalOrLockLead(
+    tx: ServiceContext,
+    valid: ValidInteraction,
+  ): Promise<{ duplicateOf: string } | { lead: LeadEntity; fieldsChanged: boolean }> {
+    const { source, externalId } = valid.values;
+    if (externalId === null) return this.lockLead(tx, valid);
+    const byId = "leadId" in valid.who;
+    let notFoundYet = false;
+    if (!byId || isUuid((valid.who as { leadId: string }).leadId)) {
+      const who = "leadId" in valid.who ? valid.who.leadId : valid.who.email;
+      const rows: Array<Record<string, unknown>> = await tx.db.query(byId ? LOCK_BY_ID_WITH_KEY_SQL : LOCK_BY_EMAIL_WITH_KEY_SQL, [
+        who,
+        source ?? "",
+        externalId,
+      ]);
+      if (rows.length > 0) {
+        const { duplicate_of: duplicateOf, ...row } = rows[0];
+        if (typeof duplicateOf === "string") return { duplicateOf };
+        const lead = leadFromRow(row);
+        if ("leadId" in valid.who) return { lead, fieldsChanged: false };
+        const patched = valid.who.lead ? await this.leads.applyPatch(tx, lead, valid.who.lead.patch) : false;
+        return { lead, fieldsChanged: patched };
+      }
+      notFoundYet = !byId;
+    }
+    const original = await this.findByExternalId(tx, source, externalId);
+    if (original) return { duplicateOf: original };
+    return this.lockLead(tx, valid, notFoundYet);
+  }
+
+  /**
    * Locks the interaction's lead (creating it for an unknown email) and merges the profile fields
    * it carries. They are scored with the interaction, so stages are evaluated once per change.
    */
-  private async lockLead(tx: ServiceContext, valid: ValidInteraction): Promise<{ lead: LeadEntity; fieldsChanged: boolean }> {
+  private async lockLead(tx: ServiceContext, valid: ValidInteraction, notFoundYet = false): Promise<{ lead: LeadEntity; fieldsChanged: boolean }> {
     if ("leadId" in valid.who) {
       return { lead: await this.leads.lockById(tx, valid.who.leadId, `${valid.prefix}.leadId`), fieldsChanged: false };
     }
-    const { lead, created } = await this.leads.lockOrCreate(tx, valid.who.email);
+    const { lead, created } = await this.leads.lockOrCreate(tx, valid.who.email, { notFoundYet });
     const patched = valid.who.lead ? await this.leads.applyPatch(tx, lead, valid.who.lead.patch) : false;
     return { lead, fieldsChanged: patched || created };
   }

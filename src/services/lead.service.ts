@@ -158,10 +158,14 @@ export class LeadService {
    * funnel stage if there is none. Concurrent callers serialise on the row lock. A known lead (the
    * usual case) costs one statement; plain SQL, as this is the ingest path.
    */
-  async lockOrCreate(tx: ServiceContext, email: string): Promise<{ lead: LeadEntity; created: boolean }> {
+  async lockOrCreate(tx: ServiceContext, email: string, options: { notFoundYet?: boolean } = {}): Promise<{ lead: LeadEntity; created: boolean }> {
     const lock = LOCK_BY_EMAIL_SQL;
-    const existing: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
-    if (existing.length > 0) return { lead: leadFromRow(existing[0]), created: false };
+    // `notFoundYet`: the caller's statement just found no lead with this email (the INSERT below
+    // still meets a concurrent one).
+    if (!options.notFoundYet) {
+      const existing: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
+      if (existing.length > 0) return { lead: leadFromRow(existing[0]), created: false };
+    }
     const now = tx.clock.now();
     // The first stage of the active model's funnel, read by the INSERT itself. A row this
     // transaction inserts is locked to others until it commits.
