@@ -4,7 +4,8 @@
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
+import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
@@ -137,7 +138,9 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     introspection: true,
     // main.ts owns the signals and stops everything in order (Apollo's own handler would race it).
     stopOnTerminationSignals: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer })],
+    // No cache hints are used, so every response is uncacheable: the header says so directly, rather
+    // than the cache-control plugin computing a policy for every resolved field (it would set the same).
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), noStore],
   });
   await apollo.start();
   shutdown.push(() => apollo.stop());
@@ -167,6 +170,17 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   app.url = `http://${host}:${port}${GRAPHQL_PATH}`;
   return app;
 }
+
+/** `cache-control: no-store` on every GraphQL response over HTTP. */
+const noStore: ApolloServerPlugin<RequestContext> = {
+  async requestDidStart() {
+    return {
+      async willSendResponse({ response }) {
+        if (!response.http.headers.has("cache-control")) response.http.headers.set("cache-control", "no-store");
+      },
+    };
+  },
+};
 
 /** graphql-ws: the key comes in `connectionParams.authorization` and needs the read scope. */
 function serveSubscriptions(
