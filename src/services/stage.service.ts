@@ -81,7 +81,9 @@ export class StageService {
       transition: { ...transition, at: transition.at.toISOString() },
     };
     if (!tx.afterCommit) throw new Error("announce() needs a transaction");
-    tx.afterCommit(() => tx.services.events.publish(LEAD_STAGE_CHANGED, event));
+    // Not awaited, like `leadScored`: a slow event bus must not hold the request (publish logs its
+    // own failures; events still leave in the order they were queued).
+    tx.afterCommit(() => void tx.services.events.publish(LEAD_STAGE_CHANGED, event));
   }
 
   /**

@@ -180,7 +180,10 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (tx: ServiceCo
       await transaction.commit();
       failed = false;
       await transaction.release(false);
-      for (const callback of callbacks) await callback();
+      for (const callback of callbacks) {
+        const pending = callback();
+        if (pending) await pending;
+      }
       return result;
     } catch (err) {
       if (failed) await transaction.release(true).catch(() => undefined);
