@@ -4,8 +4,10 @@
  *   1. the `(source, externalId)` keys recorded before: one query;
  *   2. the leads: lock the known ones (by id or email) in id order; insert the new emails, with
  *      their first StageTransition;
- *   3. insert every new interaction (ids made here, in array order, so `seq` follows the array);
- *   4. load every lead's history and ledger: one query;
+ *   3. load every lead's history and ledger, and take the new interactions' `seq`s (in array
+ *      order): one query;
+ *   4. insert every new interaction with its id and `seq`, its answer awaited only after 5 (a
+ *      lost race on a key then retries the batch, whose copies are then duplicates);
  *   5. in process, item by item: merge its profile fields, score it (`LeadLedger.apply`), move
  *      its stage;
  *   6. one statement writes every lead's ledger, stage moves, totals and profile.
@@ -24,7 +26,7 @@ import { HISTORIES_SQL, type HistoryRow, LeadLedger } from "./lead-ledger";
 import { isUuid, leadFromRow, patchChanges } from "./lead.service";
 import { FIRST_STAGE_SQL } from "./model.service";
 import { announceScore, factsOf } from "./scoring.service";
-import { inTransaction } from "./transaction";
+import { inTransaction, RetryTransaction } from "./transaction";
 
 /** A valid item of a batch and its place in the array. */
 export interface BatchItem {
@@ -39,6 +41,10 @@ interface Duplicate {
 }
 
 type Outcome = RecordResult | Error | Duplicate;
+
+/** `HISTORIES_SQL` with `$2` values of the interactions' identity sequence (on the first lead's row only). */
+const HISTORIES_WITH_SEQS_SQL = `SELECT h.*, CASE WHEN h.lead_id = ($1::uuid[])[1] THEN s.seqs END AS seqs FROM (${HISTORIES_SQL}) AS h
+  CROSS JOIN (SELECT coalesce(array_agg(nextval(pg_get_serial_sequence('interaction', 'seq'))::text), '{}') AS seqs FROM generate_series(1, $2::int)) AS s`;
 
 const keyOf = (v: ValidInteraction["values"]): string | null => (v.externalId === null ? null : `${v.source ?? ""}\u0000${v.externalId}`);
 
@@ -160,20 +166,38 @@ async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Prom
   }
   const leadOf = (it: BatchItem) => (leadIdOf(it) !== null ? leadsById.get(leadIdOf(it) as string) : leadsByEmail.get(emailOf(it) as string)) as LeadEntity;
 
-  // 3. Every new interaction, in array order.
+  // 3. Every new interaction, in array order: its `seq` taken up front (with the histories), so
+  // that its insert needs no answer until the end, and runs on the server while the batch is
+  // scored here.
   const entities = live.map((it) =>
     Object.assign(new InteractionEntity(), it.valid.values, { id: it.id, leadId: leadOf(it).id, receivedAt: now }),
   );
+  const scored = live;
+  const entityOf = new Map(entities.map((e) => [e.id, e]));
+
+  // 4. Every lead's history and ledger (the batch's own interactions come as changes), and the seqs.
+  const leadIds = [...new Set(scored.map((it) => leadOf(it).id))];
+  const batchIds = new Set(entities.map((e) => e.id));
+  const ledgers = new Map<string, LeadLedger>();
+  if (leadIds.length > 0) {
+    const rows: Array<HistoryRow & { lead_id: string; seqs: string[] | null }> = await tx.db.query(HISTORIES_WITH_SEQS_SQL, [leadIds, entities.length]);
+    const seqs = (rows.find((r) => r.seqs !== null) as { seqs: string[] }).seqs.map(Number).sort((a, b) => a - b);
+    entities.forEach((e, n) => (e.seq = String(seqs[n])));
+    for (const row of rows) ledgers.set(row.lead_id, await LeadLedger.fromRow(tx, leadsById.get(row.lead_id) as LeadEntity, row, now, batchIds));
+  }
+  let insert: Promise<Array<{ id: string }>> | null = null;
   if (entities.length > 0) {
-    const inserted: Array<{ id: string; seq: string }> = await tx.db.query(
-      `INSERT INTO interaction (id, lead_id, type, target, source, external_id, properties, occurred_at, received_at)
-       SELECT u.id, u.lead_id, u.type, u.target, u.source, u.external_id, u.properties::jsonb, to_timestamp(u.at_ms / 1000.0), $9
-         FROM unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::float8[]) WITH ORDINALITY
-              AS u (id, lead_id, type, target, source, external_id, properties, at_ms, n)
+    insert = tx.db.query(
+      `INSERT INTO interaction (id, seq, lead_id, type, target, source, external_id, properties, occurred_at, received_at)
+       OVERRIDING SYSTEM VALUE
+       SELECT u.id, u.seq, u.lead_id, u.type, u.target, u.source, u.external_id, u.properties::jsonb, to_timestamp(u.at_ms / 1000.0), $10
+         FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[]) WITH ORDINALITY
+              AS u (id, seq, lead_id, type, target, source, external_id, properties, at_ms, n)
         ORDER BY u.n
-       ON CONFLICT DO NOTHING RETURNING id, seq`,
+       ON CONFLICT DO NOTHING RETURNING id`,
       [
         entities.map((e) => e.id),
+        entities.map((e) => e.seq),
         entities.map((e) => e.leadId),
         entities.map((e) => e.type),
         entities.map((e) => e.target),
@@ -184,35 +208,9 @@ async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Prom
         now,
       ],
     );
-    const seqs = new Map(inserted.map((r) => [r.id, String(r.seq)]));
-    for (const e of entities) e.seq = seqs.get(e.id) as string;
-    if (seqs.size < entities.length) {
-      // A concurrent request recorded one of the keys first: that item is a duplicate after all.
-      const lost = live.filter((it) => !seqs.has(it.id));
-      const rows: Array<{ src: string; ext: string; id: string }> = await tx.db.query(
-        `SELECT k.src, k.ext, i.id FROM unnest($1::text[], $2::text[]) AS k (src, ext)
-           JOIN interaction i ON coalesce(i.source, '') = k.src AND i.external_id = k.ext`,
-        [lost.map((it) => it.valid.values.source ?? ""), lost.map((it) => it.valid.values.externalId)],
-      );
-      const winners = new Map(rows.map((r) => [`${r.src}\u0000${r.ext}`, r.id]));
-      const winnerOf = new Map(lost.map((it) => [it.id, winners.get(keyOf(it.valid.values) as string) as string]));
-      for (const it of lost) outcomes.set(it.index, { duplicateOf: winnerOf.get(it.id) as string });
-      // Copies of a lost item later in the batch are copies of the winner.
-      for (const [index, outcome] of outcomes) {
-        if ("duplicateOf" in outcome && winnerOf.has(outcome.duplicateOf)) outcomes.set(index, { duplicateOf: winnerOf.get(outcome.duplicateOf) as string });
-      }
-    }
-  }
-  const scored = live.filter((it) => !outcomes.has(it.index));
-  const entityOf = new Map(entities.map((e) => [e.id, e]));
-
-  // 4. Every lead's history and ledger, the batch's own interactions left out (they come as changes).
-  const leadIds = [...new Set(scored.map((it) => leadOf(it).id))];
-  const batchIds = new Set(entities.map((e) => e.id));
-  const ledgers = new Map<string, LeadLedger>();
-  if (leadIds.length > 0) {
-    const rows: Array<HistoryRow & { lead_id: string }> = await tx.db.query(HISTORIES_SQL, [leadIds]);
-    for (const row of rows) ledgers.set(row.lead_id, await LeadLedger.fromRow(tx, leadsById.get(row.lead_id) as LeadEntity, row, now, batchIds));
+    insert.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
+    // Let the insert reach the server before scoring (it is sent from a continuation).
+    await new Promise((resolve) => setImmediate(resolve));
   }
 
   // 5. Item by item, in array order: its profile fields, then its score and stage; a copy sees
@@ -259,6 +257,9 @@ async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Prom
     const outcome = outcomes.get(it.index) as RecordResult;
     outcome.awards = (ledgers.get(outcome.interaction.leadId) as LeadLedger).awardsOf(it.id);
   }
+
+  // A concurrent request recorded one of the keys first: run the batch again (its copies are then duplicates).
+  if (insert && (await insert).length < entities.length) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");
 
   // 6. One statement for every lead.
   await LeadLedger.write(tx, [...ledgers.values()]);
