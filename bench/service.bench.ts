@@ -15,6 +15,7 @@
  * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcd`).
  * Exits 1 when (c)'s ledgers differ; a target not met is reported, not a failure.
  */
+import "../src/node-env"; // first: the service runs as in production (graphql-js, express)
 import os from "node:os";
 import { benchRecordInteraction, benchRecordInteractions } from "./service-ingest";
 import { BenchDatabases, benchScale, plainPool, POOL_SIZE, startBenchApp } from "./service-env";

@@ -6,6 +6,7 @@
  * The data itself is generated, deterministically (seeded PRNG), by `demo-data.ts`; a second run
  * finds the data present and changes nothing.
  */
+import "../src/node-env"; // first: the service runs as in production (graphql-js, express)
 import "reflect-metadata";
 import { loadConfig } from "../src/config";
 import type { Caller, Clock } from "../src/context";

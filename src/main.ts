@@ -2,6 +2,7 @@
  * `npm start`: config → database (migrations) → schema → HTTP. Prints the GraphQL URL, and on
  * first start a generated admin API key.
  */
+import "./node-env"; // first: before graphql and express load
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger, errorFields } from "./logger";
