@@ -3,6 +3,7 @@
  * canonical replay of `rules-language.md`, computed here with the DSL from the rows in the
  * database (the active model's source, each lead's fields and interactions).
  */
+import { leadFieldsOfRow } from "../../../src/services/ledger";
 import { DEFAULT_INTERACTION_TYPES } from "../../../src/dsl/catalog";
 import { compile } from "../../../src/dsl/compiler";
 import type { CompiledModel, Evaluation, InteractionFacts, LeadFields } from "../../../src/dsl/model";
@@ -138,18 +139,7 @@ export async function readDatabase(t: TestApp) {
   const awardRows: Array<Record<string, unknown>> = await db.query(`SELECT * FROM score_award`);
   const leads: StoredLead[] = leadRows.map((r) => ({
     id: r.id as string,
-    fields: {
-      email: r.email as string,
-      firstName: r.first_name as string | null,
-      lastName: r.last_name as string | null,
-      role: r.role as string | null,
-      company: r.company as string | null,
-      industry: r.industry as string | null,
-      companySize: r.company_size as number | null,
-      country: r.country as string | null,
-      source: r.source as string | null,
-      attributes: r.attributes as Record<string, unknown>,
-    },
+    fields: leadFieldsOfRow(r),
     fit: r.fit as number,
     engagement: r.engagement as number,
     score: r.score as number,
