@@ -2,7 +2,7 @@
  * The TypeORM DataSource. Migrations run on start (`synchronize` is never used here), and every
  * SQL statement passes through `QueryCounter`, which tests use to prove there is no N+1.
  */
-import { DataSource, type Logger as TypeOrmLogger } from "typeorm";
+import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from "typeorm";
 import { ENTITIES } from "../entities";
 import { MIGRATIONS } from "../entities/migrations";
 import type { Logger } from "../logger";
@@ -45,10 +45,12 @@ export interface DatabaseHandle {
   queries: QueryCounter;
 }
 
-/** Connects to `url`, runs pending migrations and returns the DataSource. */
-export async function openDatabase(url: string, poolSize: number, logger: Logger): Promise<DatabaseHandle> {
-  const queries = new QueryCounter();
-  const dataSource = new DataSource({
+/**
+ * The one description of Qualify's database for TypeORM: entities, migrations (never
+ * `synchronize`), no uuid-ossp (PGlite has none). Used by the service and by `ormconfig.ts`.
+ */
+export function dataSourceOptions(url: string, poolSize: number): Extract<DataSourceOptions, { type: "postgres" }> {
+  return {
     type: "postgres",
     url,
     entities: ENTITIES,
@@ -58,9 +60,17 @@ export async function openDatabase(url: string, poolSize: number, logger: Logger
     // Extensions are created by migrations; PGlite has no uuid-ossp.
     uuidExtension: "pgcrypto",
     installExtensions: false,
+    extra: { max: poolSize, application_name: "qualify" },
+  };
+}
+
+/** Connects to `url`, runs pending migrations and returns the DataSource. */
+export async function openDatabase(url: string, poolSize: number, logger: Logger): Promise<DatabaseHandle> {
+  const queries = new QueryCounter();
+  const dataSource = new DataSource({
+    ...dataSourceOptions(url, poolSize),
     maxQueryExecutionTime: 1000,
     logger: new SqlLogger(logger.child({ component: "sql" }), queries),
-    extra: { max: poolSize, application_name: "qualify" },
   });
   await dataSource.initialize();
   try {
