@@ -3,6 +3,7 @@
  * stored; the key itself is shown once, when it is created.
  */
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { IsNull } from "typeorm";
 import type { Caller, ServiceContext } from "../context";
 import { ApiKeyEntity, type Scope, SCOPES } from "../entities/api-key.entity";
@@ -23,7 +24,18 @@ export function parseScopes(text: string): Scope[] {
   return [...new Set(scopes)] as Scope[];
 }
 
+/**
+ * How long a verified key is trusted without asking the database again. A revoked key is refused
+ * at once by the instance that revoked it, and by every other instance within this time.
+ */
+export const KEY_TRUST_MS = 1000;
+/** Verified keys held at most (only keys that exist are held, so this is a bound, not a working size). */
+const MAX_TRUSTED = 10_000;
+
 export class ApiKeyService {
+  /** Callers of recently verified keys, by key hash, with the (monotonic) time they expire. */
+  private readonly trusted = new Map<string, { caller: Caller; until: number }>();
+
   constructor(private readonly environmentAdminKey: string | null) {}
 
   /** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
@@ -57,6 +69,7 @@ export class ApiKeyService {
     if (/^[0-9a-f-]{36}$/i.test(idOrPrefix)) qb.andWhere("id = :id", { id: idOrPrefix });
     else qb.andWhere("prefix = :prefix", { prefix: idOrPrefix });
     const result = await qb.execute();
+    this.trusted.clear();
     return (result.affected ?? 0) > 0;
   }
 
@@ -67,7 +80,8 @@ export class ApiKeyService {
 
   /**
    * The caller presenting `key` (from `Authorization: Bearer <key>`), or null when the key is
-   * missing, unknown or revoked. `QUALIFY_ADMIN_KEY` is accepted as an admin key.
+   * missing, unknown or revoked. `QUALIFY_ADMIN_KEY` is accepted as an admin key. A key verified
+   * in the last `KEY_TRUST_MS` is not looked up again (unknown keys always are).
    */
   async authenticate(ctx: ServiceContext, key: string | null): Promise<Caller | null> {
     if (!key) return null;
@@ -75,9 +89,19 @@ export class ApiKeyService {
       return { keyId: null, name: "QUALIFY_ADMIN_KEY", scopes: new Set<Scope>(["admin"]) };
     }
     if (!key.startsWith("qk_") || key.length > 100) return null;
-    const record = await ctx.db.findOneBy(ApiKeyEntity, { hash: hashKey(key), revokedAt: IsNull() });
-    if (!record) return null;
-    return { keyId: record.id, name: record.name, scopes: new Set(record.scopes) };
+    const hash = hashKey(key);
+    const now = performance.now();
+    const known = this.trusted.get(hash);
+    if (known && known.until > now) return known.caller;
+    const record = await ctx.db.findOneBy(ApiKeyEntity, { hash, revokedAt: IsNull() });
+    if (!record) {
+      this.trusted.delete(hash);
+      return null;
+    }
+    const caller: Caller = { keyId: record.id, name: record.name, scopes: new Set(record.scopes) };
+    if (this.trusted.size >= MAX_TRUSTED) this.trusted.clear();
+    this.trusted.set(hash, { caller, until: now + KEY_TRUST_MS });
+    return caller;
   }
 }
 

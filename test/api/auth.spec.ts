@@ -1,5 +1,7 @@
 /** Authentication and scopes: 401 without a valid key, 403 without the scope, admin implies all. */
 import { createHash } from "node:crypto";
+import { performance } from "node:perf_hooks";
+import { ApiKeyService, KEY_TRUST_MS } from "../../src/services/api-key.service";
 import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
 import { DELETE_LEAD, LEADS, RECORD_INTERACTION, SET_LEAD_STAGE, UPSERT_LEAD } from "./helpers/documents";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
@@ -30,6 +32,30 @@ describe(`auth [${testDatabase()}]`, () => {
     expect((await client.request(LEADS, {})).status).toBe(200);
     expect(await s.t.app.services.apiKeys.revoke(s.t.app.context(null), record.prefix)).toBe(true);
     expect((await client.request(LEADS, {})).status).toBe(401);
+  });
+
+  it("refuses a key revoked by another instance within KEY_TRUST_MS", async () => {
+    const { key, record } = await s.t.app.services.apiKeys.create(s.t.app.context(null), "revoked elsewhere", ["read"]);
+    const client = s.t.admin.as(key);
+    expect((await client.request(LEADS, {})).status).toBe(200); // verified, and trusted for a while
+    // Another instance of the service (its own ApiKeyService) revokes it in the shared database.
+    const elsewhere = new ApiKeyService(null);
+    const revokedAt = performance.now();
+    expect(await elsewhere.revoke(s.t.app.context(null), record.prefix)).toBe(true);
+    const first = await client.request(LEADS, {});
+    if (first.status === 200) expect(performance.now() - revokedAt).toBeLessThan(KEY_TRUST_MS);
+    await new Promise((resolve) => setTimeout(resolve, KEY_TRUST_MS + 50));
+    expect((await client.request(LEADS, {})).status).toBe(401);
+    // A trusted key is not looked up again: no statement reaches the database for it.
+    const trusted = (await s.t.app.services.apiKeys.create(s.t.app.context(null), "trusted", ["read"])).key;
+    const reader = s.t.admin.as(trusted);
+    const statements = async () => {
+      const before = s.t.app.queries.count;
+      expect((await reader.request(LEADS, { first: 1 })).status).toBe(200);
+      return s.t.app.queries.count - before;
+    };
+    const verifying = await statements();
+    expect(await statements()).toBe(verifying - 1);
   });
 
   describe("scopes", () => {
