@@ -85,6 +85,7 @@ export class InteractionService {
   async record(ctx: ServiceContext, input: InteractionInputData, prefix = "input"): Promise<RecordResult> {
     const valid = this.validate(ctx, input, prefix);
     const outcome = await inTransaction(ctx, async (tx): Promise<RecordResult | { duplicateOf: string }> => {
+      if ("leadId" in valid.who) return this.recordById(tx, valid.who.leadId, valid);
       const locked = await this.findOriginalOrLockLead(tx, valid);
       if ("duplicateOf" in locked) return locked;
       const { lead, fieldsChanged } = locked;
@@ -114,6 +115,24 @@ export class InteractionService {
     const lead = await this.leads.findById(ctx, interaction.leadId);
     if (!lead) throw notFound(`Lead ${interaction.leadId}`);
     return { interaction, lead, pointsAwarded: 0, stageChange: null, duplicate: true, awards: null };
+  }
+
+  /** `record` for a lead named by id: one statement locks, checks the key, inserts and loads. */
+  private async recordById(tx: ServiceContext, leadId: string, valid: ValidInteraction): Promise<RecordResult | { duplicateOf: string }> {
+    const field = `${valid.prefix}.leadId`;
+    if (!isUuid(leadId)) throw badInput(field, "is not a lead id");
+    const recorded = await tx.services.scoring.recordById(tx, leadId, { ...valid.values, receivedAt: tx.clock.now() });
+    switch (recorded.kind) {
+      case "no-lead":
+        throw notFound(`Lead ${leadId}`);
+      case "duplicate":
+        return { duplicateOf: recorded.duplicateOf };
+      case "raced":
+        throw new RetryTransaction("a concurrent copy of this interaction was recorded");
+    }
+    const { lead, interaction, effect } = recorded;
+    if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+    return { interaction, lead, pointsAwarded: effect.pointsAwarded, stageChange: effect.stageChange, duplicate: false, awards: effect.interactionAwards };
   }
 
   /**

@@ -27,7 +27,7 @@ import {
   parameters,
   storedOfTuple,
 } from "./ledger";
-import { deferQuery } from "./transaction";
+import { deferQuery, hotStatement } from "./transaction";
 
 /**
  * SQL columns giving the active model version, the interactions of the lead whose id is the
@@ -293,7 +293,8 @@ export class LeadLedger {
     // Its result is not needed: it travels with the COMMIT (or the transaction's next statement).
     await deferQuery(
       tx,
-      `${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}UPDATE lead l
+      // A handful of shapes (which parts are present): each prepared once per connection.
+      hotStatement(`${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}UPDATE lead l
           SET fit = u.fit, engagement = u.engagement, score = u.score, stage = u.stage, model_version = ${p(version)}::int,
               next_expiry_at = to_timestamp(u.next_ms / 1000.0),
               updated_at = CASE WHEN u.touched THEN ${p(now)}::timestamptz ELSE l.updated_at END${profileSet}
@@ -301,7 +302,7 @@ export class LeadLedger {
                      ${column((l) => l.score)}::int[], ${column((l) => l.stage)}::text[], ${column((l) => l.nextExpiryAt?.getTime() ?? null)}::float8[],
                      ${p(dirty.map((l) => l.touched))}::boolean[]${profileColumns})
               AS u (id, fit, engagement, score, stage, next_ms, touched${profileNames})
-        WHERE l.id = u.id`,
+        WHERE l.id = u.id`),
       values,
     );
     for (const l of dirty) l.dirty = false;

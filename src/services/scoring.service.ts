@@ -18,6 +18,7 @@ import type { LeadEntity } from "../entities/lead.entity";
 import type { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { LEAD_SCORED } from "./event-bus";
 import { historyColumns, type HistoryRow, LeadLedger } from "./lead-ledger";
+import { leadFromRow } from "./lead.service";
 import { hotStatement } from "./transaction";
 
 /** What scoring did for one change. */
@@ -48,11 +49,50 @@ const INSERT_AND_LOAD_SQL = hotStatement(`
     RETURNING id, seq)
   SELECT (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq, ${historyColumns("$1")}`);
 
+/**
+ * For a lead named by id, the whole of a recording in one statement: the lead locked, a re-sent
+ * `($4, $5)` key found, the interaction inserted (unless a copy or no lead) and the lead's history
+ * loaded. The history is read from the statement's snapshot, taken before the lock was granted:
+ * every write to a lead's interactions or ledger also updates its row, so when the locked row
+ * (the newest version) is the one the snapshot sees (`xmin`), no write came in between and the
+ * history is whole; otherwise the caller loads it again (`LOAD_SQL`, after the lock).
+ */
+const LOCK_INSERT_AND_LOAD_SQL = hotStatement(`
+  WITH locked AS (SELECT l.*, l.xmin::text AS locked_xmin FROM lead l WHERE l.id = $1::uuid FOR UPDATE),
+  original AS (SELECT i.id FROM interaction i WHERE $5::text IS NOT NULL AND coalesce(i.source, '') = coalesce($4::text, '') AND i.external_id = $5::text),
+  ins AS (
+    INSERT INTO interaction (lead_id, type, target, source, external_id, properties, occurred_at, received_at)
+    SELECT locked.id, $2, $3, $4, $5, $6::jsonb, $7::timestamptz, $8::timestamptz FROM locked WHERE NOT EXISTS (SELECT 1 FROM original)
+    ON CONFLICT DO NOTHING
+    RETURNING id, seq)
+  SELECT (SELECT id FROM original) AS duplicate_of, (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq,
+         (SELECT l.xmin::text FROM lead l WHERE l.id = $1::uuid) AS seen_xmin, locked.*, ${historyColumns("$1::uuid")}
+    FROM locked`);
+
+/** What `recordById` found: no such lead, a copy of a recorded interaction, a lost race, or the recording. */
+export type RecordedById =
+  | { kind: "no-lead" }
+  | { kind: "duplicate"; duplicateOf: string }
+  | { kind: "raced" }
+  | { kind: "recorded"; lead: LeadEntity; interaction: InteractionEntity; effect: ScoringEffect };
+
 /** The columns of an interaction to record. */
 export type NewInteraction = Pick<
   InteractionEntity,
   "leadId" | "type" | "target" | "source" | "properties" | "occurredAt" | "externalId" | "receivedAt"
 >;
+
+/** `$1`…`$8` of the statements that insert an interaction: the lead, then its columns in order. */
+const insertParameters = (leadId: string, values: Omit<NewInteraction, "leadId">): unknown[] => [
+  leadId,
+  values.type,
+  values.target,
+  values.source,
+  values.externalId,
+  JSON.stringify(values.properties ?? {}),
+  values.occurredAt,
+  values.receivedAt,
+];
 
 /** An interaction as the rules see it. */
 export function factsOf(interaction: InteractionEntity): InteractionFacts {
@@ -96,20 +136,31 @@ export class ScoringService {
     values: NewInteraction,
     options: { fieldsChanged?: boolean } = {},
   ): Promise<{ interaction: InteractionEntity; effect: ScoringEffect } | null> {
-    const [row]: Array<HistoryRow & { inserted_id: string | null; inserted_seq: string | null }> = await tx.db.query(INSERT_AND_LOAD_SQL, [
-      lead.id,
-      values.type,
-      values.target,
-      values.source,
-      values.externalId,
-      JSON.stringify(values.properties ?? {}),
-      values.occurredAt,
-      values.receivedAt,
-    ]);
+    const [row]: Array<HistoryRow & { inserted_id: string | null; inserted_seq: string | null }> = await tx.db.query(INSERT_AND_LOAD_SQL, insertParameters(lead.id, values));
     if (row.inserted_id === null) return null;
     const interaction = Object.assign(new InteractionEntity(), values, { id: row.inserted_id, seq: String(row.inserted_seq) });
     const ledger = await LeadLedger.fromRow(tx, lead, row, tx.clock.now());
     return { interaction, effect: await this.finish(tx, ledger, interaction, options.fieldsChanged ?? false) };
+  }
+
+  /**
+   * Records an interaction of the lead `leadId` and scores it, starting the transaction with one
+   * statement that locks the lead, checks the key and inserts (`LOCK_INSERT_AND_LOAD_SQL`).
+   */
+  async recordById(tx: ServiceContext, leadId: string, values: Omit<NewInteraction, "leadId">): Promise<RecordedById> {
+    const rows: Array<HistoryRow & Record<string, unknown>> = await tx.db.query(LOCK_INSERT_AND_LOAD_SQL, insertParameters(leadId, values));
+    if (rows.length === 0) return { kind: "no-lead" };
+    const { duplicate_of: duplicateOf, inserted_id: insertedId, inserted_seq: insertedSeq, seen_xmin: seenXmin, locked_xmin: lockedXmin, version, interactions, awards, ...leadRow } = rows[0];
+    if (typeof duplicateOf === "string") return { kind: "duplicate", duplicateOf };
+    if (typeof insertedId !== "string") return { kind: "raced" };
+    const lead = leadFromRow(leadRow);
+    const interaction = Object.assign(new InteractionEntity(), values, { leadId, id: insertedId, seq: String(insertedSeq) });
+    const now = tx.clock.now();
+    let history: HistoryRow = { version, interactions, awards };
+    // The lead changed between the snapshot and the lock: its history is read again, after the lock.
+    if (seenXmin !== lockedXmin) [history] = await tx.db.query(LOAD_SQL, [leadId]);
+    const ledger = await LeadLedger.fromRow(tx, lead, history, now, new Set([insertedId]));
+    return { kind: "recorded", lead, interaction, effect: await this.finish(tx, ledger, interaction, false) };
   }
 
   /** Re-evaluates fit (engagement too when it reads lead fields) and stages of a locked lead whose profile changed. */

@@ -4,15 +4,35 @@
  * database: events go through `afterCommit`, which only runs once the commit succeeded).
  *
  * Round trips: `BEGIN` travels with the unit's first statement and `COMMIT` with its last write
- * (`deferQuery`), each pair sent as one simple-protocol query (the parameters inlined as quoted
- * literals, typed by the same context that types a bound parameter). A unit of work that reads,
- * writes and commits costs one round trip per statement it needs a result of, plus one.
+ * (`deferQuery`): the statements of one trip are pipelined in the extended protocol (each parsed,
+ * bound and executed, one Sync at the end), so their parameters stay bound parameters and a hot
+ * statement stays prepared. A unit of work that reads, writes and commits costs one round trip
+ * per statement it needs a result of, plus one. After an error the server skips the rest of the
+ * trip (so a failed statement never reaches its COMMIT).
  */
 import type { EntityManager, QueryRunner } from "typeorm";
 import type { ServiceContext } from "../context";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pgUtils = require("pg/lib/utils") as { prepareValue(value: unknown): unknown; escapeLiteral(value: string): string };
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const PgQuery = require("pg/lib/query") as new (config: { text: string; name?: string; values?: unknown[]; callback: (err: Error | null, results: unknown) => void }) => PgQueryInstance;
+
+interface PgQueryInstance {
+  text: string;
+  name?: string;
+  values?: unknown[];
+}
+
+interface PgConnection {
+  parsedStatements: Record<string, string>;
+  submittedNamedStatements: Record<string, string>;
+  parse(message: { text: string; name?: string; types?: unknown[] }): void;
+  bind(message: { statement?: string; values?: unknown[]; valueMapper: (value: unknown) => unknown }): void;
+  describe(message: { type: "P"; name: string }): void;
+  execute(message: { portal?: string }): void;
+  sync(): void;
+}
 
 const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 5;
@@ -51,13 +71,52 @@ interface PgClient {
 
 type PgResult = { rows: unknown[]; rowCount: number | null; command: string };
 
+/** One statement of a round trip; `name`: prepared once per connection under that name. */
+interface Step {
+  text: string;
+  values: readonly unknown[];
+  name?: string;
+}
+
+/**
+ * Several statements in one round trip of the extended protocol: each is parsed (a named one
+ * only the first time on a connection), bound, described and executed, then one Sync. The
+ * callback gets one result per statement.
+ */
+function pipelinedQuery(steps: readonly Step[], callback: (err: Error | null, results: PgResult[]) => void): PgQueryInstance {
+  const last = steps[steps.length - 1];
+  const query = new PgQuery({
+    text: last.text,
+    name: last.name,
+    values: [...last.values],
+    callback: (err, results) => callback(err, Array.isArray(results) ? results : [results as PgResult]),
+  });
+  Object.assign(query, {
+    requiresPreparation: () => true,
+    prepare(connection: PgConnection) {
+      for (const step of steps) {
+        const parsed = step.name !== undefined && (connection.parsedStatements[step.name] ?? connection.submittedNamedStatements[step.name]) === step.text;
+        if (!parsed) {
+          connection.parse({ text: step.text, name: step.name ?? "", types: [] });
+          if (step.name !== undefined) connection.submittedNamedStatements[step.name] = step.text;
+        }
+        connection.bind({ statement: step.name ?? "", values: [...step.values], valueMapper: pgUtils.prepareValue });
+        connection.describe({ type: "P", name: "" });
+        connection.execute({ portal: "" });
+      }
+      connection.sync();
+    },
+  });
+  return query;
+}
+
 /**
  * A transaction on one connection of the pool whose `BEGIN` waits for the first statement, and
  * whose deferred writes wait for the next statement or the `COMMIT`.
  */
 class Transaction {
   private begun = false;
-  private readonly deferred: Array<{ sql: string; parameters: unknown[] }> = [];
+  private readonly deferred: Step[] = [];
   private readonly query: PgClient["query"];
 
   constructor(
@@ -68,43 +127,47 @@ class Transaction {
     const send = this.query.bind(client);
     // Every statement of the transaction passes here (TypeORM's own included).
     client.query = (text: unknown, values?: unknown, callback?: unknown) => {
-      if (typeof text !== "string" || callback !== undefined || (this.begun && this.deferred.length === 0)) {
-        if (!this.begun && typeof text === "string") throw new Error("a statement bypassed the transaction's BEGIN");
-        const name = typeof text === "string" && callback === undefined ? PREPARED.get(text) : undefined;
-        // A hot statement is parsed once per connection.
-        if (name !== undefined) return send({ name, text, values });
+      if (typeof text !== "string" || callback !== undefined) {
+        if (!this.begun) throw new Error("a statement bypassed the transaction's BEGIN");
         return send(text, values, callback);
       }
-      const statements = this.pending();
-      statements.push(inlineParameters(text, values as unknown[] | undefined));
-      return this.sendAll(statements);
+      const name = PREPARED.get(text);
+      const parameters = (values as unknown[] | undefined) ?? [];
+      if (this.begun && this.deferred.length === 0) {
+        // A hot statement is parsed once per connection.
+        if (name !== undefined) return send({ name, text, values: parameters });
+        return send(text, values);
+      }
+      return this.trip([...this.pending(), { text, values: parameters, name }]);
     };
   }
 
-  /** `BEGIN` if not yet sent and the deferred writes, inlined, in order (and forgets them). */
-  private pending(): string[] {
-    const statements: string[] = [];
+  /** `BEGIN` if not yet sent and the deferred writes, in order (and forgets them). */
+  private pending(): Step[] {
+    const steps: Step[] = [];
     const logger = this.runner.connection.logger;
     if (!this.begun) {
       logger.logQuery("BEGIN", [], this.runner);
-      statements.push("BEGIN");
+      steps.push({ text: "BEGIN", values: [] });
     }
     this.begun = true;
-    for (const { sql, parameters } of this.deferred.splice(0)) {
-      logger.logQuery(sql, parameters, this.runner);
-      statements.push(inlineParameters(sql, parameters));
+    for (const step of this.deferred.splice(0)) {
+      logger.logQuery(step.text, [...step.values], this.runner);
+      steps.push(step);
     }
-    return statements;
+    return steps;
   }
 
-  /** Sends `statements` as one query; the last statement's result. */
-  private async sendAll(statements: string[]): Promise<PgResult> {
-    const results = (await this.query.call(this.client, statements.join(";\n"))) as PgResult | PgResult[];
-    return Array.isArray(results) ? results[results.length - 1] : results;
+  /** Sends `steps` in one round trip; the last statement's result. */
+  private trip(steps: Step[]): Promise<PgResult> {
+    return new Promise((resolve, reject) => {
+      const query = pipelinedQuery(steps, (err, results) => (err ? reject(err) : resolve(results[results.length - 1])));
+      this.query.call(this.client, query);
+    });
   }
 
   defer(sql: string, parameters: unknown[]): void {
-    this.deferred.push({ sql, parameters });
+    this.deferred.push({ text: sql, values: parameters, name: PREPARED.get(sql) });
   }
 
   async commit(): Promise<void> {

@@ -130,15 +130,18 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     await expectEveryLeadMatchesReplay(s.t);
   });
 
-  it("50 parallel interactions on one lead: score = sum of the ledger = replay, no lost update", async () => {
+  // By email, a lead is locked and then its history loaded; by id, one statement does both (and
+  // loads the history again when a concurrent write came in between): both must lose nothing.
+  it.each(["email", "leadId"] as const)("50 parallel interactions on one lead (by %s): score = sum of the ledger = replay, no lost update", async (by) => {
     const email = uniqueEmail("parallel");
     const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email } });
+    const who = by === "email" ? { email } : { leadId: upsertLead.id };
     const kinds: InteractionInputVars[] = [
-      { email, type: "visit", target: "/pricing" },
-      { email, type: "visit", target: "/careers" },
-      { email, type: "subscribe", target: "newsletter" },
-      { email, type: "email_open", target: "newsletter" },
-      { email, type: "download", target: "case-study-x" },
+      { ...who, type: "visit", target: "/pricing" },
+      { ...who, type: "visit", target: "/careers" },
+      { ...who, type: "subscribe", target: "newsletter" },
+      { ...who, type: "email_open", target: "newsletter" },
+      { ...who, type: "download", target: "case-study-x" },
     ];
     const results = await Promise.all(
       Array.from({ length: 50 }, (_, i) => record({ ...kinds[i % kinds.length], occurredAt: ago((i * 7919) % 50 * 60_000) })),
@@ -161,11 +164,12 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     expect(results.reduce((total, r) => total + r.pointsAwarded, 0)).toBe(stored.score);
   });
 
-  it("20 concurrent duplicates of one externalId: one interaction, one set of awards", async () => {
+  it.each(["email", "leadId"] as const)("20 concurrent duplicates of one externalId (by %s): one interaction, one set of awards", async (by) => {
     const email = uniqueEmail("dup");
     const externalId = `dup-${email}`;
+    const who = by === "email" ? { email } : { leadId: (await s.api.data(UPSERT_LEAD, { input: { email } })).upsertLead.id };
     const results = await Promise.all(
-      Array.from({ length: 20 }, () => record({ email, type: "visit", target: "/pricing", source: "website", externalId })),
+      Array.from({ length: 20 }, () => record({ ...who, type: "visit", target: "/pricing", source: "website", externalId })),
     );
     expect(results.filter((r) => !r.duplicate)).toHaveLength(1);
     expect(results.map((r) => r.pointsAwarded).sort((a, b) => b - a)).toEqual([15, ...Array(19).fill(0)]);
