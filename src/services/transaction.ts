@@ -14,7 +14,7 @@ import type { EntityManager, QueryRunner } from "typeorm";
 import type { ServiceContext } from "../context";
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const pgUtils = require("pg/lib/utils") as { prepareValue(value: unknown): unknown; escapeLiteral(value: string): string };
+const pgUtils = require("pg/lib/utils") as { prepareValue(value: unknown): unknown };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const PgQuery = require("pg/lib/query") as new (config: { text: string; name?: string; values?: unknown[]; callback: (err: Error | null, results: unknown) => void }) => PgQueryInstance;
 
@@ -50,19 +50,6 @@ function isRetryable(err: unknown): boolean {
   const code = (err as { driverError?: { code?: string }; code?: string })?.driverError?.code ??
     (err as { code?: string })?.code;
   return typeof code === "string" && RETRYABLE_SQLSTATES.has(code);
-}
-
-/** `sql` with its `$n` parameters replaced by literals: what the server would bind, as text. */
-export function inlineParameters(sql: string, parameters: readonly unknown[] | undefined): string {
-  if (!parameters || parameters.length === 0) return sql;
-  return sql.replace(/\$(\d+)(?!\d)/g, (match, n: string) => {
-    const index = Number(n) - 1;
-    if (index < 0 || index >= parameters.length) throw new Error(`no value for ${match}`);
-    const value = pgUtils.prepareValue(parameters[index]);
-    if (value === null || value === undefined) return "NULL";
-    if (typeof value !== "string") throw new Error(`cannot inline a ${typeof value} parameter`);
-    return pgUtils.escapeLiteral(value);
-  });
 }
 
 interface PgClient {

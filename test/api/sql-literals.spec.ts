@@ -1,11 +1,11 @@
 /**
- * The unit of work sends some statements with their parameters inlined as literals (so that BEGIN
- * and COMMIT can ride along in one round trip). An inlined value must reach the server exactly as
- * the same value bound as a parameter would: hostile text included.
+ * A unit of work pipelines several statements in one round trip (`BEGIN` with the first one, the
+ * write with `COMMIT`), each with bound parameters. Hostile text must arrive exactly as sent, in
+ * every statement of a trip: the lead's lock and profile (upsert by email), the one-statement
+ * recording by id, the batch, and the write that rides with `COMMIT` (a stage rule's text).
  */
-import { Client } from "pg";
-import { inlineParameters } from "../../src/services/transaction";
-import { useTestApp } from "./helpers/test-app";
+import { RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 const HOSTILE_TEXTS = [
   "O'Brien",
@@ -16,45 +16,40 @@ const HOSTILE_TEXTS = [
   "E'\\x41'",
   "$$dollar$$",
   "é, ü, 😀 and a\nnewline\tand tab",
-  "",
 ];
 
-describe("parameters inlined as literals", () => {
-  const suite = useTestApp();
+describe(`hostile values through pipelined round trips [${testDatabase()}]`, () => {
+  const s = useTestApp();
+  const db = () => s.t.app.context(null).db;
 
-  /** A connection of its own for each test, closed before the suite drops its database. */
-  async function query(text: string, values?: unknown[]): Promise<Record<string, unknown>[]> {
-    const database = suite.t.config.database;
-    if (database.kind !== "postgres") throw new Error("the test app always talks to a server (PGlite behind its socket)");
-    const client = new Client({ connectionString: database.url });
-    await client.connect();
-    try {
-      return (await client.query(text, values)).rows;
-    } finally {
-      await client.end();
-    }
-  }
+  test.each(HOSTILE_TEXTS)("%j arrives as sent", async (text) => {
+    const email = uniqueEmail("hostile");
+    // By email: BEGIN + the lock, the profile merged (firstName: the stage rule "Lead" fires).
+    const lead = (await s.t.admin.data(UPSERT_LEAD, { input: { email, firstName: text, company: text } })).upsertLead;
+    expect(lead).toMatchObject({ firstName: text, company: text, stage: "Lead" });
+    // By id: BEGIN + lock, key, insert and load in one statement; the write rides with COMMIT.
+    const single = await s.t.admin.data(RECORD_INTERACTION, {
+      input: { leadId: lead.id, type: "visit", target: text, source: text, externalId: text, properties: { [text]: text, nested: [text] } },
+    });
+    expect(single.recordInteraction.duplicate).toBe(false);
+    // The same key again: found by the same statement.
+    const again = await s.t.admin.data(RECORD_INTERACTION, { input: { leadId: lead.id, type: "visit", target: text, source: text, externalId: text } });
+    expect(again.recordInteraction).toMatchObject({ duplicate: true, interaction: { id: single.recordInteraction.interaction.id } });
+    // A batch: its statements carry the same text in arrays.
+    const batch = await s.t.admin.data(RECORD_INTERACTIONS, {
+      inputs: [{ email, type: "download", target: text, source: text, externalId: `${text}#2`, properties: { [text]: [text] } }],
+    });
+    expect(batch.recordInteractions[0]?.duplicate).toBe(false);
 
-  const sql = "SELECT $1::text AS text, $2::jsonb AS json, $3::timestamptz AS at, $4::text[] AS list, $5::int AS n";
-
-  test.each(HOSTILE_TEXTS)("text %j arrives as when bound", async (text) => {
-    const values = [text, { [text]: text, nested: [text] }, new Date("2026-01-02T03:04:05.678Z"), [text, null, "x"], -42];
-    const bound = await query(sql, values);
-    const inlined = await query(inlineParameters(sql, values));
-    expect(inlined).toEqual(bound);
-    expect(inlined[0].text).toBe(text);
-  });
-
-  test("null and undefined become NULL", async () => {
-    const rows = await query(inlineParameters("SELECT $1::text AS a, $2::int AS b", [null, undefined]));
-    expect(rows).toEqual([{ a: null, b: null }]);
-  });
-
-  test("a value is never scanned for placeholders again", () => {
-    expect(inlineParameters("SELECT $1, $2", ["$2", "x"])).toBe("SELECT '$2', 'x'");
-  });
-
-  test("a missing parameter is refused, not sent", () => {
-    expect(() => inlineParameters("SELECT $1, $2", ["only one"])).toThrow("no value for $2");
+    const rows: Array<{ target: string; source: string; external_id: string; properties: unknown }> = await db().query(
+      `SELECT target, source, external_id, properties FROM interaction WHERE lead_id = $1 ORDER BY seq`,
+      [lead.id],
+    );
+    expect(rows).toEqual([
+      { target: text, source: text, external_id: text, properties: { [text]: text, nested: [text] } },
+      { target: text, source: text, external_id: `${text}#2`, properties: { [text]: [text] } },
+    ]);
+    const [stored] = await db().query(`SELECT first_name, company FROM lead WHERE id = $1`, [lead.id]);
+    expect(stored).toEqual({ first_name: text, company: text });
   });
 });
