@@ -19,7 +19,8 @@ import type { StageTransitionEntity } from "../entities/stage-transition.entity"
 import { badInput, DomainError, notFound } from "../errors";
 import { errorFields } from "../logger";
 import { type BatchItem, recordBatchSetBased } from "./batch-ingest";
-import { isUuid, type LeadInputData, leadFromRow, type LeadService, validateLeadInput } from "./lead.service";
+import { checkLeadId, type LeadInputData, leadFromRow, type LeadService, validateLeadInput } from "./lead.service";
+import type { ScoringEffect } from "./scoring.service";
 import { hotStatement, inTransaction, RetryTransaction } from "./transaction";
 import {
   checkEmail,
@@ -55,17 +56,17 @@ export interface RecordResult {
   awards: Award[] | null;
 }
 
-/** The lead locked (by id or email) and the interaction recorded with the key `($2, $3)`, if any. */
-const lockWithKey = (where: string) =>
-  hotStatement(`SELECT (SELECT id FROM interaction WHERE coalesce(source, '') = $2 AND external_id = $3) AS duplicate_of, l.*
-     FROM lead l WHERE ${where} FOR UPDATE`);
-const LOCK_BY_ID_WITH_KEY_SQL = lockWithKey("l.id = $1");
-const LOCK_BY_EMAIL_WITH_KEY_SQL = lockWithKey("l.email = $1");
+/** The lead with the email `$1` locked, and the interaction recorded with the key `($2, $3)`, if any. */
+const LOCK_BY_EMAIL_WITH_KEY_SQL = hotStatement(`SELECT (SELECT id FROM interaction WHERE coalesce(source, '') = $2 AND external_id = $3) AS duplicate_of, l.*
+     FROM lead l WHERE l.email = $1 FOR UPDATE`);
 
 /** The most items in one `recordInteractions` call. */
 export const MAX_BATCH = 1000;
 
 /** An input that passed validation: who it is about, and the interaction's values. */
+/** A valid input naming its lead by email (`record` takes a lead named by id in one statement). */
+type ByEmail = Extract<ValidInteraction["who"], { email: string }>;
+
 export interface ValidInteraction {
   prefix: string;
   who: { leadId: string } | { email: string; lead: ReturnType<typeof validateLeadInput> | null };
@@ -86,7 +87,7 @@ export class InteractionService {
     const valid = this.validate(ctx, input, prefix);
     const outcome = await inTransaction(ctx, async (tx): Promise<RecordResult | { duplicateOf: string }> => {
       if ("leadId" in valid.who) return this.recordById(tx, valid.who.leadId, valid);
-      const locked = await this.findOriginalOrLockLead(tx, valid);
+      const locked = await this.findOriginalOrLockLead(tx, valid.values, valid.who);
       if ("duplicateOf" in locked) return locked;
       const { lead, fieldsChanged } = locked;
       // Inserted and scored together (the insert rides on the load of the lead's history); scoring
@@ -98,16 +99,7 @@ export class InteractionService {
         { fieldsChanged },
       );
       if (!recorded) throw new RetryTransaction("a concurrent copy of this interaction was recorded");
-      const { interaction, effect } = recorded;
-      if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
-      return {
-        interaction,
-        lead,
-        pointsAwarded: effect.pointsAwarded,
-        stageChange: effect.stageChange,
-        duplicate: false,
-        awards: effect.interactionAwards,
-      };
+      return recordedResult(tx, lead, recorded.interaction, recorded.effect);
     });
     if (!("duplicateOf" in outcome)) return outcome;
 
@@ -119,8 +111,7 @@ export class InteractionService {
 
   /** `record` for a lead named by id: one statement locks, checks the key, inserts and loads. */
   private async recordById(tx: ServiceContext, leadId: string, valid: ValidInteraction): Promise<RecordResult | { duplicateOf: string }> {
-    const field = `${valid.prefix}.leadId`;
-    if (!isUuid(leadId)) throw badInput(field, "is not a lead id");
+    checkLeadId(leadId, `${valid.prefix}.leadId`);
     const recorded = await tx.services.scoring.recordById(tx, leadId, { ...valid.values, receivedAt: tx.clock.now() });
     switch (recorded.kind) {
       case "no-lead":
@@ -130,9 +121,7 @@ export class InteractionService {
       case "raced":
         throw new RetryTransaction("a concurrent copy of this interaction was recorded");
     }
-    const { lead, interaction, effect } = recorded;
-    if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
-    return { interaction, lead, pointsAwarded: effect.pointsAwarded, stageChange: effect.stageChange, duplicate: false, awards: effect.interactionAwards };
+    return recordedResult(tx, recorded.lead, recorded.interaction, recorded.effect);
   }
 
   /**
@@ -186,44 +175,31 @@ export class InteractionService {
    */
   private async findOriginalOrLockLead(
     tx: ServiceContext,
-    valid: ValidInteraction,
+    values: ValidInteraction["values"],
+    who: ByEmail,
   ): Promise<{ duplicateOf: string } | { lead: LeadEntity; fieldsChanged: boolean }> {
-    const { source, externalId } = valid.values;
-    if (externalId === null) return this.lockLead(tx, valid);
-    const byId = "leadId" in valid.who;
-    let notFoundYet = false;
-    if (!byId || isUuid((valid.who as { leadId: string }).leadId)) {
-      const who = "leadId" in valid.who ? valid.who.leadId : valid.who.email;
-      const rows: Array<Record<string, unknown>> = await tx.db.query(byId ? LOCK_BY_ID_WITH_KEY_SQL : LOCK_BY_EMAIL_WITH_KEY_SQL, [
-        who,
-        source ?? "",
-        externalId,
-      ]);
-      if (rows.length > 0) {
-        const { duplicate_of: duplicateOf, ...row } = rows[0];
-        if (typeof duplicateOf === "string") return { duplicateOf };
-        const lead = leadFromRow(row);
-        if ("leadId" in valid.who) return { lead, fieldsChanged: false };
-        const patched = valid.who.lead ? await this.leads.applyPatch(tx, lead, valid.who.lead.patch) : false;
-        return { lead, fieldsChanged: patched };
-      }
-      notFoundYet = !byId;
+    const { source, externalId } = values;
+    if (externalId === null) return this.lockLead(tx, who);
+    const rows: Array<Record<string, unknown>> = await tx.db.query(LOCK_BY_EMAIL_WITH_KEY_SQL, [who.email, source ?? "", externalId]);
+    if (rows.length > 0) {
+      const { duplicate_of: duplicateOf, ...row } = rows[0];
+      if (typeof duplicateOf === "string") return { duplicateOf };
+      const lead = leadFromRow(row);
+      const patched = who.lead ? await this.leads.applyPatch(tx, lead, who.lead.patch) : false;
+      return { lead, fieldsChanged: patched };
     }
     const original = await this.findByExternalId(tx, source, externalId);
     if (original) return { duplicateOf: original };
-    return this.lockLead(tx, valid, notFoundYet);
+    return this.lockLead(tx, who, true);
   }
 
   /**
    * Locks the interaction's lead (creating it for an unknown email) and merges the profile fields
    * it carries. They are scored with the interaction, so stages are evaluated once per change.
    */
-  private async lockLead(tx: ServiceContext, valid: ValidInteraction, notFoundYet = false): Promise<{ lead: LeadEntity; fieldsChanged: boolean }> {
-    if ("leadId" in valid.who) {
-      return { lead: await this.leads.lockById(tx, valid.who.leadId, `${valid.prefix}.leadId`), fieldsChanged: false };
-    }
-    const { lead, created } = await this.leads.lockOrCreate(tx, valid.who.email, { notFoundYet });
-    const patched = valid.who.lead ? await this.leads.applyPatch(tx, lead, valid.who.lead.patch) : false;
+  private async lockLead(tx: ServiceContext, who: ByEmail, notFoundYet = false): Promise<{ lead: LeadEntity; fieldsChanged: boolean }> {
+    const { lead, created } = await this.leads.lockOrCreate(tx, who.email, { notFoundYet });
+    const patched = who.lead ? await this.leads.applyPatch(tx, lead, who.lead.patch) : false;
     return { lead, fieldsChanged: patched || created };
   }
 
@@ -267,6 +243,19 @@ export class InteractionService {
       values: { type, target, source, properties: input.properties ?? {}, occurredAt, externalId },
     };
   }
+}
+
+/** A just-recorded interaction's answer; its stage move, if any, is announced after the commit. */
+function recordedResult(tx: ServiceContext, lead: LeadEntity, interaction: InteractionEntity, effect: ScoringEffect): RecordResult {
+  if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+  return {
+    interaction,
+    lead,
+    pointsAwarded: effect.pointsAwarded,
+    stageChange: effect.stageChange,
+    duplicate: false,
+    awards: effect.interactionAwards,
+  };
 }
 
 function toError(err: unknown): Error {

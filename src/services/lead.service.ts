@@ -63,6 +63,11 @@ const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 /** Whether `id` can be a row id (anything else cannot exist, and must not reach SQL as a uuid). */
 export const isUuid = (id: string): boolean => UUID.test(id);
 
+/** Refuses an id that cannot be a lead's (`BAD_USER_INPUT` on `field`), before any statement. */
+export function checkLeadId(id: string, field: string): void {
+  if (!isUuid(id)) throw badInput(field, "is not a lead id");
+}
+
 const LOCK_BY_ID_SQL = hotStatement(`SELECT * FROM lead WHERE id = $1 FOR UPDATE`);
 const LOCK_BY_EMAIL_SQL = hotStatement(`SELECT * FROM lead WHERE email = $1 FOR UPDATE`);
 
@@ -196,7 +201,7 @@ export class LeadService {
 
   /** Within a transaction: locks the lead with this id; NOT_FOUND if there is none. */
   async lockById(tx: ServiceContext, id: string, field = "leadId"): Promise<LeadEntity> {
-    if (!isUuid(id)) throw badInput(field, "is not a lead id");
+    checkLeadId(id, field);
     const rows: Array<Record<string, unknown>> = await tx.db.query(LOCK_BY_ID_SQL, [id]);
     if (rows.length === 0) throw notFound(`Lead ${id}`);
     return leadFromRow(rows[0]);

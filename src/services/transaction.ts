@@ -16,19 +16,18 @@ import type { ServiceContext } from "../context";
 // eslint-disable-next-line @typescript-eslint/no-require-imports
 const pgUtils = require("pg/lib/utils") as { prepareValue(value: unknown): unknown };
 // eslint-disable-next-line @typescript-eslint/no-require-imports
-const PgQuery = require("pg/lib/query") as new (config: { text: string; name?: string; values?: unknown[]; callback: (err: Error | null, results: unknown) => void }) => PgQueryInstance;
+const PgQuery = require("pg/lib/query") as new (config: { text: string; name?: string; callback: (err: Error | null, results: unknown) => void }) => PgQueryInstance;
 
 interface PgQueryInstance {
   text: string;
   name?: string;
-  values?: unknown[];
 }
 
 interface PgConnection {
   parsedStatements: Record<string, string>;
   submittedNamedStatements: Record<string, string>;
   parse(message: { text: string; name?: string; types?: unknown[] }): void;
-  bind(message: { statement?: string; values?: unknown[]; valueMapper: (value: unknown) => unknown }): void;
+  bind(message: { statement?: string; values?: readonly unknown[]; valueMapper: (value: unknown) => unknown }): void;
   describe(message: { type: "P"; name: string }): void;
   execute(message: { portal?: string }): void;
   sync(): void;
@@ -72,10 +71,10 @@ interface Step {
  */
 function pipelinedQuery(steps: readonly Step[], callback: (err: Error | null, results: PgResult[]) => void): PgQueryInstance {
   const last = steps[steps.length - 1];
+  // `text` and `name` are what the client reads of its active query (a named statement is marked parsed).
   const query = new PgQuery({
     text: last.text,
     name: last.name,
-    values: [...last.values],
     callback: (err, results) => callback(err, Array.isArray(results) ? results : [results as PgResult]),
   });
   Object.assign(query, {
@@ -87,7 +86,7 @@ function pipelinedQuery(steps: readonly Step[], callback: (err: Error | null, re
           connection.parse({ text: step.text, name: step.name ?? "", types: [] });
           if (step.name !== undefined) connection.submittedNamedStatements[step.name] = step.text;
         }
-        connection.bind({ statement: step.name ?? "", values: [...step.values], valueMapper: pgUtils.prepareValue });
+        connection.bind({ statement: step.name ?? "", values: step.values, valueMapper: pgUtils.prepareValue });
         connection.describe({ type: "P", name: "" });
         connection.execute({ portal: "" });
       }
