@@ -33,6 +33,8 @@ export interface Config {
   expirySweepSeconds: number;
   /** Batches a publish rescores at once, each on its own connection (1 with the embedded database). */
   rescoreWorkers: number;
+  /** Leads whose scoring state (history and ledger) each instance keeps for their next batch; 0: none. */
+  warmLeads: number;
 }
 
 export interface Limits {
@@ -47,6 +49,9 @@ export interface Limits {
   /** Largest `properties` / `attributes` object, in bytes of JSON. */
   maxJsonBytes: number;
 }
+
+/** Leads whose scoring state an instance keeps by default (`QUALIFY_WARM_LEADS`). */
+export const DEFAULT_WARM_LEADS = 10_000;
 
 /** A setting that could not be read; the message names the variable. */
 export class ConfigError extends Error {}
@@ -110,6 +115,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     // Expired points must leave scores within a minute.
     expirySweepSeconds: int("QUALIFY_EXPIRY_SWEEP_SECONDS", 15, 0, 60),
     rescoreWorkers: database.kind === "embedded" ? 1 : int("QUALIFY_RESCORE_WORKERS", 2, 1, 16),
+    warmLeads: int("QUALIFY_WARM_LEADS", DEFAULT_WARM_LEADS, 0, 1_000_000),
   };
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;

@@ -27,6 +27,7 @@ import { isUuid, leadFromRow, patchChanges } from "./lead.service";
 import { FIRST_STAGE_SQL } from "./model.service";
 import { announceScore, factsOf } from "./scoring.service";
 import { inTransaction, RetryTransaction } from "./transaction";
+import type { WarmLedger } from "./warm-ledgers";
 
 /** A valid item of a batch and its place in the array. */
 export interface BatchItem {
@@ -42,9 +43,16 @@ interface Duplicate {
 
 type Outcome = RecordResult | Error | Duplicate;
 
-/** `HISTORIES_SQL` with `$2` values of the interactions' identity sequence (on the first lead's row only). */
-const HISTORIES_WITH_SEQS_SQL = `SELECT h.*, CASE WHEN h.lead_id = ($1::uuid[])[1] THEN s.seqs END AS seqs FROM (${HISTORIES_SQL}) AS h
-  CROSS JOIN (SELECT coalesce(array_agg(nextval(pg_get_serial_sequence('interaction', 'seq'))::text), '{}') AS seqs FROM generate_series(1, $2::int)) AS s`;
+/**
+ * The histories of the leads `$1` (`HISTORIES_SQL`, one row each), and one more row, whose
+ * `lead_id` is null, with the active model version and `$2` values of the interactions' identity
+ * sequence.
+ */
+const HISTORIES_WITH_SEQS_SQL = `
+  SELECT NULL::uuid AS lead_id, (SELECT version FROM scoring_model WHERE active) AS version, NULL::json AS interactions, NULL::json AS awards,
+         (SELECT coalesce(array_agg(nextval(pg_get_serial_sequence('interaction', 'seq'))::text), '{}') FROM generate_series(1, $2::int)) AS seqs
+  UNION ALL
+  SELECT h.lead_id, h.version, h.interactions, h.awards, NULL FROM (${HISTORIES_SQL}) AS h`;
 
 const keyOf = (v: ValidInteraction["values"]): string | null => (v.externalId === null ? null : `${v.source ?? ""}\u0000${v.externalId}`);
 
@@ -79,145 +87,238 @@ export async function recordBatchSetBased(ctx: ServiceContext, items: BatchItem[
   return results;
 }
 
+const emailOf = (it: BatchItem): string | null => ("email" in it.valid.who ? it.valid.who.email : null);
+const leadIdOf = (it: BatchItem): string | null => ("leadId" in it.valid.who ? it.valid.who.leadId : null);
+
+/** A new interaction of the batch: its item and its id. */
+interface LiveItem {
+  item: BatchItem;
+  id: string;
+}
+
+/** The leads of a batch, locked or created in its transaction. */
+class BatchLeads {
+  readonly byId = new Map<string, LeadEntity>();
+  readonly byEmail = new Map<string, LeadEntity>();
+  /** The locked rows' versions (`xmin`), by lead id (for `WarmLedgers`). */
+  readonly rowVersions = new Map<string, string>();
+  /** Leads the batch created. */
+  readonly created = new Set<string>();
+
+  remember(lead: LeadEntity): void {
+    this.byId.set(lead.id, lead);
+    this.byEmail.set(lead.email, lead);
+  }
+
+  /** The lead of an item whose lead is known. */
+  of(it: BatchItem): LeadEntity {
+    const id = leadIdOf(it);
+    return (id !== null ? this.byId.get(id) : this.byEmail.get(emailOf(it) as string)) as LeadEntity;
+  }
+}
+
+/**
+ * The transaction of a batch. Each step is its own function: besides reading in order, a small
+ * function is cheap for V8 to optimise again when the shapes it meets change, where one large
+ * function was recompiled whole, and ran unoptimised meanwhile.
+ */
 async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Promise<Map<number, Outcome>> {
   const outcomes = new Map<number, Outcome>();
   const now = tx.clock.now();
+  const leads = await lockLeads(tx, items, outcomes);
+  const candidates = items.filter((it) => !outcomes.has(it.index));
+  const leadOfInteraction = new Map<string, string>();
+  const recorded = await recordedKeys(tx, candidates, leadOfInteraction);
+  const live = separateDuplicates(candidates, recorded, outcomes);
+  await createLeads(tx, leads, live, now);
+  const entities = live.map(({ item, id }) =>
+    Object.assign(new InteractionEntity(), item.valid.values, { id, leadId: leads.of(item).id, receivedAt: now }),
+  );
+  const ledgers = await loadLedgers(tx, leads, entities, now);
+  const insert = insertInteractions(tx, entities, now);
+  // Let the insert reach the server before scoring (it is sent from a continuation).
+  if (insert) await new Promise((resolve) => setImmediate(resolve));
+  scoreInOrder(tx, { candidates, live, entities, leads, ledgers, outcomes, leadOfInteraction, now });
+  // A concurrent request recorded one of the keys first: run the batch again (its copies are then duplicates).
+  if (insert && (await insert).length < entities.length) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");
+  // 6. One statement for every lead.
+  await LeadLedger.write(tx, [...ledgers.values()], { keepWarm: true });
+  return outcomes;
+}
 
-  // 2a. Lock the known leads, all in one statement, in id order (no deadlock between batches).
-  const byId = items.filter((it) => "leadId" in it.valid.who);
+/**
+ * 2a. Locks the leads the items name, all in one statement, in id order (no deadlock between
+ * batches); an item naming no lead, or an unknown one, fails alone.
+ */
+async function lockLeads(tx: ServiceContext, items: BatchItem[], outcomes: Map<number, Outcome>): Promise<BatchLeads> {
+  const byId = items.filter((it) => leadIdOf(it) !== null);
   for (const it of byId) {
-    const id = (it.valid.who as { leadId: string }).leadId;
-    if (!isUuid(id)) outcomes.set(it.index, badInput(`${it.valid.prefix}.leadId`, "is not a lead id"));
+    if (!isUuid(leadIdOf(it) as string)) outcomes.set(it.index, badInput(`${it.valid.prefix}.leadId`, "is not a lead id"));
   }
-  const emailOf = (it: BatchItem) => ("email" in it.valid.who ? it.valid.who.email : null);
-  const leadIdOf = (it: BatchItem) => ("leadId" in it.valid.who ? it.valid.who.leadId : null);
   const ids = [...new Set(byId.filter((it) => !outcomes.has(it.index)).map((it) => leadIdOf(it) as string))];
   const emails = [...new Set(items.map(emailOf).filter((e): e is string => e !== null))];
   const locked: Array<Record<string, unknown>> = await tx.db.query(
-    `SELECT * FROM lead WHERE id = ANY($1::uuid[]) OR email = ANY($2::text[]) ORDER BY id FOR UPDATE`,
+    `SELECT l.*, l.xmin::text AS row_version FROM lead l WHERE l.id = ANY($1::uuid[]) OR l.email = ANY($2::text[]) ORDER BY l.id FOR UPDATE`,
     [ids, emails],
   );
-  const leadsById = new Map<string, LeadEntity>();
-  const leadsByEmail = new Map<string, LeadEntity>();
-  const remember = (lead: LeadEntity) => {
-    leadsById.set(lead.id, lead);
-    leadsByEmail.set(lead.email, lead);
-  };
-  locked.map(leadFromRow).forEach(remember);
+  const leads = new BatchLeads();
+  for (const row of locked) {
+    leads.remember(leadFromRow(row));
+    leads.rowVersions.set(row.id as string, row.row_version as string);
+  }
   for (const it of byId) {
-    if (!outcomes.has(it.index) && !leadsById.has(leadIdOf(it) as string)) outcomes.set(it.index, notFound(`Lead ${leadIdOf(it)}`));
+    if (!outcomes.has(it.index) && !leads.byId.has(leadIdOf(it) as string)) outcomes.set(it.index, notFound(`Lead ${leadIdOf(it)}`));
   }
+  return leads;
+}
 
-  // 1. Keys recorded before, and keys repeated in the batch: duplicates, answered with the original.
-  const candidates = items.filter((it) => !outcomes.has(it.index));
-  const keyed = candidates.filter((it) => it.valid.values.externalId !== null);
+/** 1. The keys of `candidates` recorded before: key → the interaction's id (and its lead, into `leadOfInteraction`). */
+async function recordedKeys(tx: ServiceContext, candidates: BatchItem[], leadOfInteraction: Map<string, string>): Promise<Map<string, string>> {
   const recorded = new Map<string, string>();
-  const leadOfInteraction = new Map<string, string>();
-  if (keyed.length > 0) {
-    const rows: Array<{ src: string; ext: string; id: string; lead_id: string }> = await tx.db.query(
-      `SELECT k.src, k.ext, i.id, i.lead_id FROM unnest($1::text[], $2::text[]) AS k (src, ext)
-         JOIN interaction i ON coalesce(i.source, '') = k.src AND i.external_id = k.ext`,
-      [keyed.map((it) => it.valid.values.source ?? ""), keyed.map((it) => it.valid.values.externalId)],
-    );
-    for (const row of rows) {
-      recorded.set(`${row.src}\u0000${row.ext}`, row.id);
-      leadOfInteraction.set(row.id, row.lead_id);
-    }
+  const keyed = candidates.filter((it) => it.valid.values.externalId !== null);
+  if (keyed.length === 0) return recorded;
+  // One probe of the key's unique index per key, whatever the planner estimates: a join it may
+  // plan as a scan of the whole table, which grows without bound (the LIMIT keeps it a probe).
+  const rows: Array<{ src: string; ext: string; id: string; lead_id: string }> = await tx.db.query(
+    `SELECT k.src, k.ext, i.id, i.lead_id FROM unnest($1::text[], $2::text[]) AS k (src, ext)
+       CROSS JOIN LATERAL (SELECT i.id, i.lead_id FROM interaction i WHERE coalesce(i.source, '') = k.src AND i.external_id = k.ext LIMIT 1) AS i`,
+    [keyed.map((it) => it.valid.values.source ?? ""), keyed.map((it) => it.valid.values.externalId)],
+  );
+  for (const row of rows) {
+    recorded.set(`${row.src}\u0000${row.ext}`, row.id);
+    leadOfInteraction.set(row.id, row.lead_id);
   }
+  return recorded;
+}
+
+/** Keys recorded before, and keys repeated in the batch: duplicates, answered with the original. The rest, with new ids. */
+function separateDuplicates(candidates: BatchItem[], recorded: ReadonlyMap<string, string>, outcomes: Map<number, Outcome>): LiveItem[] {
   const firstOfKey = new Map<string, string>(); // key → the new interaction's id
-  const live: Array<BatchItem & { id: string }> = [];
-  for (const it of candidates) {
-    const key = keyOf(it.valid.values);
+  const live: LiveItem[] = [];
+  for (const item of candidates) {
+    const key = keyOf(item.valid.values);
     const original = key === null ? undefined : (recorded.get(key) ?? firstOfKey.get(key));
     if (original !== undefined) {
-      outcomes.set(it.index, { duplicateOf: original });
+      outcomes.set(item.index, { duplicateOf: original });
       continue;
     }
     const id = randomUUID();
     if (key !== null) firstOfKey.set(key, id);
-    live.push({ ...it, id });
+    live.push({ item, id });
   }
+  return live;
+}
 
-  // 2b. New emails: created at the first stage of the active funnel, with their first transition.
-  const created = new Set<string>();
-  const missing = [...new Set(live.map(emailOf).filter((e): e is string => e !== null && !leadsByEmail.has(e)))].sort();
-  if (missing.length > 0) {
-    const inserted: Array<Record<string, unknown>> = await tx.db.query(
-      `INSERT INTO lead (email, stage, attributes, created_at, updated_at)
-       SELECT e, ${FIRST_STAGE_SQL}, '{}'::jsonb, $2, $2 FROM unnest($1::text[]) AS e ORDER BY e
-       ON CONFLICT (email) DO NOTHING RETURNING *`,
-      [missing, now],
-    );
-    for (const lead of inserted.map(leadFromRow)) {
-      remember(lead);
-      created.add(lead.id);
-    }
-    const raced = missing.filter((e) => !leadsByEmail.has(e));
-    if (raced.length > 0) {
-      const rows: Array<Record<string, unknown>> = await tx.db.query(`SELECT * FROM lead WHERE email = ANY($1::text[]) ORDER BY id FOR UPDATE`, [raced]);
-      rows.map(leadFromRow).forEach(remember);
-    }
-    const fresh = [...created].map((id) => leadsById.get(id) as LeadEntity);
-    await tx.db.query(
-      `INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, actor, reason)
-       SELECT u.lead_id, NULL, u.stage, $3, 'RULE', $4, 'new lead' FROM unnest($1::uuid[], $2::text[]) AS u (lead_id, stage)`,
-      [fresh.map((l) => l.id), fresh.map((l) => l.stage), now, tx.caller?.name ?? null],
-    );
-  }
-  const leadOf = (it: BatchItem) => (leadIdOf(it) !== null ? leadsById.get(leadIdOf(it) as string) : leadsByEmail.get(emailOf(it) as string)) as LeadEntity;
-
-  // 3. Every new interaction, in array order: its `seq` taken up front (with the histories), so
-  // that its insert needs no answer until the end, and runs on the server while the batch is
-  // scored here.
-  const entities = live.map((it) =>
-    Object.assign(new InteractionEntity(), it.valid.values, { id: it.id, leadId: leadOf(it).id, receivedAt: now }),
+/** 2b. New emails: created at the first stage of the active funnel, with their first transition. */
+async function createLeads(tx: ServiceContext, leads: BatchLeads, live: LiveItem[], now: Date): Promise<void> {
+  const missing = [...new Set(live.map(({ item }) => emailOf(item)).filter((e): e is string => e !== null && !leads.byEmail.has(e)))].sort();
+  if (missing.length === 0) return;
+  const inserted: Array<Record<string, unknown>> = await tx.db.query(
+    `INSERT INTO lead (email, stage, attributes, created_at, updated_at)
+     SELECT e, ${FIRST_STAGE_SQL}, '{}'::jsonb, $2, $2 FROM unnest($1::text[]) AS e ORDER BY e
+     ON CONFLICT (email) DO NOTHING RETURNING *`,
+    [missing, now],
   );
-  const scored = live;
-  const entityOf = new Map(entities.map((e) => [e.id, e]));
+  for (const lead of inserted.map(leadFromRow)) {
+    leads.remember(lead);
+    leads.created.add(lead.id);
+  }
+  const raced = missing.filter((e) => !leads.byEmail.has(e));
+  if (raced.length > 0) {
+    const rows: Array<Record<string, unknown>> = await tx.db.query(`SELECT * FROM lead WHERE email = ANY($1::text[]) ORDER BY id FOR UPDATE`, [raced]);
+    for (const row of rows) leads.remember(leadFromRow(row));
+  }
+  const fresh = [...leads.created].map((id) => leads.byId.get(id) as LeadEntity);
+  await tx.db.query(
+    `INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, actor, reason)
+     SELECT u.lead_id, NULL, u.stage, $3, 'RULE', $4, 'new lead' FROM unnest($1::uuid[], $2::text[]) AS u (lead_id, stage)`,
+    [fresh.map((l) => l.id), fresh.map((l) => l.stage), now, tx.caller?.name ?? null],
+  );
+}
 
-  // 4. Every lead's history and ledger (the batch's own interactions come as changes), and the seqs.
-  const leadIds = [...new Set(scored.map((it) => leadOf(it).id))];
-  const batchIds = new Set(entities.map((e) => e.id));
+/**
+ * 3-4. Every lead's history and ledger (the batch's own interactions come as changes), and the
+ * interactions' `seq`s, taken up front so that their insert needs no answer until the end. A
+ * lead this process wrote last, whose row is still that version, is not loaded (`WarmLedgers`).
+ */
+async function loadLedgers(tx: ServiceContext, leads: BatchLeads, entities: InteractionEntity[], now: Date): Promise<Map<string, LeadLedger>> {
   const ledgers = new Map<string, LeadLedger>();
-  if (leadIds.length > 0) {
-    const rows: Array<HistoryRow & { lead_id: string; seqs: string[] | null }> = await tx.db.query(HISTORIES_WITH_SEQS_SQL, [leadIds, entities.length]);
-    const seqs = (rows.find((r) => r.seqs !== null) as { seqs: string[] }).seqs.map(Number).sort((a, b) => a - b);
-    entities.forEach((e, n) => (e.seq = String(seqs[n])));
-    for (const row of rows) ledgers.set(row.lead_id, await LeadLedger.fromRow(tx, leadsById.get(row.lead_id) as LeadEntity, row, now, batchIds));
+  const leadIds = [...new Set(entities.map((e) => e.leadId))];
+  if (leadIds.length === 0) return ledgers;
+  const warm = new Map<string, WarmLedger>();
+  for (const id of leadIds) {
+    const rowVersion = leads.rowVersions.get(id);
+    const state = rowVersion === undefined ? undefined : tx.services.warmLedgers.take(id, rowVersion);
+    if (state) warm.set(id, state);
   }
-  let insert: Promise<Array<{ id: string }>> | null = null;
-  if (entities.length > 0) {
-    insert = tx.db.query(
-      `INSERT INTO interaction (id, seq, lead_id, type, target, source, external_id, properties, occurred_at, received_at)
-       OVERRIDING SYSTEM VALUE
-       SELECT u.id, u.seq, u.lead_id, u.type, u.target, u.source, u.external_id, u.properties::jsonb, to_timestamp(u.at_ms / 1000.0), $10
-         FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[]) WITH ORDINALITY
-              AS u (id, seq, lead_id, type, target, source, external_id, properties, at_ms, n)
-        ORDER BY u.n
-       ON CONFLICT DO NOTHING RETURNING id`,
-      [
-        entities.map((e) => e.id),
-        entities.map((e) => e.seq),
-        entities.map((e) => e.leadId),
-        entities.map((e) => e.type),
-        entities.map((e) => e.target),
-        entities.map((e) => e.source),
-        entities.map((e) => e.externalId),
-        entities.map((e) => JSON.stringify(e.properties ?? {})),
-        entities.map((e) => e.occurredAt.getTime()),
-        now,
-      ],
-    );
-    insert.catch(() => undefined); // awaited below; not an unhandled rejection meanwhile
-    // Let the insert reach the server before scoring (it is sent from a continuation).
-    await new Promise((resolve) => setImmediate(resolve));
+  const cold = leadIds.filter((id) => !warm.has(id));
+  const rows: Array<HistoryRow & { lead_id: string | null; seqs: string[] | null }> = await tx.db.query(HISTORIES_WITH_SEQS_SQL, [cold, entities.length]);
+  const head = rows.find((r) => r.lead_id === null) as HistoryRow & { seqs: string[] };
+  const seqs = head.seqs.map(Number).sort((a, b) => a - b);
+  entities.forEach((e, n) => (e.seq = String(seqs[n])));
+  const histories = new Map(rows.map((r) => [r.lead_id, r]));
+  const batchIds = new Set(entities.map((e) => e.id));
+  for (const id of leadIds) {
+    const lead = leads.byId.get(id) as LeadEntity;
+    const state = warm.get(id);
+    const ledger = state
+      ? await LeadLedger.fromWarm(tx, lead, head.version, state, now)
+      : await LeadLedger.fromRow(tx, lead, histories.get(id) as HistoryRow, now, batchIds);
+    ledgers.set(id, ledger);
   }
+  return ledgers;
+}
 
-  // 5. Item by item, in array order: its profile fields, then its score and stage; a copy sees
-  // its lead as it is at that point of the batch.
-  const firstTouch = new Set(created);
+/** 4. Sends the insert of every new interaction, in array order; its answer is awaited at the end. */
+function insertInteractions(tx: ServiceContext, entities: InteractionEntity[], now: Date): Promise<Array<{ id: string }>> | null {
+  if (entities.length === 0) return null;
+  const insert: Promise<Array<{ id: string }>> = tx.db.query(
+    `INSERT INTO interaction (id, seq, lead_id, type, target, source, external_id, properties, occurred_at, received_at)
+     OVERRIDING SYSTEM VALUE
+     SELECT u.id, u.seq, u.lead_id, u.type, u.target, u.source, u.external_id, u.properties::jsonb, to_timestamp(u.at_ms / 1000.0), $10
+       FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[]) WITH ORDINALITY
+            AS u (id, seq, lead_id, type, target, source, external_id, properties, at_ms, n)
+      ORDER BY u.n
+     ON CONFLICT DO NOTHING RETURNING id`,
+    [
+      entities.map((e) => e.id),
+      entities.map((e) => e.seq),
+      entities.map((e) => e.leadId),
+      entities.map((e) => e.type),
+      entities.map((e) => e.target),
+      entities.map((e) => e.source),
+      entities.map((e) => e.externalId),
+      entities.map((e) => JSON.stringify(e.properties ?? {})),
+      entities.map((e) => e.occurredAt.getTime()),
+      now,
+    ],
+  );
+  insert.catch(() => undefined); // awaited by the caller; not an unhandled rejection meanwhile
+  return insert;
+}
+
+interface ScoringPass {
+  candidates: BatchItem[];
+  live: LiveItem[];
+  entities: InteractionEntity[];
+  leads: BatchLeads;
+  ledgers: Map<string, LeadLedger>;
+  outcomes: Map<number, Outcome>;
+  /** The lead of each interaction a duplicate names. */
+  leadOfInteraction: Map<string, string>;
+  now: Date;
+}
+
+/**
+ * 5. Item by item, in array order: its profile fields, then its score and stage; a copy sees its
+ * lead as it is at that point of the batch. Then what each interaction earns once the whole batch
+ * is in (a later item may change an earlier one's).
+ */
+function scoreInOrder(tx: ServiceContext, pass: ScoringPass): void {
+  const { candidates, live, entities, leads, ledgers, outcomes, leadOfInteraction, now } = pass;
+  const firstTouch = new Set(leads.created);
   for (const e of entities) leadOfInteraction.set(e.id, e.leadId);
-  const toScore = new Map(scored.map((it) => [it.index, it]));
+  const toScore = new Map(live.map((l, n) => [l.item.index, entities[n]]));
   for (const candidate of candidates) {
     const outcome = outcomes.get(candidate.index);
     if (outcome && "duplicateOf" in outcome) {
@@ -225,43 +326,46 @@ async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Prom
       if (ledger) outcome.lead = Object.assign(new LeadEntity(), ledger.lead);
       continue;
     }
-    const it = toScore.get(candidate.index);
-    if (!it) continue;
-    const lead = leadOf(it);
-    const ledger = ledgers.get(lead.id) as LeadLedger;
-    let fieldsChanged = firstTouch.delete(lead.id);
-    const patch = "email" in it.valid.who ? it.valid.who.lead?.patch : undefined;
-    if (patch) {
-      const changes = patchChanges(lead, patch);
-      if (Object.keys(changes).length > 0) {
-        Object.assign(lead, changes, { updatedAt: now });
-        ledger.writeProfile = true;
-        fieldsChanged = true;
-      }
+    const interaction = toScore.get(candidate.index);
+    if (!interaction) continue;
+    outcomes.set(candidate.index, scoreItem(tx, candidate, interaction, leads, ledgers.get(interaction.leadId) as LeadLedger, firstTouch, now));
+  }
+  for (const { item } of live) {
+    const outcome = outcomes.get(item.index) as RecordResult;
+    outcome.awards = (ledgers.get(outcome.interaction.leadId) as LeadLedger).awardsOf(outcome.interaction.id);
+  }
+}
+
+/** One new interaction of the batch: the item's profile fields merged, then scored. */
+function scoreItem(
+  tx: ServiceContext,
+  it: BatchItem,
+  interaction: InteractionEntity,
+  leads: BatchLeads,
+  ledger: LeadLedger,
+  firstTouch: Set<string>,
+  now: Date,
+): RecordResult {
+  const lead = leads.of(it);
+  let fieldsChanged = firstTouch.delete(lead.id);
+  const patch = "email" in it.valid.who ? it.valid.who.lead?.patch : undefined;
+  if (patch) {
+    const changes = patchChanges(lead, patch);
+    if (Object.keys(changes).length > 0) {
+      Object.assign(lead, changes, { updatedAt: now });
+      ledger.writeProfile = true;
+      fieldsChanged = true;
     }
-    const interaction = entityOf.get(it.id) as InteractionEntity;
-    const effect = ledger.apply({ interaction: factsOf(interaction), fieldsChanged });
-    if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
-    announceScore(tx, lead, interaction.id, effect.pointsAwarded);
-    outcomes.set(it.index, {
-      interaction,
-      lead: Object.assign(new LeadEntity(), lead),
-      pointsAwarded: effect.pointsAwarded,
-      stageChange: effect.stageChange,
-      duplicate: false,
-      awards: null,
-    });
   }
-  // What each interaction earns once the whole batch is in (a later item may change an earlier one's).
-  for (const it of scored) {
-    const outcome = outcomes.get(it.index) as RecordResult;
-    outcome.awards = (ledgers.get(outcome.interaction.leadId) as LeadLedger).awardsOf(it.id);
-  }
-
-  // A concurrent request recorded one of the keys first: run the batch again (its copies are then duplicates).
-  if (insert && (await insert).length < entities.length) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");
-
-  // 6. One statement for every lead.
-  await LeadLedger.write(tx, [...ledgers.values()]);
-  return outcomes;
+  const effect = ledger.apply({ interaction: factsOf(interaction), fieldsChanged });
+  if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+  announceScore(tx, lead, interaction.id, effect.pointsAwarded);
+  return {
+    interaction,
+    lead: Object.assign(new LeadEntity(), lead),
+    pointsAwarded: effect.pointsAwarded,
+    stageChange: effect.stageChange,
+    duplicate: false,
+    awards: null,
+  };
 }

@@ -12,6 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceContext } from "../context";
 import type { Award, CompiledModel, InteractionFacts } from "../dsl/model";
+import { compareInteractions } from "../dsl/runtime/ledger";
 import type { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import {
@@ -28,6 +29,7 @@ import {
   storedOfTuple,
 } from "./ledger";
 import { deferQuery, hotStatement } from "./transaction";
+import type { WarmLedger } from "./warm-ledgers";
 
 /**
  * SQL columns giving the active model version, the interactions of the lead whose id is the
@@ -82,6 +84,8 @@ export interface ChangeEffect {
   interactionAwards: Award[] | null;
 }
 
+const NO_ACTIVE_MODEL = "no scoring model is active (the service publishes the seed model when it starts)";
+
 const awardKey = (a: Award): string => `${a.interactionId ?? ""}:${a.ruleIndex}`;
 
 export class LeadLedger {
@@ -126,13 +130,23 @@ export class LeadLedger {
     now: Date,
     exclude?: ReadonlySet<string>,
   ): Promise<LeadLedger> {
-    if (row.version === null) throw new Error("no scoring model is active (the service publishes the seed model when it starts)");
+    if (row.version === null) throw new Error(NO_ACTIVE_MODEL);
     const version = row.version;
     const model = await tx.services.models.version(tx, version);
     const name = (v: number, index: number) => (v === version ? model.rules[index]?.name : undefined) ?? "";
     let history = row.interactions.map(factsOfTuple);
     if (exclude) history = history.filter((i) => !exclude.has(i.id));
     return new LeadLedger(lead, version, model, history, row.awards.map((t) => storedOfTuple(t, name)), now);
+  }
+
+  /**
+   * The ledger of `lead` from this process's warm state (`WarmLedgers.take`: the lead's row is
+   * the version that state was written with); `version`: the active model version.
+   */
+  static async fromWarm(tx: ServiceContext, lead: LeadEntity, version: number | null, warm: WarmLedger, now: Date): Promise<LeadLedger> {
+    if (version === null) throw new Error(NO_ACTIVE_MODEL);
+    const model = await tx.services.models.version(tx, version);
+    return new LeadLedger(lead, version, model, warm.history, warm.stored, now);
   }
 
   /** Scores one change (after the previous ones) and moves the stage forward if a rule says so. */
@@ -240,12 +254,34 @@ export class LeadLedger {
     this.awards = this.awards.filter((a) => !gone.has(a));
   }
 
+  /** The state of this ledger as written, for `WarmLedgers` (every award has its row id then). */
+  private warm(rowVersion: string): WarmLedger {
+    return {
+      rowVersion,
+      history: [...this.history].sort(compareInteractions),
+      stored: this.awards.map((award) => ({ id: this.rowIds.get(award) as string, award })),
+    };
+  }
+
+  /** After the commit, keeps each written lead's state under the row version its update made. */
+  private static keepWarm(tx: ServiceContext, written: readonly LeadLedger[], rows: ReadonlyArray<{ id: string; row_version: string }>): void {
+    const versions = new Map(rows.map((r) => [r.id, r.row_version]));
+    const states = written.flatMap((l) => {
+      const rowVersion = versions.get(l.lead.id);
+      return rowVersion === undefined ? [] : [[l.lead.id, l.warm(rowVersion)] as const];
+    });
+    tx.afterCommit?.(() => {
+      for (const [leadId, state] of states) tx.services.warmLedgers.put(leadId, state);
+    });
+  }
+
   /**
    * Writes every ledger's changes in one statement: rows removed and added, the stage moves in
    * the order they happened, and each lead's totals (and profile, for `writeProfile`). All the
-   * ledgers belong to one transaction, so to one model version.
+   * ledgers belong to one transaction, so to one model version. `keepWarm`: once committed, each
+   * written lead's state is kept in `WarmLedgers` for the next write.
    */
-  static async write(tx: ServiceContext, ledgers: readonly LeadLedger[]): Promise<void> {
+  static async write(tx: ServiceContext, ledgers: readonly LeadLedger[], options: { keepWarm?: boolean } = {}): Promise<void> {
     const dirty = ledgers.filter((l) => l.dirty);
     if (dirty.length === 0) return;
     const { model, version, now } = dirty[0];
@@ -257,7 +293,15 @@ export class LeadLedger {
       parts.push(`old AS (DELETE FROM score_award WHERE lead_id = ANY(${p(wipe)}::uuid[]) OR id = ANY(${p(removed)}::uuid[]))`);
     }
     const added = new AwardColumns();
-    for (const l of dirty) for (const award of l.awards) if (!l.rowIds.has(award)) added.push(l.lead.id, award);
+    for (const l of dirty) {
+      for (const award of l.awards) {
+        if (l.rowIds.has(award)) continue;
+        // The row's id is chosen here, so that the ledger in memory is the ledger written.
+        const id = randomUUID();
+        l.rowIds.set(award, id);
+        added.push(l.lead.id, award, id);
+      }
+    }
     if (added.length > 0) parts.push(`new AS (${added.insertSql(model, version, p)})`);
     const moves = dirty.flatMap((l) => l.transitions);
     if (moves.length > 0) {
@@ -290,7 +334,9 @@ export class LeadLedger {
          ${column((l) => l.country)}::text[], ${column((l) => l.source)}::text[], ${column((l) => JSON.stringify(l.attributes))}::text[]`
       : "";
     const profileNames = profile ? ", profile, first_name, last_name, role, company, industry, company_size, country, source, attributes" : "";
-    // Its result is not needed: it travels with the COMMIT (or the transaction's next statement).
+    const keepWarm = options.keepWarm === true && tx.services.warmLedgers.capacity > 0;
+    // Its result is needed only to keep the leads warm: it travels with the COMMIT (or the
+    // transaction's next statement).
     await deferQuery(
       tx,
       // A handful of shapes (which parts are present): each prepared once per connection.
@@ -302,8 +348,9 @@ export class LeadLedger {
                      ${column((l) => l.score)}::int[], ${column((l) => l.stage)}::text[], ${column((l) => l.nextExpiryAt?.getTime() ?? null)}::float8[],
                      ${p(dirty.map((l) => l.touched))}::boolean[]${profileColumns})
               AS u (id, fit, engagement, score, stage, next_ms, touched${profileNames})
-        WHERE l.id = u.id`),
+        WHERE l.id = u.id${keepWarm ? " RETURNING l.id, l.xmin::text AS row_version" : ""}`),
       values,
+      keepWarm ? (rows) => LeadLedger.keepWarm(tx, dirty, rows as Array<{ id: string; row_version: string }>) : undefined,
     );
     for (const l of dirty) l.dirty = false;
   }

@@ -140,6 +140,8 @@ export function ruleNames(model: CompiledModel): string[] {
 
 /** Awards in column arrays, for `INSERT … SELECT … FROM unnest(…)`: one statement for any number. */
 export class AwardColumns {
+  /** The rows' ids when chosen by the caller (every row's, or none: the table's default). */
+  readonly ids: string[] = [];
   readonly leadIds: string[] = [];
   readonly interactionIds: Array<string | null> = [];
   readonly ruleIndexes: number[] = [];
@@ -152,7 +154,8 @@ export class AwardColumns {
     return this.leadIds.length;
   }
 
-  push(leadId: string, a: Award): void {
+  push(leadId: string, a: Award, id?: string): void {
+    if (id !== undefined) this.ids.push(id);
     this.leadIds.push(leadId);
     this.interactionIds.push(a.interactionId);
     this.ruleIndexes.push(a.ruleIndex);
@@ -168,13 +171,15 @@ export class AwardColumns {
    * names travel once, as the model's list, not once per award.
    */
   insertSql(model: CompiledModel, version: number, param: (value: unknown) => string): string {
-    return `INSERT INTO score_award (lead_id, interaction_id, rule_index, rule, category, points, awarded_at, expires_at, model_version)
-      SELECT u.lead_id, u.interaction_id, u.rule_index, (${param(ruleNames(model))}::text[])[u.rule_index + 1], u.category, u.points,
+    if (this.ids.length > 0 && this.ids.length !== this.length) throw new Error("AwardColumns: an id for every award or for none");
+    const withIds = this.ids.length > 0;
+    return `INSERT INTO score_award (${withIds ? "id, " : ""}lead_id, interaction_id, rule_index, rule, category, points, awarded_at, expires_at, model_version)
+      SELECT ${withIds ? "u.id, " : ""}u.lead_id, u.interaction_id, u.rule_index, (${param(ruleNames(model))}::text[])[u.rule_index + 1], u.category, u.points,
              to_timestamp(u.awarded_ms / 1000.0), to_timestamp(u.expires_ms / 1000.0), ${param(version)}::int
-        FROM unnest(${param(this.leadIds)}::uuid[], ${param(this.interactionIds)}::uuid[], ${param(this.ruleIndexes)}::int[],
+        FROM unnest(${withIds ? `${param(this.ids)}::uuid[], ` : ""}${param(this.leadIds)}::uuid[], ${param(this.interactionIds)}::uuid[], ${param(this.ruleIndexes)}::int[],
                     ${param(this.categories)}::text[], ${param(this.points)}::int[],
                     ${param(this.awardedAt)}::float8[], ${param(this.expiresAt)}::float8[])
-             AS u (lead_id, interaction_id, rule_index, category, points, awarded_ms, expires_ms)`;
+             AS u (${withIds ? "id, " : ""}lead_id, interaction_id, rule_index, category, points, awarded_ms, expires_ms)`;
   }
 }
 

@@ -57,11 +57,40 @@ interface PgClient {
 
 type PgResult = { rows: unknown[]; rowCount: number | null; command: string };
 
+const NEEDS_ESCAPE = /[\\"]/;
+
+/**
+ * `values` as a PostgreSQL array literal, or undefined when it holds anything but strings,
+ * numbers, booleans and nulls (pg's own encoding then). What pg's encoder produces, without its
+ * per-element string building: a batch binds tens of thousands of elements.
+ */
+function arrayLiteral(values: readonly unknown[]): string | undefined {
+  const parts = new Array<string>(values.length);
+  for (let i = 0; i < values.length; i++) {
+    const v = values[i];
+    if (v === null || v === undefined) parts[i] = "NULL";
+    else if (typeof v === "string") parts[i] = NEEDS_ESCAPE.test(v) ? `"${v.replace(/[\\"]/g, "\\$&")}"` : `"${v}"`;
+    else if (typeof v === "number" || typeof v === "boolean" || typeof v === "bigint") parts[i] = String(v);
+    else return undefined;
+  }
+  return `{${parts.join(",")}}`;
+}
+
+/** A parameter as sent: arrays of plain values encoded here, anything else by pg. */
+function prepareValue(value: unknown): unknown {
+  return Array.isArray(value) ? (arrayLiteral(value) ?? pgUtils.prepareValue(value)) : pgUtils.prepareValue(value);
+}
+
+/** Parameters for pg's own query path (which leaves strings as they are). */
+const encodeArrays = (values: readonly unknown[]): unknown[] => values.map((v) => (Array.isArray(v) ? (arrayLiteral(v) ?? v) : v));
+
 /** One statement of a round trip; `name`: prepared once per connection under that name. */
 interface Step {
   text: string;
   values: readonly unknown[];
   name?: string;
+  /** For a deferred write whose rows are wanted: called with them once its trip is answered. */
+  onRows?: (rows: unknown[]) => void;
 }
 
 /**
@@ -86,7 +115,7 @@ function pipelinedQuery(steps: readonly Step[], callback: (err: Error | null, re
           connection.parse({ text: step.text, name: step.name ?? "", types: [] });
           if (step.name !== undefined) connection.submittedNamedStatements[step.name] = step.text;
         }
-        connection.bind({ statement: step.name ?? "", values: step.values, valueMapper: pgUtils.prepareValue });
+        connection.bind({ statement: step.name ?? "", values: step.values, valueMapper: prepareValue });
         connection.describe({ type: "P", name: "" });
         connection.execute({ portal: "" });
       }
@@ -121,8 +150,8 @@ class Transaction {
       const parameters = (values as unknown[] | undefined) ?? [];
       if (this.begun && this.deferred.length === 0) {
         // A hot statement is parsed once per connection.
-        if (name !== undefined) return send({ name, text, values: parameters });
-        return send(text, values);
+        if (name !== undefined) return send({ name, text, values: encodeArrays(parameters) });
+        return send(text, values === undefined ? values : encodeArrays(parameters));
       }
       return this.trip([...this.pending(), { text, values: parameters, name }]);
     };
@@ -147,13 +176,17 @@ class Transaction {
   /** Sends `steps` in one round trip; the last statement's result. */
   private trip(steps: Step[]): Promise<PgResult> {
     return new Promise((resolve, reject) => {
-      const query = pipelinedQuery(steps, (err, results) => (err ? reject(err) : resolve(results[results.length - 1])));
+      const query = pipelinedQuery(steps, (err, results) => {
+        if (err) return reject(err);
+        steps.forEach((step, i) => step.onRows?.(results[i].rows));
+        resolve(results[results.length - 1]);
+      });
       this.query.call(this.client, query);
     });
   }
 
-  defer(sql: string, parameters: unknown[]): void {
-    this.deferred.push({ text: sql, values: parameters, name: PREPARED.get(sql) });
+  defer(sql: string, parameters: unknown[], onRows?: (rows: unknown[]) => void): void {
+    this.deferred.push({ text: sql, values: parameters, name: PREPARED.get(sql), onRows });
   }
 
   async commit(): Promise<void> {
@@ -186,13 +219,19 @@ export function hotStatement(sql: string): string {
 const open = new WeakMap<QueryRunner, Transaction>();
 
 /**
- * Runs a write whose result is not needed: inside a transaction of `inTransaction`, it is sent with
- * the next statement or with the `COMMIT` (its failure fails the transaction then); elsewhere, now.
+ * Runs a write whose result is not awaited: inside a transaction of `inTransaction`, it is sent
+ * with the next statement or with the `COMMIT` (its failure fails the transaction then);
+ * elsewhere, now. `onRows` gets its rows when they come back.
  */
-export async function deferQuery(tx: ServiceContext, sql: string, parameters: unknown[]): Promise<void> {
+export async function deferQuery(tx: ServiceContext, sql: string, parameters: unknown[], onRows?: (rows: unknown[]) => void): Promise<void> {
   const transaction = tx.db.queryRunner ? open.get(tx.db.queryRunner) : undefined;
-  if (transaction) transaction.defer(sql, parameters);
-  else await tx.db.query(sql, parameters);
+  if (transaction) transaction.defer(sql, parameters, onRows);
+  else {
+    const result: unknown[] = await tx.db.query(sql, parameters);
+    // TypeORM answers an UPDATE or DELETE with [rows, rowCount], anything else with the rows.
+    const updated = result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number";
+    onRows?.(updated ? (result[0] as unknown[]) : result);
+  }
 }
 
 /**
