@@ -17,6 +17,7 @@ import {
   checkText,
   MAX_NAME_LENGTH,
   MAX_SOURCE_LENGTH,
+  NUL_PROBLEM,
   Problems,
 } from "./validation";
 
@@ -110,6 +111,8 @@ export class LeadService {
 
   /** The lead with this email (compared trimmed and case-insensitively), or null. */
   async findByEmail(ctx: ServiceContext, email: string): Promise<LeadEntity | null> {
+    // No stored email holds U+0000 (refused on the way in), and PostgreSQL would refuse the text.
+    if (email.includes("\u0000")) return null;
     return ctx.db.findOneBy(LeadEntity, { email: email.trim().toLowerCase() });
   }
 
@@ -238,6 +241,9 @@ export class LeadService {
     if (filter.stage) qb.andWhere("l.stage IN (:...stages)", { stages: filter.stage.length ? filter.stage : [""] });
     if (filter.minScore != null) qb.andWhere("l.score >= :minScore", { minScore: filter.minScore });
     if (filter.maxScore != null) qb.andWhere("l.score <= :maxScore", { maxScore: filter.maxScore });
+    for (const [name, text] of [["source", filter.source], ["search", filter.search]] as const) {
+      if (text?.includes("\u0000")) throw badInput(`filter.${name}`, NUL_PROBLEM);
+    }
     if (filter.source != null) qb.andWhere("l.source = :source", { source: filter.source.trim() });
     if (filter.updatedSince != null) qb.andWhere("l.updatedAt >= :updatedSince", { updatedSince: filter.updatedSince });
     const search = filter.search?.trim();

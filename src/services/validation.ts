@@ -19,6 +19,11 @@ export const MAX_REASON_LENGTH = 1000;
 /** How far in the future `occurredAt` may be (clock skew of the sender). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
+/** PostgreSQL stores no U+0000 in text or JSON: refused up front rather than failing the write. */
+export const NUL_PROBLEM = "must not contain the character U+0000 (NUL)";
+/** `\u0000` in JSON text, as an escape (not an escaped backslash followed by `u0000`). */
+const JSON_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+
 /** Collects problems for one input. */
 export class Problems {
   readonly list: FieldProblem[] = [];
@@ -35,7 +40,8 @@ export class Problems {
 /** Trims and lowercases an email; records a problem and returns null when it is not valid. */
 export function checkEmail(problems: Problems, field: string, raw: string): string | null {
   const email = raw.trim().toLowerCase();
-  if (email.length > MAX_EMAIL_LENGTH) problems.add(field, `must be at most ${MAX_EMAIL_LENGTH} characters`);
+  if (email.includes("\u0000")) problems.add(field, NUL_PROBLEM);
+  else if (email.length > MAX_EMAIL_LENGTH) problems.add(field, `must be at most ${MAX_EMAIL_LENGTH} characters`);
   else if (!EMAIL.test(email)) problems.add(field, "must be an email address");
   else return email;
   return null;
@@ -53,6 +59,10 @@ export function checkText(
 ): string | null | undefined {
   if (raw === undefined || raw === null) return raw;
   const text = raw.trim();
+  if (text.includes("\u0000")) {
+    problems.add(field, NUL_PROBLEM);
+    return undefined;
+  }
   if (text.length > maxLength) {
     problems.add(field, `must be at most ${maxLength} characters`);
     return undefined;
@@ -77,8 +87,10 @@ export function checkJsonObject(
   maxBytes: number,
 ): void {
   if (value === undefined || value === null) return;
-  const size = Buffer.byteLength(JSON.stringify(value), "utf8");
+  const json = JSON.stringify(value);
+  const size = Buffer.byteLength(json, "utf8");
   if (size > maxBytes) problems.add(field, `must be at most ${maxBytes} bytes of JSON (got ${size})`);
+  else if (JSON_NUL.test(json)) problems.add(field, NUL_PROBLEM);
 }
 
 /** A time no later than `now` plus the allowed skew. */

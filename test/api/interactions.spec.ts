@@ -1,6 +1,6 @@
 /** Recording interactions: validation per field, batches, idempotency under concurrency. */
 import { codeOf } from "./helpers/graphql-client";
-import { LEAD_INTERACTIONS, RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
+import { LEAD_BY_EMAIL, LEAD_INTERACTIONS, LEADS, RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 describe(`interactions [${testDatabase()}]`, () => {
@@ -155,6 +155,35 @@ describe(`interactions [${testDatabase()}]`, () => {
       const timeline = await s.api.data(LEAD_INTERACTIONS, { id: leadId, first: 10 });
       const ids = timeline.lead?.interactions.edges.map((e) => e.node.id);
       expect(ids?.slice(-2)).toEqual([recordInteractions[2]?.interaction.id, recordInteractions[0]?.interaction.id]);
+    });
+
+    it("refuses text holding U+0000 (PostgreSQL stores none) as bad input, the item alone, in every field", async () => {
+      const email = uniqueEmail();
+      const res = await s.api.request(RECORD_INTERACTIONS, {
+        inputs: [
+          { email, type: "visit", target: "/ok" },
+          { email, type: "visit", target: "/a\u0000b" },
+          { email, type: "visit", properties: { note: "a\u0000b" } },
+          { email, type: "visit", properties: { ["k\u0000"]: 1 } },
+          { email: `x\u0000${email}`, type: "visit" },
+          { lead: { email, firstName: "A\u0000" }, type: "visit" },
+          { email, type: "visit", properties: { note: "a backslash then u0000: \\u0000" } },
+        ],
+      });
+      expect(res.errors?.map((e) => [e.path?.[1], e.extensions?.code, e.extensions?.field ?? e.extensions?.fields?.[0]?.field])).toEqual([
+        [1, "BAD_USER_INPUT", "inputs.1.target"],
+        [2, "BAD_USER_INPUT", "inputs.2.properties"],
+        [3, "BAD_USER_INPUT", "inputs.3.properties"],
+        [4, "BAD_USER_INPUT", "inputs.4.email"],
+        [5, "BAD_USER_INPUT", "inputs.5.lead.firstName"],
+      ]);
+      expect(res.errors?.[0].message).toMatch(/U\+0000/);
+      expect(res.data?.recordInteractions.map((r) => r !== null)).toEqual([true, false, false, false, false, false, true]);
+      const upsert = await s.api.request(UPSERT_LEAD, { input: { email, attributes: { plan: "\u0000" } } });
+      expect(upsert.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.attributes" });
+      const search = await s.api.request(LEADS, { filter: { search: "a\u0000" } });
+      expect(codeOf(search)).toBe("BAD_USER_INPUT");
+      expect((await s.api.data(LEAD_BY_EMAIL, { email: `${email}\u0000` })).leadByEmail).toBeNull();
     });
 
     it("refuses more than 1,000 items", async () => {

@@ -1,0 +1,122 @@
+/**
+ * Warm ledgers (`src/services/warm-ledgers.ts`): a lead's next batch on this instance skips
+ * loading the history it wrote, and never uses a state that is no longer the lead's: not after a
+ * write elsewhere (the one-interaction path, another instance, a publish), not after a batch that
+ * rolled back. Each case would give a wrong score with a stale state (the `once` rule awarded
+ * twice, a ledger row missing or doubled), and every lead is compared with its replay.
+ */
+import fs from "node:fs";
+import path from "node:path";
+import type { ServiceContext } from "../../src/context";
+import { LeadLedger } from "../../src/services/lead-ledger";
+import { WarmLedgers } from "../../src/services/warm-ledgers";
+import { type InteractionInputVars, RECORD_INTERACTION, RECORD_INTERACTIONS } from "./helpers/documents";
+import { expectEveryLeadMatchesReplay, scoringCalls } from "./helpers/scoring";
+import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
+
+const SEED_SOURCE = fs.readFileSync(path.resolve(__dirname, "../../examples/seed-model.rules"), "utf8");
+
+describe(`warm ledgers [${testDatabase()}]`, () => {
+  const s = useTestApp();
+
+  const batch = async (inputs: InteractionInputVars[]) => {
+    const res = await s.api.request(RECORD_INTERACTIONS, { inputs });
+    expect(res.errors).toBeUndefined();
+    return res.data!.recordInteractions.map((r) => r!);
+  };
+  /** How many leads a call loaded from this process's warm state. */
+  const warmLoads = async <T>(work: () => Promise<T>): Promise<{ result: T; warm: number }> => {
+    const spy = jest.spyOn(LeadLedger, "fromWarm");
+    try {
+      const result = await work();
+      return { result, warm: spy.mock.calls.length };
+    } finally {
+      spy.mockRestore();
+    }
+  };
+  const newsletter = (email: string): InteractionInputVars => ({ email, type: "subscribe", target: "newsletter" });
+
+  it("the next batch for a lead uses the state this instance wrote, and scores the same", async () => {
+    const email = uniqueEmail("warm");
+    await batch([{ email, type: "download" }, newsletter(email)]);
+    const { result, warm } = await warmLoads(() => batch([newsletter(email), { email, type: "visit", target: "/pricing" }]));
+    expect(warm).toBe(1);
+    // `once`: the second subscription earns nothing; the history came from memory.
+    expect(result.map((r) => r.pointsAwarded)).toEqual([0, 15]);
+    expect(result[1].lead.score).toBe(21);
+    await expectEveryLeadMatchesReplay(s.t);
+  });
+
+  it("a write through the one-interaction path in between is seen (the row changed)", async () => {
+    const email = uniqueEmail("single-between");
+    await batch([{ email, type: "download" }]);
+    await s.api.data(RECORD_INTERACTION, { input: newsletter(email) });
+    const { result, warm } = await warmLoads(() => batch([newsletter(email)]));
+    expect(warm).toBe(0);
+    expect(result[0].pointsAwarded).toBe(0);
+    expect(result[0].lead.score).toBe(6);
+    await expectEveryLeadMatchesReplay(s.t);
+  });
+
+  it("another instance's batch in between is seen", async () => {
+    const email = uniqueEmail("elsewhere");
+    await batch([{ email, type: "download" }]);
+    // Another instance: the same database, its own warm ledgers.
+    const base = s.t.app.context(null);
+    const elsewhere: ServiceContext = { ...base, services: { ...base.services, warmLedgers: new WarmLedgers(100) } };
+    const [recorded] = await elsewhere.services.interactions.recordBatch(elsewhere, [{ email, type: "subscribe", target: "newsletter" }]);
+    expect(recorded).not.toBeInstanceOf(Error);
+    const { result, warm } = await warmLoads(() => batch([newsletter(email)]));
+    expect(warm).toBe(0);
+    expect(result[0].pointsAwarded).toBe(0);
+    await expectEveryLeadMatchesReplay(s.t);
+  });
+
+  it("a publish in between (every ledger row replaced) is seen", async () => {
+    const email = uniqueEmail("publish");
+    await batch([{ email, type: "download" }, newsletter(email)]);
+    await scoringCalls(s.api).publish(SEED_SOURCE.replace("=> +5     once", "=> +7     once"));
+    const { result, warm } = await warmLoads(() => batch([{ email, type: "visit", target: "/pricing" }]));
+    expect(warm).toBe(0);
+    expect(result[0].lead.score).toBe(1 + 7 + 15);
+    await expectEveryLeadMatchesReplay(s.t);
+  });
+
+  it("a batch that rolled back leaves no state behind", async () => {
+    const [email, control] = [uniqueEmail("rolled-back"), uniqueEmail("control")];
+    await batch([{ email, type: "download" }]);
+    await batch([{ email: control, type: "download" }]);
+    // The batch's write fails, and so does the item-by-item fallback's: nothing is recorded.
+    const write = jest.spyOn(LeadLedger, "write").mockRejectedValueOnce(new Error("disk full")).mockRejectedValueOnce(new Error("disk full"));
+    try {
+      const res = await s.api.request(RECORD_INTERACTIONS, { inputs: [{ email, type: "demo_request" }] });
+      expect(res.data?.recordInteractions).toEqual([null]);
+      expect(res.errors?.[0].extensions?.code).toBe("INTERNAL_SERVER_ERROR");
+    } finally {
+      write.mockRestore();
+    }
+    // The failed attempt added the demo request to the history in memory; the next batch must
+    // not see it: 61 points without a demo request is MQL, not SQL (`has demo_request`).
+    const pricing = (e: string) => Array.from({ length: 4 }, () => ({ email: e, type: "visit", target: "/pricing" }));
+    const [after, expected] = [await batch(pricing(email)), await batch(pricing(control))];
+    const outcome = (r: typeof after) => [r[3].lead.score, r[3].lead.stage, r.map((x) => x.stageChange?.to ?? null)];
+    expect(outcome(after)).toEqual(outcome(expected));
+    expect(after[3].lead.stage).not.toBe("SQL");
+    await expectEveryLeadMatchesReplay(s.t);
+  });
+
+  it("QUALIFY_WARM_LEADS bounds the leads kept, least recently written first out", () => {
+    const cache = new WarmLedgers(2);
+    const state = (rowVersion: string) => ({ rowVersion, history: [], stored: [] });
+    cache.put("a", state("1"));
+    cache.put("b", state("1"));
+    cache.put("a", state("2")); // a is now the most recent
+    cache.put("c", state("1"));
+    expect(cache.size).toBe(2);
+    expect(cache.take("b", "1")).toBeUndefined();
+    expect(cache.take("a", "1")).toBeUndefined(); // another row version: not used, and gone
+    expect(cache.take("a", "2")).toBeUndefined();
+    expect(cache.take("c", "1")).toEqual(state("1"));
+    expect(new WarmLedgers(0).size).toBe(0);
+  });
+});
