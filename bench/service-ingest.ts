@@ -18,6 +18,8 @@ import { type Comparison, fmtInt, fmtMs, fmtRatio, out, percentile } from "./tab
 
 export const CLIENTS = 16;
 export const BATCH = 1000;
+/** Batches of 1,000 each side of (b) records before it is measured. */
+const WARM_BATCHES = 5;
 const TARGET_RATE = 0.5;
 
 const RECORD = `mutation Record($input: InteractionInput!) {
@@ -153,18 +155,22 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
   const leads = Math.max(CLIENTS, Math.round(1000 * scale));
   const start = new Date(Date.now() - 3_000_000);
   const work = generateWork(batches * BATCH, leads, 3, start, "b");
-  const warmWork = generateWork(100, 20, 4, start, "b-warm");
+  // Warm-up: full batches on leads of their own, until V8 has compiled the hot path of either
+  // side for the shapes it meets (the first batches of a fresh process recompile it repeatedly).
+  const warmBatches = Math.max(1, Math.round(WARM_BATCHES * scale));
+  const warmWork = generateWork(warmBatches * BATCH, leads, 4, start, "b-warm");
   out(`(b) recordInteractions in batches of ${fmtInt(BATCH)}: ${batches} batches from one client over ${fmtInt(leads)} fresh leads`);
   out(`    baseline: the same rows with plain pg, one transaction of multi-row statements (unnest) per batch`);
+  out(`    both sides first record ${warmBatches} batches on leads of their own (warm-up)`);
   const slices = (items: WorkItem[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
   const productLeads = await createLeads(pool, shape, leads, "b-product");
-  const productWarm = await createLeads(pool, shape, 20, "b-product-warm");
+  const productWarm = await createLeads(pool, shape, leads, "b-product-warm");
   const send = async (items: WorkItem[], ids: string[]) => {
     const data = await app.request<{ recordInteractions: Array<unknown | null> }>(RECORD_BATCH, { inputs: items.map((item) => inputOf(item, ids)) });
     if (data.recordInteractions.some((r) => r === null)) throw new Error("(b): an item of a batch failed");
   };
-  await send(warmWork, productWarm);
+  for (const batch of slices(warmWork, BATCH)) await send(batch, productWarm);
   const statementsBefore = app.app.queries.count;
   const product = await timed(async () => {
     for (const batch of slices(work, BATCH)) await send(batch, productLeads);
@@ -172,12 +178,13 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
   const productStatements = app.app.queries.count - statementsBefore;
 
   const baselineLeads = await createLeads(pool, shape, leads, "b-baseline");
-  const baselineWarm = await createLeads(pool, shape, 20, "b-baseline-warm");
+  const baselineWarm = await createLeads(pool, shape, leads, "b-baseline-warm");
   const scorer = new HandScorer(seedModel());
   const conn = await pool.connect();
   let baseline;
   try {
-    await baselineTransaction(conn, shape, new HandScorer(seedModel()), warmWork, baselineWarm);
+    const warmScorer = new HandScorer(seedModel());
+    for (const batch of slices(warmWork, BATCH)) await baselineTransaction(conn, shape, warmScorer, batch, baselineWarm);
     baseline = await timed(async () => {
       let statements = 0;
       for (const batch of slices(work, BATCH)) {
