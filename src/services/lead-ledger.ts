@@ -34,13 +34,17 @@ import type { WarmLedger } from "./warm-ledgers";
 /**
  * SQL columns giving the active model version, the interactions of the lead whose id is the
  * expression `leadId` (canonical order) and its ledger rows; read back by `LeadLedger.fromRow`.
+ * When the SQL condition `skipWhen` holds, the interactions and ledger rows are null (not read).
  */
-export const historyColumns = (leadId: string): string => `
+export const historyColumns = (leadId: string, skipWhen?: string): string => {
+  const unless = (sql: string) => (skipWhen === undefined ? sql : `CASE WHEN ${skipWhen} THEN NULL ELSE ${sql} END`);
+  return `
   (SELECT version FROM scoring_model WHERE active) AS version,
-  (SELECT coalesce(json_agg(${INTERACTION_TUPLE} ORDER BY i.occurred_at, i.seq), '[]'::json)
-     FROM interaction i WHERE i.lead_id = ${leadId}) AS interactions,
-  (SELECT coalesce(json_agg(${AWARD_TUPLE}), '[]'::json)
-     FROM score_award a WHERE a.lead_id = ${leadId}) AS awards`;
+  ${unless(`(SELECT coalesce(json_agg(${INTERACTION_TUPLE} ORDER BY i.occurred_at, i.seq), '[]'::json)
+     FROM interaction i WHERE i.lead_id = ${leadId})`)} AS interactions,
+  ${unless(`(SELECT coalesce(json_agg(${AWARD_TUPLE}), '[]'::json)
+     FROM score_award a WHERE a.lead_id = ${leadId})`)} AS awards`;
+};
 
 /**
  * The same as `historyColumns` for many leads (`$1`, a uuid array) in one set-based query: one

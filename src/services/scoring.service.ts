@@ -55,7 +55,9 @@ const INSERT_AND_LOAD_SQL = hotStatement(`
  * loaded. The history is read from the statement's snapshot, taken before the lock was granted:
  * every write to a lead's interactions or ledger also updates its row, so when the locked row
  * (the newest version) is the one the snapshot sees (`xmin`), no write came in between and the
- * history is whole; otherwise the caller loads it again (`LOAD_SQL`, after the lock).
+ * history is whole; otherwise the caller loads it again (`LOAD_SQL`, after the lock). When the
+ * locked row is `$9`, the version this process last wrote, the history is not read at all: the
+ * process has it (`WarmLedgers`).
  */
 const LOCK_INSERT_AND_LOAD_SQL = hotStatement(`
   WITH locked AS (SELECT l.*, l.xmin::text AS locked_xmin FROM lead l WHERE l.id = $1::uuid FOR UPDATE),
@@ -66,7 +68,8 @@ const LOCK_INSERT_AND_LOAD_SQL = hotStatement(`
     ON CONFLICT DO NOTHING
     RETURNING id, seq)
   SELECT (SELECT id FROM original) AS duplicate_of, (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq,
-         (SELECT l.xmin::text FROM lead l WHERE l.id = $1::uuid) AS seen_xmin, locked.*, ${historyColumns("$1::uuid")}
+         (SELECT l.xmin::text FROM lead l WHERE l.id = $1::uuid) AS seen_xmin, locked.*,
+         ${historyColumns("$1::uuid", "locked.locked_xmin = $9::text")}
     FROM locked`);
 
 /** What `recordById` found: no such lead, a copy of a recorded interaction, a lost race, or the recording. */
@@ -148,7 +151,8 @@ export class ScoringService {
    * statement that locks the lead, checks the key and inserts (`LOCK_INSERT_AND_LOAD_SQL`).
    */
   async recordById(tx: ServiceContext, leadId: string, values: Omit<NewInteraction, "leadId">): Promise<RecordedById> {
-    const rows: Array<HistoryRow & Record<string, unknown>> = await tx.db.query(LOCK_INSERT_AND_LOAD_SQL, insertParameters(leadId, values));
+    const known = tx.services.warmLedgers.versionOf(leadId);
+    const rows: Array<Record<string, unknown>> = await tx.db.query(LOCK_INSERT_AND_LOAD_SQL, [...insertParameters(leadId, values), known]);
     if (rows.length === 0) return { kind: "no-lead" };
     const { duplicate_of: duplicateOf, inserted_id: insertedId, inserted_seq: insertedSeq, seen_xmin: seenXmin, locked_xmin: lockedXmin, version, interactions, awards, ...leadRow } = rows[0];
     if (typeof duplicateOf === "string") return { kind: "duplicate", duplicateOf };
@@ -156,10 +160,17 @@ export class ScoringService {
     const lead = leadFromRow(leadRow);
     const interaction = Object.assign(new InteractionEntity(), values, { leadId, id: insertedId, seq: String(insertedSeq) });
     const now = tx.clock.now();
-    let history: HistoryRow = { version, interactions, awards };
-    // The lead changed between the snapshot and the lock: its history is read again, after the lock.
-    if (seenXmin !== lockedXmin) [history] = await tx.db.query(LOAD_SQL, [leadId]);
-    const ledger = await LeadLedger.fromRow(tx, lead, history, now, new Set([insertedId]));
+    // Not read: the row is the version this process wrote, whose state it keeps (unless a
+    // concurrent request of this process took that state meanwhile).
+    const warm = interactions === null ? tx.services.warmLedgers.take(leadId, lockedXmin as string) : undefined;
+    let ledger: LeadLedger;
+    if (warm) ledger = await LeadLedger.fromWarm(tx, lead, version as number | null, warm, now);
+    else {
+      let history = { version, interactions, awards } as HistoryRow;
+      // Not read, or the lead changed between the snapshot and the lock: read again, after the lock.
+      if (interactions === null || seenXmin !== lockedXmin) [history] = await tx.db.query(LOAD_SQL, [leadId]);
+      ledger = await LeadLedger.fromRow(tx, lead, history, now, new Set([insertedId]));
+    }
     return { kind: "recorded", lead, interaction, effect: await this.finish(tx, ledger, interaction, false) };
   }
 
@@ -178,7 +189,7 @@ export class ScoringService {
     fieldsChanged: boolean,
   ): Promise<ScoringEffect> {
     const effect = ledger.apply({ interaction: interaction && factsOf(interaction), fieldsChanged });
-    await LeadLedger.write(tx, [ledger]);
+    await LeadLedger.write(tx, [ledger], { keepWarm: true });
     announceScore(tx, ledger.lead, interaction?.id ?? null, effect.pointsAwarded);
     return effect;
   }

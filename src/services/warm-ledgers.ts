@@ -37,6 +37,11 @@ export class WarmLedgers {
     return this.entries.size;
   }
 
+  /** The row version of the lead's entry, if there is one (it is left in place). */
+  versionOf(leadId: string): string | null {
+    return this.entries.get(leadId)?.rowVersion ?? null;
+  }
+
   /** Takes the lead's entry out; it is returned only when it is of `rowVersion`. */
   take(leadId: string, rowVersion: string): WarmLedger | undefined {
     const entry = this.entries.get(leadId);

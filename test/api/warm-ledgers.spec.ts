@@ -1,8 +1,8 @@
 /**
  * Warm ledgers (`src/services/warm-ledgers.ts`): a lead's next batch on this instance skips
- * loading the history it wrote, and never uses a state that is no longer the lead's: not after a
- * write elsewhere (the one-interaction path, another instance, a publish), not after a batch that
- * rolled back. Each case would give a wrong score with a stale state (the `once` rule awarded
+ * and the next one-interaction write by lead id skip loading the history this instance wrote, and
+ * never use a state that is no longer the lead's: not after a write by another instance (one
+ * interaction or a batch), not after a publish, not after a batch that rolled back. Each case would give a wrong score with a stale state (the `once` rule awarded
  * twice, a ledger row missing or doubled), and every lead is compared with its replay.
  */
 import fs from "node:fs";
@@ -36,39 +36,48 @@ describe(`warm ledgers [${testDatabase()}]`, () => {
   };
   const newsletter = (email: string): InteractionInputVars => ({ email, type: "subscribe", target: "newsletter" });
 
-  it("the next batch for a lead uses the state this instance wrote, and scores the same", async () => {
+  it("the next write for a lead uses the state this instance wrote, and scores the same", async () => {
     const email = uniqueEmail("warm");
     await batch([{ email, type: "download" }, newsletter(email)]);
-    const { result, warm } = await warmLoads(() => batch([newsletter(email), { email, type: "visit", target: "/pricing" }]));
-    expect(warm).toBe(1);
+    const next = await warmLoads(() => batch([newsletter(email), { email, type: "visit", target: "/pricing" }]));
+    expect(next.warm).toBe(1);
     // `once`: the second subscription earns nothing; the history came from memory.
-    expect(result.map((r) => r.pointsAwarded)).toEqual([0, 15]);
-    expect(result[1].lead.score).toBe(21);
+    expect(next.result.map((r) => r.pointsAwarded)).toEqual([0, 15]);
+    expect(next.result[1].lead.score).toBe(21);
+    // The one-interaction path by lead id uses it too, and keeps it for the next write.
+    const leadId = next.result[0].lead.id;
+    const single = await warmLoads(() => s.api.data(RECORD_INTERACTION, { input: { leadId, type: "subscribe", target: "newsletter" } }));
+    expect(single.warm).toBe(1);
+    expect(single.result.recordInteraction.pointsAwarded).toBe(0);
+    const last = await warmLoads(() => batch([{ leadId, type: "email_open", target: "newsletter" }]));
+    expect(last.warm).toBe(1);
+    expect(last.result[0].lead.score).toBe(23);
     await expectEveryLeadMatchesReplay(s.t);
   });
 
-  it("a write through the one-interaction path in between is seen (the row changed)", async () => {
-    const email = uniqueEmail("single-between");
-    await batch([{ email, type: "download" }]);
-    await s.api.data(RECORD_INTERACTION, { input: newsletter(email) });
-    const { result, warm } = await warmLoads(() => batch([newsletter(email)]));
-    expect(warm).toBe(0);
-    expect(result[0].pointsAwarded).toBe(0);
-    expect(result[0].lead.score).toBe(6);
-    await expectEveryLeadMatchesReplay(s.t);
-  });
-
-  it("another instance's batch in between is seen", async () => {
-    const email = uniqueEmail("elsewhere");
-    await batch([{ email, type: "download" }]);
+  it("another instance's write in between (one interaction or a batch) is seen: the row changed", async () => {
     // Another instance: the same database, its own warm ledgers.
     const base = s.t.app.context(null);
     const elsewhere: ServiceContext = { ...base, services: { ...base.services, warmLedgers: new WarmLedgers(100) } };
-    const [recorded] = await elsewhere.services.interactions.recordBatch(elsewhere, [{ email, type: "subscribe", target: "newsletter" }]);
-    expect(recorded).not.toBeInstanceOf(Error);
-    const { result, warm } = await warmLoads(() => batch([newsletter(email)]));
-    expect(warm).toBe(0);
-    expect(result[0].pointsAwarded).toBe(0);
+    const writes = {
+      one: async (email: string) => elsewhere.services.interactions.record(elsewhere, { email, type: "subscribe", target: "newsletter" }),
+      batch: async (email: string) => {
+        const [recorded] = await elsewhere.services.interactions.recordBatch(elsewhere, [{ email, type: "subscribe", target: "newsletter" }]);
+        if (recorded instanceof Error) throw recorded;
+        return recorded;
+      },
+    };
+    for (const [kind, write] of Object.entries(writes)) {
+      const email = uniqueEmail(`elsewhere-${kind}`);
+      await batch([{ email, type: "download" }]);
+      expect((await write(email)).pointsAwarded).toBe(5);
+      const { result, warm } = await warmLoads(() => batch([newsletter(email)]));
+      expect({ kind, warm, points: result[0].pointsAwarded, score: result[0].lead.score }).toEqual({ kind, warm: 0, points: 0, score: 6 });
+      const leadId = result[0].lead.id;
+      await write(email);
+      const single = await warmLoads(() => s.api.data(RECORD_INTERACTION, { input: { leadId, type: "subscribe", target: "newsletter" } }));
+      expect({ kind, warm: single.warm, points: single.result.recordInteraction.pointsAwarded }).toEqual({ kind, warm: 0, points: 0 });
+    }
     await expectEveryLeadMatchesReplay(s.t);
   });
 
