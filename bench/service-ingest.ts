@@ -111,15 +111,19 @@ const statementsRow = (count: number, product: number, baseline: number): Compar
 export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number): Promise<Comparison[]> {
   const count = Math.max(CLIENTS * 4, Math.round(4000 * scale));
   const leads = Math.max(CLIENTS, Math.round(1000 * scale));
-  const warm = Math.max(CLIENTS * 2, Math.round(count / 10));
+  // Warm-up: half as many interactions again, on leads of their own, so that V8 has compiled
+  // either side's hot path for the shapes it meets before the measured run.
+  const warm = Math.max(CLIENTS * 2, Math.round(count / 2));
+  const warmLeads = Math.max(CLIENTS, Math.round(leads / 2));
   const start = new Date(Date.now() - 3_600_000);
   const work = generateWork(count, leads, 1, start, "a");
-  const warmWork = generateWork(warm, 50, 2, start, "a-warm");
+  const warmWork = generateWork(warm, warmLeads, 2, start, "a-warm");
   out(`(a) recordInteraction over HTTP: ${fmtInt(count)} interactions of ${fmtInt(leads)} fresh leads from ${CLIENTS} concurrent clients`);
   out(`    baseline: the same rows with plain pg, a pool of ${CLIENTS}, one transaction per interaction`);
+  out(`    both sides first record ${fmtInt(warm)} interactions of ${fmtInt(warmLeads)} leads of their own (warm-up)`);
 
   const productLeads = await createLeads(pool, shape, leads, "a-product");
-  const productWarm = await createLeads(pool, shape, 50, "a-product-warm");
+  const productWarm = await createLeads(pool, shape, warmLeads, "a-product-warm");
   const variables = (items: WorkItem[], ids: string[]) => items.map((item) => ({ input: inputOf(item, ids) }));
   const job = (items: WorkItem[], ids: string[]) => ({ url: app.url, key: app.key, query: RECORD, variables: variables(items, ids), clients: CLIENTS });
   await runClients(job(warmWork, productWarm));
@@ -129,7 +133,7 @@ export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: S
   if (product.result.errors > 0) throw new Error(`(a): ${product.result.errors} requests failed; the first: ${product.result.firstError}`);
 
   const baselineLeads = await createLeads(pool, shape, leads, "a-baseline");
-  const baselineWarm = await createLeads(pool, shape, 50, "a-baseline-warm");
+  const baselineWarm = await createLeads(pool, shape, warmLeads, "a-baseline-warm");
   await baselineConcurrent(pool, shape, new HandScorer(seedModel()), warmWork, baselineWarm, CLIENTS);
   const scorer = new HandScorer(seedModel());
   const baseline = await timed(() => baselineConcurrent(pool, shape, scorer, work, baselineLeads, CLIENTS));
