@@ -10,6 +10,10 @@
  * same version as when this process wrote it has the same history and ledger. A write elsewhere,
  * on this instance or another, makes a new row version and the entry is passed over.
  *
+ * Memory is bounded twice: at most `capacity` leads (`QUALIFY_WARM_LEADS`), and at most
+ * `WARM_ITEMS_PER_LEAD` times that many interactions and ledger rows in all (a lead with a very
+ * long history is simply not kept); the least recently written go first.
+ *
  * An entry is taken out when it is used (the transaction owns it; two transactions never share
  * one), and put back after the commit, from what was written. A transaction that rolls back
  * simply leaves no entry: the next write loads the lead from the database.
@@ -26,12 +30,23 @@ export interface WarmLedger {
   stored: Array<{ id: string; award: Award }>;
 }
 
+/** Interactions and ledger rows kept per lead kept, on average, at most (the memory bound). */
+export const WARM_ITEMS_PER_LEAD = 20;
+
+const weightOf = (entry: WarmLedger): number => entry.history.length + entry.stored.length;
+
 export class WarmLedgers {
   /** By lead id; a Map's order is insertion order, so the first entry is the least recently put. */
   private readonly entries = new Map<string, WarmLedger>();
+  /** Interactions and ledger rows held in all. */
+  private items = 0;
+  /** The most interactions and ledger rows held in all: a few leads with long histories take the place of many. */
+  readonly maxItems: number;
 
   /** @param capacity the most leads kept (0: the cache is off) */
-  constructor(readonly capacity: number) {}
+  constructor(readonly capacity: number) {
+    this.maxItems = capacity * WARM_ITEMS_PER_LEAD;
+  }
 
   get size(): number {
     return this.entries.size;
@@ -44,22 +59,28 @@ export class WarmLedgers {
 
   /** Takes the lead's entry out; it is returned only when it is of `rowVersion`. */
   take(leadId: string, rowVersion: string): WarmLedger | undefined {
+    const entry = this.remove(leadId);
+    return entry?.rowVersion === rowVersion ? entry : undefined;
+  }
+
+  /**
+   * Keeps `entry` as the lead's state, dropping the least recently kept leads while there are more
+   * than `capacity` leads or `maxItems` items. A lead larger than a tenth of `maxItems` is not kept.
+   */
+  put(leadId: string, entry: WarmLedger): void {
+    this.remove(leadId);
+    const weight = weightOf(entry);
+    if (this.capacity === 0 || weight > this.maxItems / 10) return;
+    this.entries.set(leadId, entry);
+    this.items += weight;
+    while (this.entries.size > this.capacity || this.items > this.maxItems) this.remove(this.entries.keys().next().value as string);
+  }
+
+  private remove(leadId: string): WarmLedger | undefined {
     const entry = this.entries.get(leadId);
     if (entry === undefined) return undefined;
     this.entries.delete(leadId);
-    return entry.rowVersion === rowVersion ? entry : undefined;
-  }
-
-  /** Keeps `entry` as the lead's state, dropping the least recently kept lead when full. */
-  put(leadId: string, entry: WarmLedger): void {
-    if (this.capacity === 0) return;
-    this.entries.delete(leadId);
-    this.entries.set(leadId, entry);
-    if (this.entries.size > this.capacity) this.entries.delete(this.entries.keys().next().value as string);
-  }
-
-  /** Forgets every lead (a model published in this process, tests). */
-  clear(): void {
-    this.entries.clear();
+    this.items -= weightOf(entry);
+    return entry;
   }
 }

@@ -114,9 +114,14 @@ describe(`warm ledgers [${testDatabase()}]`, () => {
     await expectEveryLeadMatchesReplay(s.t);
   });
 
-  it("QUALIFY_WARM_LEADS bounds the leads kept, least recently written first out", () => {
+  it("QUALIFY_WARM_LEADS bounds the leads kept and their items, least recently written first out", () => {
     const cache = new WarmLedgers(2);
     const state = (rowVersion: string) => ({ rowVersion, history: [], stored: [] });
+    const award = { ruleIndex: 0, rule: "r", category: "FIT" as const, points: 1, interactionId: null, awardedAt: new Date(), expiresAt: null };
+    const heavy = (rowVersion: string, items: number) => ({ rowVersion, history: [], stored: Array.from({ length: items }, (_, n) => ({ id: `${n}`, award })) });
+    expect(cache.maxItems).toBe(40);
+    cache.put("too-long", heavy("1", 5)); // more than a tenth of the items: not kept
+    expect(cache.size).toBe(0);
     cache.put("a", state("1"));
     cache.put("b", state("1"));
     cache.put("a", state("2")); // a is now the most recent
@@ -126,6 +131,14 @@ describe(`warm ledgers [${testDatabase()}]`, () => {
     expect(cache.take("a", "1")).toBeUndefined(); // another row version: not used, and gone
     expect(cache.take("a", "2")).toBeUndefined();
     expect(cache.take("c", "1")).toEqual(state("1"));
-    expect(new WarmLedgers(0).size).toBe(0);
+    // The items bound: leads of 50 items each, 2,000 items at most: 40 leads, not 100.
+    const many = new WarmLedgers(100);
+    for (let n = 0; n < 300; n++) many.put(`lead-${n}`, heavy("1", 50));
+    expect(many.size).toBe(40);
+    expect(many.take("lead-299", "1")).toBeDefined();
+    expect(many.take("lead-0", "1")).toBeUndefined();
+    const off = new WarmLedgers(0);
+    off.put("a", state("1"));
+    expect(off.size).toBe(0);
   });
 });
