@@ -91,6 +91,15 @@ export function checkJsonObject(
   const size = Buffer.byteLength(json, "utf8");
   if (size > maxBytes) problems.add(field, `must be at most ${maxBytes} bytes of JSON (got ${size})`);
   else if (JSON_NUL.test(json)) problems.add(field, NUL_PROBLEM);
+  // JSON has no Infinity: a number too large for a double (1e400) would be stored as null, and
+  // the rules would see one value now and another in every later replay.
+  else if (json.includes("null") && hasNonFinite(value)) problems.add(field, "must hold finite numbers only (a number is out of range)");
+}
+
+function hasNonFinite(value: unknown): boolean {
+  if (typeof value === "number") return !Number.isFinite(value);
+  if (value === null || typeof value !== "object") return false;
+  return Object.values(value).some(hasNonFinite);
 }
 
 /** A time no later than `now` plus the allowed skew. */

@@ -1,5 +1,5 @@
 /** Recording interactions: validation per field, batches, idempotency under concurrency. */
-import { codeOf } from "./helpers/graphql-client";
+import { codeOf, gql } from "./helpers/graphql-client";
 import { LEAD_BY_EMAIL, LEAD_INTERACTIONS, LEADS, RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
@@ -179,6 +179,13 @@ describe(`interactions [${testDatabase()}]`, () => {
       ]);
       expect(res.errors?.[0].message).toMatch(/U\+0000/);
       expect(res.data?.recordInteractions.map((r) => r !== null)).toEqual([true, false, false, false, false, false, true]);
+      // Nor a number JSON cannot hold (it would be stored as null; the rules would see Infinity).
+      const tooLarge = await s.api.request(
+        gql<unknown, Record<string, never>>(`mutation { recordInteraction(input: { email: "${email}", type: "webinar", properties: { minutes: 1e400, list: [1, null] } }) { duplicate } }`),
+        {},
+      );
+      expect(tooLarge.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT" });
+      expect(tooLarge.errors?.[0].extensions?.fields?.[0]).toMatchObject({ field: "input.properties", message: expect.stringMatching(/finite/) });
       const upsert = await s.api.request(UPSERT_LEAD, { input: { email, attributes: { plan: "\u0000" } } });
       expect(upsert.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.attributes" });
       const search = await s.api.request(LEADS, { filter: { search: "a\u0000" } });
