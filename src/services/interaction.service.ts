@@ -7,8 +7,8 @@
  *      unknown email; profile fields merged), so writes to one lead serialise;
  *   3. the interaction is inserted with `ON CONFLICT DO NOTHING`: when a concurrent copy won the
  *      race, the transaction is rolled back and retried, and step 1 then finds the original;
- *   4. `ScoringService.onInteraction` scores it inside the same transaction (with any profile
- *      fields it carried, so the stage rules run once for the whole change);
+ *   4. `ScoringService` scores it inside the same transaction (with any profile fields it
+ *      carried, so the stage rules run once for the whole change);
  *   5. events are published after the commit.
  */
 import type { ServiceContext } from "../context";
@@ -19,7 +19,7 @@ import type { StageTransitionEntity } from "../entities/stage-transition.entity"
 import { badInput, DomainError, notFound } from "../errors";
 import { errorFields } from "../logger";
 import { type BatchItem, recordBatchSetBased } from "./batch-ingest";
-import { checkLeadId, type LeadInputData, leadFromRow, type LeadService, validateLeadInput } from "./lead.service";
+import { checkLeadId, type LeadInputData, type LeadService, lockedLeadFromRow, validateLeadInput } from "./lead.service";
 import type { ScoringEffect } from "./scoring.service";
 import { hotStatement, inTransaction, RetryTransaction } from "./transaction";
 import {
@@ -57,7 +57,8 @@ export interface RecordResult {
 }
 
 /** The lead with the email `$1` locked, and the interaction recorded with the key `($2, $3)`, if any. */
-const LOCK_BY_EMAIL_WITH_KEY_SQL = hotStatement(`SELECT (SELECT id FROM interaction WHERE coalesce(source, '') = $2 AND external_id = $3) AS duplicate_of, l.*
+const LOCK_BY_EMAIL_WITH_KEY_SQL = hotStatement(`SELECT (SELECT id FROM interaction WHERE coalesce(source, '') = $2 AND external_id = $3) AS duplicate_of,
+            l.*, l.xmin::text AS row_version
      FROM lead l WHERE l.email = $1 FOR UPDATE`);
 
 /** The most items in one `recordInteractions` call. */
@@ -184,7 +185,7 @@ export class InteractionService {
     if (rows.length > 0) {
       const { duplicate_of: duplicateOf, ...row } = rows[0];
       if (typeof duplicateOf === "string") return { duplicateOf };
-      const lead = leadFromRow(row);
+      const lead = lockedLeadFromRow(row);
       const patched = who.lead ? await this.leads.applyPatch(tx, lead, who.lead.patch) : false;
       return { lead, fieldsChanged: patched };
     }

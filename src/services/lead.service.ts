@@ -69,8 +69,21 @@ export function checkLeadId(id: string, field: string): void {
   if (!isUuid(id)) throw badInput(field, "is not a lead id");
 }
 
-const LOCK_BY_ID_SQL = hotStatement(`SELECT * FROM lead WHERE id = $1 FOR UPDATE`);
-const LOCK_BY_EMAIL_SQL = hotStatement(`SELECT * FROM lead WHERE email = $1 FOR UPDATE`);
+const LOCK_BY_ID_SQL = hotStatement(`SELECT l.*, l.xmin::text AS row_version FROM lead l WHERE l.id = $1 FOR UPDATE`);
+const LOCK_BY_EMAIL_SQL = hotStatement(`SELECT l.*, l.xmin::text AS row_version FROM lead l WHERE l.email = $1 FOR UPDATE`);
+
+/** The version (`xmin`) of each lead's row as its transaction locked it (for `WarmLedgers`). */
+const lockedVersions = new WeakMap<LeadEntity, string>();
+
+/** A lead from a row locked with `l.xmin::text AS row_version`, its row version remembered. */
+export function lockedLeadFromRow(row: Record<string, unknown>): LeadEntity {
+  const lead = leadFromRow(row);
+  if (typeof row.row_version === "string") lockedVersions.set(lead, row.row_version);
+  return lead;
+}
+
+/** The version of the lead's row when it was locked (`lockedLeadFromRow`), if known. */
+export const lockedRowVersion = (lead: LeadEntity): string | undefined => lockedVersions.get(lead);
 
 /** Validates a `LeadInput`; `prefix` is the argument path used in error fields (`input`, `input.lead`). */
 export function validateLeadInput(
@@ -172,7 +185,7 @@ export class LeadService {
     // still meets a concurrent one).
     if (!options.notFoundYet) {
       const existing: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
-      if (existing.length > 0) return { lead: leadFromRow(existing[0]), created: false };
+      if (existing.length > 0) return { lead: lockedLeadFromRow(existing[0]), created: false };
     }
     const now = tx.clock.now();
     // The first stage of the active model's funnel, read by the INSERT itself. A row this
@@ -186,7 +199,7 @@ export class LeadService {
       // A concurrent insert of the same email committed first (the INSERT waited for it).
       const raced: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
       if (raced.length === 0) throw new RetryTransaction(`lead ${email} vanished after a concurrent insert`);
-      return { lead: leadFromRow(raced[0]), created: false };
+      return { lead: lockedLeadFromRow(raced[0]), created: false };
     }
     const lead = leadFromRow(inserted[0]);
     await tx.db.insert(StageTransitionEntity, {
@@ -207,7 +220,7 @@ export class LeadService {
     checkLeadId(id, field);
     const rows: Array<Record<string, unknown>> = await tx.db.query(LOCK_BY_ID_SQL, [id]);
     if (rows.length === 0) throw notFound(`Lead ${id}`);
-    return leadFromRow(rows[0]);
+    return lockedLeadFromRow(rows[0]);
   }
 
   /** Within a transaction: applies a validated patch to a locked lead (and to the object). */

@@ -18,8 +18,9 @@ import type { LeadEntity } from "../entities/lead.entity";
 import type { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { LEAD_SCORED } from "./event-bus";
 import { historyColumns, type HistoryRow, LeadLedger } from "./lead-ledger";
-import { leadFromRow } from "./lead.service";
+import { leadFromRow, lockedRowVersion } from "./lead.service";
 import { hotStatement } from "./transaction";
+import type { WarmLedger } from "./warm-ledgers";
 
 /** What scoring did for one change. */
 export interface ScoringEffect {
@@ -36,10 +37,14 @@ export const NO_EFFECT: ScoringEffect = Object.freeze({ pointsAwarded: 0, stageC
 /** The history of the lead `$1`. */
 const LOAD_SQL = `SELECT ${historyColumns("$1")}`;
 
+/** The active model version, and the history of the lead `$1` unless `$2` (the process has it). */
+const LOAD_UNLESS_WARM_SQL = hotStatement(`SELECT ${historyColumns("$1", "$2::boolean")}`);
+
 /**
- * A new interaction inserted and the lead's history loaded, in one statement. The history's
- * snapshot is taken after the lead was locked, so it holds every earlier write to the lead; it
- * does not see the row this statement inserts (that one comes back from the INSERT).
+ * A new interaction inserted and the lead's history loaded (unless `$9`: the process has it), in
+ * one statement. The history's snapshot is taken after the lead was locked, so it holds every
+ * earlier write to the lead; it does not see the row this statement inserts (that one comes back
+ * from the INSERT).
  */
 const INSERT_AND_LOAD_SQL = hotStatement(`
   WITH ins AS (
@@ -47,7 +52,7 @@ const INSERT_AND_LOAD_SQL = hotStatement(`
     VALUES ($1::uuid, $2, $3, $4, $5, $6::jsonb, $7::timestamptz, $8::timestamptz)
     ON CONFLICT DO NOTHING
     RETURNING id, seq)
-  SELECT (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq, ${historyColumns("$1")}`);
+  SELECT (SELECT id FROM ins) AS inserted_id, (SELECT seq FROM ins) AS inserted_seq, ${historyColumns("$1", "$9::boolean")}`);
 
 /**
  * For a lead named by id, the whole of a recording in one statement: the lead locked, a re-sent
@@ -112,26 +117,12 @@ export function factsOf(interaction: InteractionEntity): InteractionFacts {
 
 export class ScoringService {
   /**
-   * Scores a just-inserted interaction of a locked lead (inside the caller's transaction): writes
-   * its ledger rows (and, for an out-of-order arrival, changes later ones), updates the lead's
-   * totals and `updatedAt`, then evaluates the stage rules once. `fieldsChanged`: the same change
-   * merged profile fields into the lead first (fit and, if needed, engagement follow).
-   */
-  async onInteraction(
-    tx: ServiceContext,
-    lead: LeadEntity,
-    interaction: InteractionEntity,
-    options: { fieldsChanged?: boolean } = {},
-  ): Promise<ScoringEffect> {
-    const [row]: HistoryRow[] = await tx.db.query(LOAD_SQL, [lead.id]);
-    const ledger = await LeadLedger.fromRow(tx, lead, row, tx.clock.now(), new Set([interaction.id]));
-    return this.finish(tx, ledger, interaction, options.fieldsChanged ?? false);
-  }
-
-  /**
-   * Records an interaction of a locked lead and scores it like `onInteraction`, one statement
-   * fewer: the insert travels with the load of the lead's history. Null when a concurrent copy
-   * with the same `(source, externalId)` was recorded first (the caller retries, and finds it).
+   * Records an interaction of a locked lead and scores it (inside the caller's transaction): the
+   * insert travels with the load of the lead's history; then its ledger rows are written (for an
+   * out-of-order arrival, later ones change too), the lead's totals and `updatedAt` updated, and
+   * the stage rules evaluated once. `fieldsChanged`: the same change merged profile fields into
+   * the lead first (fit and, if needed, engagement follow). Null when a concurrent copy with the
+   * same `(source, externalId)` was recorded first (the caller retries, and finds it).
    */
   async recordInteraction(
     tx: ServiceContext,
@@ -139,10 +130,15 @@ export class ScoringService {
     values: NewInteraction,
     options: { fieldsChanged?: boolean } = {},
   ): Promise<{ interaction: InteractionEntity; effect: ScoringEffect } | null> {
-    const [row]: Array<HistoryRow & { inserted_id: string | null; inserted_seq: string | null }> = await tx.db.query(INSERT_AND_LOAD_SQL, insertParameters(lead.id, values));
+    const warm = takeWarm(tx, lead);
+    const [row]: Array<HistoryRow & { inserted_id: string | null; inserted_seq: string | null }> = await tx.db.query(INSERT_AND_LOAD_SQL, [
+      ...insertParameters(lead.id, values),
+      warm !== undefined,
+    ]);
     if (row.inserted_id === null) return null;
     const interaction = Object.assign(new InteractionEntity(), values, { id: row.inserted_id, seq: String(row.inserted_seq) });
-    const ledger = await LeadLedger.fromRow(tx, lead, row, tx.clock.now());
+    const now = tx.clock.now();
+    const ledger = warm ? await LeadLedger.fromWarm(tx, lead, row.version, warm, now) : await LeadLedger.fromRow(tx, lead, row, now);
     return { interaction, effect: await this.finish(tx, ledger, interaction, options.fieldsChanged ?? false) };
   }
 
@@ -176,8 +172,10 @@ export class ScoringService {
 
   /** Re-evaluates fit (engagement too when it reads lead fields) and stages of a locked lead whose profile changed. */
   async onLeadChanged(tx: ServiceContext, lead: LeadEntity): Promise<ScoringEffect> {
-    const [row]: HistoryRow[] = await tx.db.query(LOAD_SQL, [lead.id]);
-    const ledger = await LeadLedger.fromRow(tx, lead, row, tx.clock.now());
+    const warm = takeWarm(tx, lead);
+    const [row]: HistoryRow[] = await tx.db.query(LOAD_UNLESS_WARM_SQL, [lead.id, warm !== undefined]);
+    const now = tx.clock.now();
+    const ledger = warm ? await LeadLedger.fromWarm(tx, lead, row.version, warm, now) : await LeadLedger.fromRow(tx, lead, row, now);
     return this.finish(tx, ledger, null, true);
   }
 
@@ -193,6 +191,15 @@ export class ScoringService {
     announceScore(tx, ledger.lead, interaction?.id ?? null, effect.pointsAwarded);
     return effect;
   }
+}
+
+/**
+ * The state this process kept of a lead it locked (`WarmLedgers`): taken when the row locked is
+ * the version it wrote. Profile fields merged since the lock change no history or ledger.
+ */
+function takeWarm(tx: ServiceContext, lead: LeadEntity): WarmLedger | undefined {
+  const rowVersion = lockedRowVersion(lead);
+  return rowVersion === undefined ? undefined : tx.services.warmLedgers.take(lead.id, rowVersion);
 }
 
 /** Queues `leadScored` for after the commit: for every interaction, and for other changes of the score. */

@@ -1,6 +1,7 @@
 /**
  * Warm ledgers (`src/services/warm-ledgers.ts`): a lead's next batch on this instance skips
- * and the next one-interaction write by lead id skip loading the history this instance wrote, and
+ * and the next one-interaction write (by id or email) or profile change skip loading the history
+ * this instance wrote, and
  * never use a state that is no longer the lead's: not after a write by another instance (one
  * interaction or a batch), not after a publish, not after a batch that rolled back. Each case would give a wrong score with a stale state (the `once` rule awarded
  * twice, a ledger row missing or doubled), and every lead is compared with its replay.
@@ -10,7 +11,7 @@ import path from "node:path";
 import type { ServiceContext } from "../../src/context";
 import { LeadLedger } from "../../src/services/lead-ledger";
 import { WarmLedgers } from "../../src/services/warm-ledgers";
-import { type InteractionInputVars, RECORD_INTERACTION, RECORD_INTERACTIONS } from "./helpers/documents";
+import { type InteractionInputVars, RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
 import { expectEveryLeadMatchesReplay, scoringCalls } from "./helpers/scoring";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
@@ -52,6 +53,17 @@ describe(`warm ledgers [${testDatabase()}]`, () => {
     const last = await warmLoads(() => batch([{ leadId, type: "email_open", target: "newsletter" }]));
     expect(last.warm).toBe(1);
     expect(last.result[0].lead.score).toBe(23);
+    // By email, with profile fields merged (scored with the interaction), and a profile change alone.
+    const byEmail = await warmLoads(() =>
+      s.api.data(RECORD_INTERACTION, { input: { lead: { email, role: "Marketing Director" }, type: "subscribe", target: "newsletter" } }),
+    );
+    expect(byEmail.warm).toBe(1);
+    expect(byEmail.result.recordInteraction).toMatchObject({ pointsAwarded: 20, lead: { score: 43 } });
+    const profile = await warmLoads(() => s.api.data(UPSERT_LEAD, { input: { email, industry: "SaaS" } }));
+    expect(profile.warm).toBe(1);
+    expect(profile.result.upsertLead.score).toBe(53);
+    const after = await warmLoads(() => batch([newsletter(email)]));
+    expect({ warm: after.warm, points: after.result[0].pointsAwarded, score: after.result[0].lead.score }).toEqual({ warm: 1, points: 0, score: 53 });
     await expectEveryLeadMatchesReplay(s.t);
   });
 
