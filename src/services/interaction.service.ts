@@ -64,10 +64,10 @@ const LOCK_BY_EMAIL_WITH_KEY_SQL = hotStatement(`SELECT (SELECT id FROM interact
 /** The most items in one `recordInteractions` call. */
 export const MAX_BATCH = 1000;
 
-/** An input that passed validation: who it is about, and the interaction's values. */
 /** A valid input naming its lead by email (`record` takes a lead named by id in one statement). */
 type ByEmail = Extract<ValidInteraction["who"], { email: string }>;
 
+/** An input that passed validation: who it is about, and the interaction's values. */
 export interface ValidInteraction {
   prefix: string;
   who: { leadId: string } | { email: string; lead: ReturnType<typeof validateLeadInput> | null };
