@@ -125,7 +125,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   expressApp.disable("x-powered-by");
   const httpServer = http.createServer(expressApp);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.limits.bodyBytes });
-  const wsHandle = serveSubscriptions(wsServer, schema, requestContext, limitsRule, formatError);
+  const stillValid = async (authorization: unknown) => (await services.apiKeys.authenticate(serviceContext(null), keyFromAuthorization(authorization))) !== null;
+  const wsHandle = serveSubscriptions(wsServer, schema, { requestContext, stillValid }, limitsRule, formatError);
   shutdown.push(async () => {
     await wsHandle.dispose();
   });
@@ -182,47 +183,91 @@ const noStore: ApolloServerPlugin<RequestContext> = {
   },
 };
 
-/** graphql-ws: the key comes in `connectionParams.authorization` and needs the read scope. */
+/** How often open subscriptions' keys are checked again (besides before every event). */
+const SUBSCRIPTION_KEY_CHECK_MS = 5000;
+/** The close code of a connection whose key was revoked (graphql-ws uses 4403 for Forbidden). */
+const KEY_REVOKED_CLOSE = 4403;
+
+interface SubscriptionAuth {
+  requestContext: (authorization: unknown) => Promise<RequestContext>;
+  /** Whether the key in `authorization` is still valid (a revoked key: false within KEY_TRUST_MS). */
+  stillValid: (authorization: unknown) => Promise<boolean>;
+}
+
+/**
+ * graphql-ws: the key comes in `connectionParams.authorization` and needs the read scope; a
+ * connection whose key is revoked is closed (4403).
+ */
 function serveSubscriptions(
   wsServer: WebSocketServer,
   schema: GraphQLSchema,
-  requestContext: (authorization: unknown) => Promise<RequestContext>,
+  auth: SubscriptionAuth,
   limitsRule: ReturnType<typeof operationLimitsRule>,
   formatError: ReturnType<typeof createErrorFormatter>,
 ) {
   const callers = new WeakMap<object, RequestContext>();
-  return useServer({
-    schema,
-    onConnect: async (ctx) => {
-      const context = await requestContext(ctx.connectionParams?.authorization).catch(() => null);
-      if (!context || !hasScope(context.caller, "read")) return false;
-      callers.set(ctx, context);
-      return true;
+  // A connection is authorised once, by the key in its connectionParams; a key revoked later
+  // ends it: no event is sent once the key is found revoked, and idle connections are swept.
+  const open = new Map<object, { authorization: unknown; socket: { close(code: number, reason: string): void } }>();
+  const revoked = async (ctx: object): Promise<boolean> => {
+    const connection = open.get(ctx);
+    if (!connection || (await auth.stillValid(connection.authorization))) return false;
+    open.delete(ctx);
+    // After the answer in hand is sent (an error, no data).
+    setImmediate(() => connection.socket.close(KEY_REVOKED_CLOSE, "Forbidden: the API key was revoked"));
+    return true;
+  };
+  const sweep = setInterval(() => {
+    for (const ctx of open.keys()) void revoked(ctx).catch(() => undefined);
+  }, SUBSCRIPTION_KEY_CHECK_MS);
+  sweep.unref();
+  const handle = useServer(
+    {
+      schema,
+      onConnect: async (ctx) => {
+        const authorization = ctx.connectionParams?.authorization;
+        const context = await auth.requestContext(authorization).catch(() => null);
+        if (!context || !hasScope(context.caller, "read")) return false;
+        callers.set(ctx, context);
+        open.set(ctx, { authorization, socket: (ctx.extra as { socket: { close(code: number, reason: string): void } }).socket });
+        return true;
+      },
+      onClose: (ctx) => {
+        open.delete(ctx);
+      },
+      onSubscribe: (ctx, _id, payload) => {
+        let document;
+        try {
+          document = parse(payload.query);
+        } catch (err) {
+          return [err as GraphQLError];
+        }
+        const errors = validate(schema, document, [...specifiedRules, limitsRule]);
+        if (errors.length > 0) return errors;
+        const context = callers.get(ctx) as RequestContext;
+        return {
+          schema,
+          document,
+          operationName: payload.operationName,
+          variableValues: payload.variables,
+          contextValue: context,
+        };
+      },
+      onNext: async (ctx, _id, _payload, args, result) => {
+        if (await revoked(ctx)) return { errors: [{ message: "The API key was revoked", extensions: { code: "UNAUTHENTICATED" } }] };
+        // The context lives as long as the connection: each event reads fresh data (scores change).
+        for (const loader of Object.values((args.contextValue as RequestContext).loaders)) loader.clearAll();
+        return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined;
+      },
     },
-    onSubscribe: (ctx, _id, payload) => {
-      let document;
-      try {
-        document = parse(payload.query);
-      } catch (err) {
-        return [err as GraphQLError];
-      }
-      const errors = validate(schema, document, [...specifiedRules, limitsRule]);
-      if (errors.length > 0) return errors;
-      const context = callers.get(ctx) as RequestContext;
-      return {
-        schema,
-        document,
-        operationName: payload.operationName,
-        variableValues: payload.variables,
-        contextValue: context,
-      };
+    wsServer,
+  );
+  return {
+    async dispose() {
+      clearInterval(sweep);
+      await handle.dispose();
     },
-    onNext: (_ctx, _id, _payload, args, result) => {
-      // The context lives as long as the connection: each event reads fresh data (scores change).
-      for (const loader of Object.values((args.contextValue as RequestContext).loaders)) loader.clearAll();
-      return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined;
-    },
-  }, wsServer);
+  };
 }
 
 /** Errors before GraphQL: a body over the limit (413) or one that is not JSON (400). */

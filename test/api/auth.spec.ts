@@ -58,6 +58,52 @@ describe(`auth [${testDatabase()}]`, () => {
     expect(await statements()).toBe(verifying - 1);
   });
 
+  describe("subscriptions of a revoked key", () => {
+    const until = async (done: () => boolean, ms = 5000) => {
+      const deadline = Date.now() + ms;
+      while (!done() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+    };
+    const subscribe = async (name: string) => {
+      const { key, record } = await s.t.app.services.apiKeys.create(s.t.app.context(null), name, ["read"]);
+      const ws = s.t.admin.as(key).subscriptions();
+      let closedWith: number | null = null;
+      ws.on("closed", (event) => (closedWith = (event as { code: number }).code));
+      const messages: Array<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }> = [];
+      ws.subscribe({ query: `subscription { leadScored { score } }` }, { next: (m) => void messages.push(m as never), error: () => undefined, complete: () => undefined });
+      await new Promise((r) => setTimeout(r, 300)); // the server registers it asynchronously
+      return { ws, prefix: record.prefix, messages, closed: () => closedWith };
+    };
+    const visit = () => s.t.admin.data(RECORD_INTERACTION, { input: { email: uniqueEmail("sub"), type: "visit", target: "/pricing" } });
+
+    it("get no event once the key is revoked, and are closed (4403)", async () => {
+      const sub = await subscribe("revoked while subscribed");
+      try {
+        await visit();
+        await until(() => sub.messages.length >= 1);
+        expect(await s.t.app.services.apiKeys.revoke(s.t.app.context(null), sub.prefix)).toBe(true);
+        await visit();
+        await until(() => sub.closed() !== null);
+        expect(sub.closed()).toBe(4403);
+        expect(sub.messages.filter((m) => m.data)).toHaveLength(1);
+        expect(sub.messages.slice(1).map((m) => m.errors?.[0]?.extensions?.code)).toEqual(["UNAUTHENTICATED"]);
+      } finally {
+        await sub.ws.dispose();
+      }
+    });
+
+    it("are closed when idle too, within seconds", async () => {
+      const sub = await subscribe("revoked while idle");
+      try {
+        expect(await s.t.app.services.apiKeys.revoke(s.t.app.context(null), sub.prefix)).toBe(true);
+        await until(() => sub.closed() !== null, 8000);
+        expect(sub.closed()).toBe(4403);
+        expect(sub.messages).toEqual([]);
+      } finally {
+        await sub.ws.dispose();
+      }
+    }, 15_000);
+  });
+
   describe("scopes", () => {
     let reader: GraphQLTestClient;
     let ingester: GraphQLTestClient;
