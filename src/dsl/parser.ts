@@ -94,11 +94,20 @@ function describeFound(token: IToken | undefined): string {
   return image.startsWith('"') ? image : `"${image}"`;
 }
 
+const SET_HINT = ' (a field is tested with "is": is set, is not set, e.g. email is not set)';
+
 const CONDITION_RULES: ReadonlySet<string> = new Set(["condition", "andExpr", "notExpr", "atom"]);
 
-/** For a keyword where a condition should start (`where minutes >= 30`): how to write it as a name. */
-function keywordHint(ruleName: string, token: IToken | undefined): string {
-  if (!CONDITION_RULES.has(ruleName) || token === undefined || !tokenMatcher(token, T.Name) || token.tokenType === T.Identifier) return "";
+/**
+ * For a keyword where a condition should start: `set` after `not` or a name (`email not set`):
+ * the test is written with "is"; another keyword (`where minutes >= 30`): how to write it as a name.
+ */
+function keywordHint(ruleName: string, token: IToken | undefined, previous: IToken | undefined): string {
+  if (token === undefined) return "";
+  if (token.tokenType === T.Set && previous !== undefined && (previous.tokenType === T.Not || tokenMatcher(previous, T.Name))) {
+    return SET_HINT;
+  }
+  if (!CONDITION_RULES.has(ruleName) || !tokenMatcher(token, T.Name) || token.tokenType === T.Identifier) return "";
   const word = token.image;
   return ` ("${word}" is a word of the rule language: as a name it needs its prefix, e.g. properties.${word} or attributes.${word})`;
 }
@@ -113,13 +122,15 @@ const messages: IParserErrorMessageProvider = {
     return `Expected ${what}, found ${describeFound(actual)}`;
   },
   buildNotAllInputParsedMessage({ firstRedundant }) {
-    return `Expected ${A_STATEMENT}, found ${describeFound(firstRedundant)}`;
+    // "set" never starts a rule: it ended a condition (`firstName set`).
+    const hint = firstRedundant.tokenType === T.Set ? SET_HINT : "";
+    return `Expected ${A_STATEMENT}, found ${describeFound(firstRedundant)}${hint}`;
   },
-  buildNoViableAltMessage({ expectedPathsPerAlt, actual, ruleName }) {
+  buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
     const what =
       CHOICES[ruleName] ??
       [...new Set(expectedPathsPerAlt.flat().map((path) => labelOf(path[0])))].join(" or ");
-    return `Expected ${what}, found ${describeFound(actual[0])}${keywordHint(ruleName, actual[0])}`;
+    return `Expected ${what}, found ${describeFound(actual[0])}${keywordHint(ruleName, actual[0], previous)}`;
   },
   buildEarlyExitMessage({ expectedIterationPaths, actual, ruleName }) {
     const what = CHOICES[ruleName] ?? [...new Set(expectedIterationPaths.map((path) => labelOf(path[0])))].join(" or ");

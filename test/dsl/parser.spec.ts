@@ -278,6 +278,16 @@ describe("parser: syntax errors", () => {
       "SYNTAX 1:15-1:22",
       'Expected a condition, e.g. visit "/pricing", role = "CEO" or score >= 50, found "minutes" ("minutes" is a word of the rule language: as a name it needs its prefix, e.g. properties.minutes or attributes.minutes)',
     ],
+    [
+      "stage Lead when email not set",
+      "SYNTAX 1:27-1:30",
+      'Expected a condition, e.g. visit "/pricing", role = "CEO" or score >= 50, found "set" (a field is tested with "is": is set, is not set, e.g. email is not set)',
+    ],
+    [
+      "stage Lead when firstName set",
+      "SYNTAX 1:27-1:30",
+      'Expected a new rule, a "stage" rule or a "funnel", found "set" (a field is tested with "is": is set, is not set, e.g. email is not set)',
+    ],
   ];
 
   test.each(cases)("%s", (source, position, message) => {
