@@ -127,11 +127,13 @@ export async function createPostgresEventBus(url: string, logger: Logger): Promi
       }
       try {
         const client = await getPublisher();
+        // Several payloads travel as one JSON array of them (each is JSON already): a json
+        // element's text is its text as sent, so nothing is escaped on the way.
         await client.query(
           payloads.length === 1
             ? "SELECT pg_notify($1, $2)"
-            : "SELECT pg_notify($1, p) FROM unnest($2::text[]) WITH ORDINALITY AS t (p, n) ORDER BY n",
-          [CHANNEL, payloads.length === 1 ? payloads[0] : payloads],
+            : "SELECT pg_notify($1, p::text) FROM json_array_elements($2::json) WITH ORDINALITY AS t (p, n) ORDER BY n",
+          [CHANNEL, payloads.length === 1 ? payloads[0] : `[${payloads.join(",")}]`],
         );
       } catch (err) {
         // The write is committed; a lost event is logged, never turned into a failed request.

@@ -12,7 +12,7 @@
 import { randomUUID } from "node:crypto";
 import type { ServiceContext } from "../context";
 import type { Award, CompiledModel, InteractionFacts } from "../dsl/model";
-import { compareInteractions } from "../dsl/runtime/ledger";
+import { inCanonicalOrder } from "../dsl/runtime/ledger";
 import type { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import {
@@ -262,7 +262,8 @@ export class LeadLedger {
   private warm(rowVersion: string): WarmLedger {
     return {
       rowVersion,
-      history: [...this.history].sort(compareInteractions),
+      // This ledger is done with once written: its own array is kept (sorted if arrivals were out of order).
+      history: inCanonicalOrder(this.history) as InteractionFacts[],
       stored: this.awards.map((award) => ({ id: this.rowIds.get(award) as string, award })),
     };
   }

@@ -233,6 +233,27 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     }
   });
 
+  it("delivers the events of a large batch, in order, every one (several NOTIFY payloads with PostgreSQL)", async () => {
+    const email = uniqueEmail("many-events");
+    const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email } });
+    const ws = (await s.t.client(["read"])).subscriptions();
+    try {
+      const scored: Array<{ score: number; interaction: { id: string } | null }> = [];
+      ws.subscribe<{ leadScored: (typeof scored)[number] }>(
+        { query: `subscription Scored($leadId: ID) { leadScored(leadId: $leadId) { score interaction { id } } }`, variables: { leadId: upsertLead.id } },
+        { next: (msg) => void (msg.data && scored.push(msg.data.leadScored)), error: () => undefined, complete: () => undefined },
+      );
+      await new Promise((r) => setTimeout(r, 300)); // the server registers it asynchronously
+      const inputs = Array.from({ length: 200 }, (_, i) => ({ email, type: "download", target: `/doc-${i}.pdf`, properties: { note: `"quoted" \\ ${i}` } }));
+      const { recordInteractions } = await s.api.data(RECORD_INTERACTIONS, { inputs });
+      const deadline = Date.now() + 10_000;
+      while (scored.length < 200 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 20));
+      expect(scored.map((e) => e.interaction?.id)).toEqual(recordInteractions.map((r) => r!.interaction.id));
+    } finally {
+      await ws.dispose();
+    }
+  });
+
   it("a batch scores each item as its own change: the same as recording the items one by one", async () => {
     const items = (email: string): InteractionInputVars[] => [
       { email, type: "download", target: "/x.pdf" },
