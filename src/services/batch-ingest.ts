@@ -56,6 +56,10 @@ const HISTORIES_WITH_SEQS_SQL = `
 
 const keyOf = (v: ValidInteraction["values"]): string | null => (v.externalId === null ? null : `${v.source ?? ""}\u0000${v.externalId}`);
 
+/** A unique index refused a row (SQLSTATE 23505), as TypeORM or pg reports it. */
+const isUniqueViolation = (err: unknown): boolean =>
+  ((err as { driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code) === "23505";
+
 /** Records `items` in one transaction; the outcome of each, by index. */
 export async function recordBatchSetBased(ctx: ServiceContext, items: BatchItem[]): Promise<Map<number, RecordResult | Error>> {
   const outcomes = await inTransaction(ctx, (tx) => recordInTransaction(tx, items));
@@ -139,8 +143,11 @@ async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Prom
   // Let the insert reach the server before scoring (it is sent from a continuation).
   if (insert) await new Promise((resolve) => setImmediate(resolve));
   scoreInOrder(tx, { candidates, live, entities, leads, ledgers, outcomes, leadOfInteraction, now });
-  // A concurrent request recorded one of the keys first: run the batch again (its copies are then duplicates).
-  if (insert && (await insert).length < entities.length) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");
+  await insert?.catch((err: unknown) => {
+    // A concurrent request recorded one of the keys first: run the batch again (its copies are then duplicates).
+    if (isUniqueViolation(err)) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");
+    throw err;
+  });
   // 6. One statement for every lead.
   await LeadLedger.write(tx, [...ledgers.values()], { keepWarm: true });
   return outcomes;
@@ -269,17 +276,21 @@ async function loadLedgers(tx: ServiceContext, leads: BatchLeads, entities: Inte
   return ledgers;
 }
 
-/** 4. Sends the insert of every new interaction, in array order; its answer is awaited at the end. */
-function insertInteractions(tx: ServiceContext, entities: InteractionEntity[], now: Date): Promise<Array<{ id: string }>> | null {
+/**
+ * 4. Sends the insert of every new interaction, in array order; its answer is awaited at the end.
+ * A plain insert: the keys were looked up under the leads' locks, so only a concurrent request
+ * for another lead can have recorded one since, and the unique index then refuses it (cheaper
+ * than `ON CONFLICT DO NOTHING`'s speculative insertion of every row).
+ */
+function insertInteractions(tx: ServiceContext, entities: InteractionEntity[], now: Date): Promise<unknown> | null {
   if (entities.length === 0) return null;
-  const insert: Promise<Array<{ id: string }>> = tx.db.query(
+  const insert: Promise<unknown> = tx.db.query(
     `INSERT INTO interaction (id, seq, lead_id, type, target, source, external_id, properties, occurred_at, received_at)
      OVERRIDING SYSTEM VALUE
      SELECT u.id, u.seq, u.lead_id, u.type, u.target, u.source, u.external_id, u.properties::jsonb, to_timestamp(u.at_ms / 1000.0), $10
        FROM unnest($1::uuid[], $2::bigint[], $3::uuid[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::float8[]) WITH ORDINALITY
             AS u (id, seq, lead_id, type, target, source, external_id, properties, at_ms, n)
-      ORDER BY u.n
-     ON CONFLICT DO NOTHING RETURNING id`,
+      ORDER BY u.n`,
     [
       entities.map((e) => e.id),
       entities.map((e) => e.seq),

@@ -323,6 +323,24 @@ describe(`scoring with the seed model [${testDatabase()}]`, () => {
     await expectEveryLeadMatchesReplay(s.t);
   });
 
+  it("concurrent batches carrying the same keys record each key once; the copies answer with the original", async () => {
+    const prefix = uniqueEmail("key");
+    const emails = Array.from({ length: 4 }, () => uniqueEmail("keys"));
+    const batches = emails.map((email, b) =>
+      Array.from({ length: 20 }, (_, i) => ({ email, type: "visit", target: "/pricing", source: "sync", externalId: `${prefix}-${(i + b * 5) % 20}` })),
+    );
+    const results = (await Promise.all(batches.map((inputs) => s.api.data(RECORD_INTERACTIONS, { inputs })))).flatMap((r) => r.recordInteractions);
+    expect(results.filter((r) => r && !r.duplicate)).toHaveLength(20);
+    const [{ n, keys }] = await s.t.app.context(null).db.query(
+      `SELECT count(*)::int AS n, count(DISTINCT external_id)::int AS keys FROM interaction WHERE source = 'sync' AND external_id LIKE $1`,
+      [`${prefix}-%`],
+    );
+    expect({ n, keys }).toEqual({ n: 20, keys: 20 });
+    const originals = new Map(results.filter((r) => r && !r.duplicate).map((r) => [r!.interaction.id, r]));
+    for (const r of results.filter((x) => x?.duplicate)) expect(originals.has(r!.interaction.id)).toBe(true);
+    await expectEveryLeadMatchesReplay(s.t);
+  });
+
   it("every lead of the suite equals its replay", async () => {
     expect(await expectEveryLeadMatchesReplay(s.t)).toBeGreaterThan(0);
   });
