@@ -6,7 +6,9 @@
  *     16, one transaction per interaction.
  * (b) `recordInteractions` in batches of 1,000 from one client vs one transaction per batch of
  *     multi-row statements.
- * Each side records the same interactions for its own fresh leads; both are warmed up first.
+ * Each side records the same interactions for its own fresh leads; both are warmed up first, then
+ * they take turns (rounds of (a), batches of (b)), so that a shared machine whose speed drifts
+ * affects both alike.
  */
 import { performance } from "node:perf_hooks";
 import type { Pool } from "pg";
@@ -20,6 +22,8 @@ export const CLIENTS = 16;
 export const BATCH = 1000;
 /** Batches of 1,000 each side of (b) records before it is measured. */
 const WARM_BATCHES = 5;
+/** Turns each side of (a) takes, alternately. */
+const ROUNDS = 4;
 const TARGET_RATE = 0.5;
 
 const RECORD = `mutation Record($input: InteractionInput!) {
@@ -108,6 +112,45 @@ const statementsRow = (count: number, product: number, baseline: number): Compar
   met: null,
 });
 
+/** `items` in slices of `size`, in order. */
+const slices = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+
+/** A side's measured time: wall and this process's CPU, summed over its turns. */
+class Tally {
+  wallMs = 0;
+  cpuMs = 0;
+  statements = 0;
+  readonly latencies: number[] = [];
+
+  /** Runs one turn of this side, timed. */
+  async turn<T>(work: () => Promise<T>): Promise<T> {
+    const { result, wallMs, cpuMs } = await timed(work);
+    this.add(wallMs, cpuMs);
+    return result;
+  }
+
+  add(wallMs: number, cpuMs: number): void {
+    this.wallMs += wallMs;
+    this.cpuMs += cpuMs;
+  }
+}
+
+/**
+ * Runs the product's and the baseline's turns alternately, neither always first (ABBA): the two
+ * sides meet the same state of a shared machine, rather than one measured minutes after the other.
+ */
+async function alternate(turns: number, product: (n: number) => Promise<void>, baseline: (n: number) => Promise<void>): Promise<void> {
+  for (let n = 0; n < turns; n++) {
+    if (n % 2 === 0) {
+      await product(n);
+      await baseline(n);
+    } else {
+      await baseline(n);
+      await product(n);
+    }
+  }
+}
+
 export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number): Promise<Comparison[]> {
   const count = Math.max(CLIENTS * 4, Math.round(4000 * scale));
   const leads = Math.max(CLIENTS, Math.round(1000 * scale));
@@ -118,39 +161,56 @@ export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: S
   const start = new Date(Date.now() - 3_600_000);
   const work = generateWork(count, leads, 1, start, "a");
   const warmWork = generateWork(warm, warmLeads, 2, start, "a-warm");
+  const rounds = slices(work, Math.ceil(work.length / ROUNDS));
   out(`(a) recordInteraction over HTTP: ${fmtInt(count)} interactions of ${fmtInt(leads)} fresh leads from ${CLIENTS} concurrent clients`);
   out(`    baseline: the same rows with plain pg, a pool of ${CLIENTS}, one transaction per interaction`);
-  out(`    both sides first record ${fmtInt(warm)} interactions of ${fmtInt(warmLeads)} leads of their own (warm-up)`);
+  out(`    both sides first record ${fmtInt(warm)} interactions of ${fmtInt(warmLeads)} leads of their own (warm-up), then take turns: ${rounds.length} rounds each`);
 
-  const productLeads = await createLeads(pool, shape, leads, "a-product");
-  const productWarm = await createLeads(pool, shape, warmLeads, "a-product-warm");
+  const [productLeads, productWarm, baselineLeads, baselineWarm] = [
+    await createLeads(pool, shape, leads, "a-product"),
+    await createLeads(pool, shape, warmLeads, "a-product-warm"),
+    await createLeads(pool, shape, leads, "a-baseline"),
+    await createLeads(pool, shape, warmLeads, "a-baseline-warm"),
+  ];
   const variables = (items: WorkItem[], ids: string[]) => items.map((item) => ({ input: inputOf(item, ids) }));
   const job = (items: WorkItem[], ids: string[]) => ({ url: app.url, key: app.key, query: RECORD, variables: variables(items, ids), clients: CLIENTS });
   await runClients(job(warmWork, productWarm));
-  const statementsBefore = app.app.queries.count;
-  const product = await timed(() => runClients(job(work, productLeads)));
-  const productStatements = app.app.queries.count - statementsBefore;
-  if (product.result.errors > 0) throw new Error(`(a): ${product.result.errors} requests failed; the first: ${product.result.firstError}`);
-
-  const baselineLeads = await createLeads(pool, shape, leads, "a-baseline");
-  const baselineWarm = await createLeads(pool, shape, warmLeads, "a-baseline-warm");
   await baselineConcurrent(pool, shape, new HandScorer(seedModel()), warmWork, baselineWarm, CLIENTS);
+
+  const product = new Tally();
+  const baseline = new Tally();
   const scorer = new HandScorer(seedModel());
-  const baseline = await timed(() => baselineConcurrent(pool, shape, scorer, work, baselineLeads, CLIENTS));
+  await alternate(
+    rounds.length,
+    async (n) => {
+      const before = app.app.queries.count;
+      const { result, cpuMs } = await timed(() => runClients(job(rounds[n], productLeads)));
+      if (result.errors > 0) throw new Error(`(a): ${result.errors} requests failed; the first: ${result.firstError}`);
+      // The clients' own clock: from the first request sent to the last answer (not the worker's start).
+      product.add(result.elapsedMs, cpuMs);
+      product.statements += app.app.queries.count - before;
+      product.latencies.push(...result.latencies);
+    },
+    async (n) => {
+      const result = await baseline.turn(() => baselineConcurrent(pool, shape, scorer, rounds[n], baselineLeads, CLIENTS));
+      baseline.statements += result.statements;
+      baseline.latencies.push(...result.latencies);
+    },
+  );
 
   const latency = (p: number): Comparison => {
-    const a = percentile(product.result.latencies, p);
-    const b = percentile(baseline.result.latencies, p);
+    const a = percentile(product.latencies, p);
+    const b = percentile(baseline.latencies, p);
     return { figure: `latency p${p}`, product: fmtMs(a), baseline: fmtMs(b), ratio: fmtRatio(a / b), target: "", met: null };
   };
   const rows = [
-    rateRow(count, product.result.elapsedMs, baseline.wallMs),
+    rateRow(count, product.wallMs, baseline.wallMs),
     latency(50),
     latency(99),
-    statementsRow(count, productStatements, baseline.result.statements),
+    statementsRow(count, product.statements, baseline.statements),
   ];
   sameRows("    rows", await productRows(pool, productLeads), scorer);
-  cpuLine({ cpuMs: product.cpuMs, wallMs: product.result.elapsedMs }, baseline, " (service and clients)");
+  cpuLine(product, baseline, " (service and clients)");
   return rows;
 }
 
@@ -158,53 +218,53 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
   const batches = Math.max(1, Math.round(10 * scale));
   const leads = Math.max(CLIENTS, Math.round(1000 * scale));
   const start = new Date(Date.now() - 3_000_000);
-  const work = generateWork(batches * BATCH, leads, 3, start, "b");
+  const work = slices(generateWork(batches * BATCH, leads, 3, start, "b"), BATCH);
   // Warm-up: full batches on leads of their own, until V8 has compiled the hot path of either
   // side for the shapes it meets (the first batches of a fresh process recompile it repeatedly).
   const warmBatches = Math.max(1, Math.round(WARM_BATCHES * scale));
-  const warmWork = generateWork(warmBatches * BATCH, leads, 4, start, "b-warm");
+  const warmWork = slices(generateWork(warmBatches * BATCH, leads, 4, start, "b-warm"), BATCH);
   out(`(b) recordInteractions in batches of ${fmtInt(BATCH)}: ${batches} batches from one client over ${fmtInt(leads)} fresh leads`);
   out(`    baseline: the same rows with plain pg, one transaction of multi-row statements (unnest) per batch`);
-  out(`    both sides first record ${warmBatches} batches on leads of their own (warm-up)`);
-  const slices = (items: WorkItem[], size: number) => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+  out(`    both sides first record ${warmBatches} batches on leads of their own (warm-up), then take turns batch by batch`);
 
-  const productLeads = await createLeads(pool, shape, leads, "b-product");
-  const productWarm = await createLeads(pool, shape, leads, "b-product-warm");
+  const [productLeads, productWarm, baselineLeads, baselineWarm] = [
+    await createLeads(pool, shape, leads, "b-product"),
+    await createLeads(pool, shape, leads, "b-product-warm"),
+    await createLeads(pool, shape, leads, "b-baseline"),
+    await createLeads(pool, shape, leads, "b-baseline-warm"),
+  ];
   const send = async (items: WorkItem[], ids: string[]) => {
     const data = await app.request<{ recordInteractions: Array<unknown | null> }>(RECORD_BATCH, { inputs: items.map((item) => inputOf(item, ids)) });
     if (data.recordInteractions.some((r) => r === null)) throw new Error("(b): an item of a batch failed");
   };
-  for (const batch of slices(warmWork, BATCH)) await send(batch, productWarm);
-  const statementsBefore = app.app.queries.count;
-  const product = await timed(async () => {
-    for (const batch of slices(work, BATCH)) await send(batch, productLeads);
-  });
-  const productStatements = app.app.queries.count - statementsBefore;
-
-  const baselineLeads = await createLeads(pool, shape, leads, "b-baseline");
-  const baselineWarm = await createLeads(pool, shape, leads, "b-baseline-warm");
+  const product = new Tally();
+  const baseline = new Tally();
   const scorer = new HandScorer(seedModel());
   const conn = await pool.connect();
-  let baseline;
   try {
     const warmScorer = new HandScorer(seedModel());
-    for (const batch of slices(warmWork, BATCH)) await baselineTransaction(conn, shape, warmScorer, batch, baselineWarm);
-    baseline = await timed(async () => {
-      let statements = 0;
-      for (const batch of slices(work, BATCH)) {
-        const sent = await baselineTransaction(conn, shape, scorer, batch, baselineLeads);
-        statements += sent;
-      }
-      return statements;
-    });
+    for (const batch of warmWork) await send(batch, productWarm);
+    for (const batch of warmWork) await baselineTransaction(conn, shape, warmScorer, batch, baselineWarm);
+    await alternate(
+      work.length,
+      async (n) => {
+        const before = app.app.queries.count;
+        await product.turn(() => send(work[n], productLeads));
+        product.statements += app.app.queries.count - before;
+      },
+      async (n) => {
+        baseline.statements += await baseline.turn(() => baselineTransaction(conn, shape, scorer, work[n], baselineLeads));
+      },
+    );
   } finally {
     conn.release();
   }
 
   sameRows("    rows", await productRows(pool, productLeads), scorer);
   cpuLine(product, baseline);
+  const count = batches * BATCH;
   return [
-    rateRow(work.length, product.wallMs, baseline.wallMs),
+    rateRow(count, product.wallMs, baseline.wallMs),
     {
       figure: "seconds per batch",
       product: `${(product.wallMs / batches / 1000).toFixed(2)} s`,
@@ -213,6 +273,6 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
       target: "",
       met: null,
     },
-    statementsRow(work.length, productStatements, baseline.result),
+    statementsRow(count, product.statements, baseline.statements),
   ];
 }
