@@ -14,7 +14,8 @@ export type ErrorCode =
   | "UNAUTHENTICATED"
   | "FORBIDDEN"
   | "CONFLICT"
-  | "RULES_INVALID";
+  | "RULES_INVALID"
+  | "RESCORE_INCOMPLETE";
 
 /** A problem with one input field: `field` is a dotted path into the arguments (`input.email`). */
 export interface FieldProblem {
@@ -27,7 +28,7 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { fields?: FieldProblem[]; diagnostics?: unknown[] } = {},
+    readonly details: { fields?: FieldProblem[]; diagnostics?: unknown[]; version?: number } = {},
   ) {
     super(message);
     this.name = "DomainError";
@@ -62,6 +63,9 @@ export function toGraphQLError(err: DomainError): GraphQLError {
       break;
     case "FORBIDDEN":
       extensions.http = { status: 403 };
+      break;
+    case "RESCORE_INCOMPLETE":
+      extensions.version = err.details.version;
       break;
     case "NOT_FOUND":
     case "CONFLICT":

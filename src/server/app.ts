@@ -17,14 +17,14 @@ import { type Caller, type Clock, hasScope, type RequestContext, type ServiceCon
 import { openDatabase, type QueryCounter } from "../database/data-source";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../database/embedded-database";
 import { createErrorFormatter, DomainError, toGraphQLError } from "../errors";
-import { errorFields, type Logger } from "../logger";
+import type { Logger } from "../logger";
 import { createLoaders } from "../resolvers/loaders";
 import { buildQualifySchema } from "../schema/build-schema";
 import { createServices, type Services } from "../services";
 import { keyFromAuthorization } from "../services/api-key.service";
 import { createMemoryEventBus, createPostgresEventBus } from "../services/event-bus";
 import { ExpirySweeper } from "../services/expiry-sweeper";
-import { rescoreStale } from "../services/rescore";
+import { BackgroundRescore } from "../services/background-rescore";
 import { operationLimitsRule } from "./operation-limits.rule";
 
 export interface RunningApp {
@@ -94,17 +94,16 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   if (options.noHttp) return app;
 
   // Leads still below the active version (a rescore an earlier process did not finish, or data
-  // from before scoring) are rescored in the background; writes meanwhile replay them themselves.
-  let stopping = false;
-  const resuming = rescoreStale(serviceContext(null), { workers: config.rescoreWorkers, shouldStop: () => stopping }).then(
-    (totals) => totals.leadsRescored > 0 && logger.info("rescored leads to the active model", { ...totals }),
-    (err: unknown) => logger.error("rescoring to the active model failed", errorFields(err)),
-  );
+  // from before scoring, or a publish whose rescore stopped) are rescored in the background;
+  // writes meanwhile replay them themselves.
+  const rescorer = new BackgroundRescore(() => serviceContext(null), config.rescoreWorkers, logger.child({ component: "rescore" }));
+  services.models.resumeRescore = () => rescorer.start();
+  rescorer.start();
   sweeper.start();
   shutdown.push(async () => {
-    stopping = true;
+    services.models.resumeRescore = null;
     await sweeper.stop();
-    await resuming;
+    await rescorer.stop();
   });
 
   if (!config.adminKey && !(await services.apiKeys.anyActive(serviceContext(null)))) {

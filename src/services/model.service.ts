@@ -20,6 +20,7 @@ import type { Diagnostic } from "../dsl/diagnostics";
 import { type CompiledModel, DEFAULT_FUNNEL } from "../dsl/model";
 import { ScoringModelEntity } from "../entities/scoring-model.entity";
 import { badInput, DomainError } from "../errors";
+import { errorFields } from "../logger";
 import { decodeCursor, encodeCursor, type Page, pageSize, toPage } from "./cursor";
 import { previewModel, type PreviewResult, rescoreStale, type RescoreTotals } from "./rescore";
 import { inTransaction } from "./transaction";
@@ -68,6 +69,11 @@ const CACHE_SIZE = 8;
 
 export class ModelService {
   private readonly compiled = new Map<number, CompiledModel>();
+  /**
+   * Set by the running service: finishes an interrupted rescore in the background (true when it
+   * will). A process without one (the CLI) leaves it to the service's next start.
+   */
+  resumeRescore: (() => boolean) | null = null;
 
   /**
    * @param rescoreWorkers batches a publish rescores at once (see `rescoreStale`)
@@ -175,7 +181,20 @@ export class ModelService {
       return tx.db.save(ScoringModelEntity, entity);
     });
     this.remember(row.version, model);
-    const totals = await rescoreStale(ctx, { workers: this.rescoreWorkers });
+    let totals: RescoreTotals;
+    try {
+      totals = await rescoreStale(ctx, { workers: this.rescoreWorkers });
+    } catch (err) {
+      // The version is published; the leads not yet rescored are behind it, and every write to
+      // one of them replays it to the new version meanwhile.
+      ctx.logger.error("rescoring to a published model stopped", { version: row.version, ...errorFields(err) });
+      const resumed = this.resumeRescore?.() ?? false;
+      throw new DomainError(
+        "RESCORE_INCOMPLETE",
+        `Version ${row.version} is active, but rescoring the leads to it stopped; the leads left are rescored ${resumed ? "in the background" : "when the service next starts"}, and each write to one of them rescores it meanwhile`,
+        { version: row.version },
+      );
+    }
     const current = await ctx.db.findOneBy(ScoringModelEntity, { id: row.id });
     return { model: current ?? row, ...totals };
   }

@@ -5,6 +5,7 @@
  */
 import { DEFAULT_INTERACTION_TYPES } from "../../src/dsl/catalog";
 import { compile } from "../../src/dsl/compiler";
+import { AwardColumns } from "../../src/services/ledger";
 import { codeOf } from "./helpers/graphql-client";
 import { type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
 import {
@@ -215,6 +216,27 @@ describe(`scoring models [${testDatabase()}]`, () => {
       `SELECT count(*)::int AS behind FROM lead WHERE model_version <> (SELECT version FROM scoring_model WHERE active)`,
     );
     expect(behind).toBe(0);
+  });
+
+  it("a publish whose rescore stops midway answers RESCORE_INCOMPLETE; the rest is rescored in the background", async () => {
+    // The first rescore batch fails (as a lost connection would); the next ones go through.
+    const failing = jest.spyOn(AwardColumns.prototype, "insertSql").mockImplementationOnce(() => {
+      throw new Error("connection lost");
+    });
+    try {
+      const res = await s.api.request(PUBLISH_MODEL, { source: MODEL_B });
+      expect(res.errors?.[0].extensions).toMatchObject({ code: "RESCORE_INCOMPLETE" });
+      expect(res.errors?.[0].message).toMatch(/is active, but rescoring the leads to it stopped; the leads left are rescored in the background/);
+      const [{ version }] = await db().query(`SELECT version FROM scoring_model WHERE active`);
+      expect(res.errors?.[0].extensions?.version).toBe(version);
+    } finally {
+      failing.mockRestore();
+    }
+    const behind = async () => (await db().query(`SELECT count(*)::int AS n FROM lead WHERE model_version < (SELECT version FROM scoring_model WHERE active)`))[0].n;
+    const deadline = Date.now() + 15_000;
+    while ((await behind()) > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 100));
+    expect(await behind()).toBe(0);
+    await expectEveryLeadMatchesReplay(s.t);
   });
 
   it("models: newest first, paged with cursors", async () => {
