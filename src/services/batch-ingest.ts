@@ -23,10 +23,10 @@ import { LeadEntity } from "../entities/lead.entity";
 import { badInput, notFound } from "../errors";
 import type { RecordResult, ValidInteraction } from "./interaction.service";
 import { HISTORIES_SQL, type HistoryRow, LeadLedger } from "./lead-ledger";
-import { isUuid, leadFromRow, patchChanges } from "./lead.service";
+import { isUuid, leadFromRow, lockedLeadFromRow, patchChanges } from "./lead.service";
 import { FIRST_STAGE_SQL } from "./model.service";
-import { announceScore, factsOf } from "./scoring.service";
-import { inTransaction, RetryTransaction } from "./transaction";
+import { announceScore, factsOf, takeWarm } from "./scoring.service";
+import { inTransaction, RetryTransaction, sqlState } from "./transaction";
 import type { WarmLedger } from "./warm-ledgers";
 
 /** A valid item of a batch and its place in the array. */
@@ -54,11 +54,10 @@ const HISTORIES_WITH_SEQS_SQL = `
   UNION ALL
   SELECT h.lead_id, h.version, h.interactions, h.awards, NULL FROM (${HISTORIES_SQL}) AS h`;
 
-const keyOf = (v: ValidInteraction["values"]): string | null => (v.externalId === null ? null : `${v.source ?? ""}\u0000${v.externalId}`);
+/** SQLSTATE: a unique index refused a row. */
+const UNIQUE_VIOLATION = "23505";
 
-/** A unique index refused a row (SQLSTATE 23505), as TypeORM or pg reports it. */
-const isUniqueViolation = (err: unknown): boolean =>
-  ((err as { driverError?: { code?: string } }).driverError?.code ?? (err as { code?: string }).code) === "23505";
+const keyOf = (v: ValidInteraction["values"]): string | null => (v.externalId === null ? null : `${v.source ?? ""}\u0000${v.externalId}`);
 
 /** Records `items` in one transaction; the outcome of each, by index. */
 export async function recordBatchSetBased(ctx: ServiceContext, items: BatchItem[]): Promise<Map<number, RecordResult | Error>> {
@@ -104,8 +103,6 @@ interface LiveItem {
 class BatchLeads {
   readonly byId = new Map<string, LeadEntity>();
   readonly byEmail = new Map<string, LeadEntity>();
-  /** The locked rows' versions (`xmin`), by lead id (for `WarmLedgers`). */
-  readonly rowVersions = new Map<string, string>();
   /** Leads the batch created. */
   readonly created = new Set<string>();
 
@@ -145,11 +142,11 @@ async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Prom
   scoreInOrder(tx, { candidates, live, entities, leads, ledgers, outcomes, leadOfInteraction, now });
   await insert?.catch((err: unknown) => {
     // A concurrent request recorded one of the keys first: run the batch again (its copies are then duplicates).
-    if (isUniqueViolation(err)) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");
+    if (sqlState(err) === UNIQUE_VIOLATION) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");
     throw err;
   });
   // 6. One statement for every lead.
-  await LeadLedger.write(tx, [...ledgers.values()], { keepWarm: true });
+  await LeadLedger.write(tx, [...ledgers.values()]);
   return outcomes;
 }
 
@@ -169,10 +166,7 @@ async function lockLeads(tx: ServiceContext, items: BatchItem[], outcomes: Map<n
     [ids, emails],
   );
   const leads = new BatchLeads();
-  for (const row of locked) {
-    leads.remember(leadFromRow(row));
-    leads.rowVersions.set(row.id as string, row.row_version as string);
-  }
+  for (const row of locked) leads.remember(lockedLeadFromRow(row));
   for (const it of byId) {
     if (!outcomes.has(it.index) && !leads.byId.has(leadIdOf(it) as string)) outcomes.set(it.index, notFound(`Lead ${leadIdOf(it)}`));
   }
@@ -254,8 +248,7 @@ async function loadLedgers(tx: ServiceContext, leads: BatchLeads, entities: Inte
   if (leadIds.length === 0) return ledgers;
   const warm = new Map<string, WarmLedger>();
   for (const id of leadIds) {
-    const rowVersion = leads.rowVersions.get(id);
-    const state = rowVersion === undefined ? undefined : tx.services.warmLedgers.take(id, rowVersion);
+    const state = takeWarm(tx, leads.byId.get(id) as LeadEntity);
     if (state) warm.set(id, state);
   }
   const cold = leadIds.filter((id) => !warm.has(id));
@@ -266,12 +259,9 @@ async function loadLedgers(tx: ServiceContext, leads: BatchLeads, entities: Inte
   const histories = new Map(rows.map((r) => [r.lead_id, r]));
   const batchIds = new Set(entities.map((e) => e.id));
   for (const id of leadIds) {
-    const lead = leads.byId.get(id) as LeadEntity;
-    const state = warm.get(id);
-    const ledger = state
-      ? await LeadLedger.fromWarm(tx, lead, head.version, state, now)
-      : await LeadLedger.fromRow(tx, lead, histories.get(id) as HistoryRow, now, batchIds);
-    ledgers.set(id, ledger);
+    // A warm lead has no row of its own: the head row gives the version.
+    const row = histories.get(id) ?? head;
+    ledgers.set(id, await LeadLedger.load(tx, leads.byId.get(id) as LeadEntity, row, now, { warm: warm.get(id), exclude: batchIds }));
   }
   return ledgers;
 }

@@ -33,7 +33,7 @@ import type { WarmLedger } from "./warm-ledgers";
 
 /**
  * SQL columns giving the active model version, the interactions of the lead whose id is the
- * expression `leadId` (canonical order) and its ledger rows; read back by `LeadLedger.fromRow`.
+ * expression `leadId` (canonical order) and its ledger rows; read back by `LeadLedger.load`.
  * When the SQL condition `skipWhen` holds, the interactions and ledger rows are null (not read).
  */
 export const historyColumns = (leadId: string, skipWhen?: string): string => {
@@ -64,11 +64,11 @@ export const HISTORIES_SQL = `
     LEFT JOIN ix ON ix.lead_id = l.id
     LEFT JOIN aw ON aw.lead_id = l.id`;
 
-/** A row selected with `historyColumns`. */
+/** A row selected with `historyColumns` (interactions and awards null when not read: `skipWhen`). */
 export interface HistoryRow {
   version: number | null;
-  interactions: InteractionTuple[];
-  awards: AwardTuple[];
+  interactions: InteractionTuple[] | null;
+  awards: AwardTuple[] | null;
 }
 
 /** One change of a lead. */
@@ -87,8 +87,6 @@ export interface ChangeEffect {
   /** The new interaction's awards right after this change (null for a profile change). */
   interactionAwards: Award[] | null;
 }
-
-const NO_ACTIVE_MODEL = "no scoring model is active (the service publishes the seed model when it starts)";
 
 const awardKey = (a: Award): string => `${a.interactionId ?? ""}:${a.ruleIndex}`;
 
@@ -124,33 +122,28 @@ export class LeadLedger {
   }
 
   /**
-   * The ledger of `lead` from a `historyColumns` row. `exclude`: interactions already in the
-   * database that are still to be applied as changes (a batch inserts its interactions first).
+   * The ledger of `lead`, of the active model version `row.version`. Its history and ledger rows
+   * are `warm`, this process's state of the lead (`WarmLedgers.take`: the lead's row is the
+   * version that state was written with), else the row's. `exclude`: interactions of the row
+   * still to be applied as changes (a batch inserts its interactions first).
    */
-  static async fromRow(
+  static async load(
     tx: ServiceContext,
     lead: LeadEntity,
     row: HistoryRow,
     now: Date,
-    exclude?: ReadonlySet<string>,
+    options: { warm?: WarmLedger; exclude?: ReadonlySet<string> } = {},
   ): Promise<LeadLedger> {
-    if (row.version === null) throw new Error(NO_ACTIVE_MODEL);
+    if (row.version === null) throw new Error("no scoring model is active (the service publishes the seed model when it starts)");
     const version = row.version;
     const model = await tx.services.models.version(tx, version);
+    const { warm, exclude } = options;
+    if (warm) return new LeadLedger(lead, version, model, warm.history, warm.stored, now);
+    if (row.interactions === null || row.awards === null) throw new Error(`the history of lead ${lead.id} was not read`);
     const name = (v: number, index: number) => (v === version ? model.rules[index]?.name : undefined) ?? "";
     let history = row.interactions.map(factsOfTuple);
     if (exclude) history = history.filter((i) => !exclude.has(i.id));
     return new LeadLedger(lead, version, model, history, row.awards.map((t) => storedOfTuple(t, name)), now);
-  }
-
-  /**
-   * The ledger of `lead` from this process's warm state (`WarmLedgers.take`: the lead's row is
-   * the version that state was written with); `version`: the active model version.
-   */
-  static async fromWarm(tx: ServiceContext, lead: LeadEntity, version: number | null, warm: WarmLedger, now: Date): Promise<LeadLedger> {
-    if (version === null) throw new Error(NO_ACTIVE_MODEL);
-    const model = await tx.services.models.version(tx, version);
-    return new LeadLedger(lead, version, model, warm.history, warm.stored, now);
   }
 
   /** Scores one change (after the previous ones) and moves the stage forward if a rule says so. */
@@ -283,10 +276,10 @@ export class LeadLedger {
   /**
    * Writes every ledger's changes in one statement: rows removed and added, the stage moves in
    * the order they happened, and each lead's totals (and profile, for `writeProfile`). All the
-   * ledgers belong to one transaction, so to one model version. `keepWarm`: once committed, each
-   * written lead's state is kept in `WarmLedgers` for the next write.
+   * ledgers belong to one transaction, so to one model version. Once committed, each written
+   * lead's state is kept in `WarmLedgers` for the next write.
    */
-  static async write(tx: ServiceContext, ledgers: readonly LeadLedger[], options: { keepWarm?: boolean } = {}): Promise<void> {
+  static async write(tx: ServiceContext, ledgers: readonly LeadLedger[]): Promise<void> {
     const dirty = ledgers.filter((l) => l.dirty);
     if (dirty.length === 0) return;
     const { model, version, now } = dirty[0];
@@ -339,7 +332,7 @@ export class LeadLedger {
          ${column((l) => l.country)}::text[], ${column((l) => l.source)}::text[], ${column((l) => JSON.stringify(l.attributes))}::text[]`
       : "";
     const profileNames = profile ? ", profile, first_name, last_name, role, company, industry, company_size, country, source, attributes" : "";
-    const keepWarm = options.keepWarm === true && tx.services.warmLedgers.capacity > 0;
+    const keepWarm = tx.services.warmLedgers.capacity > 0;
     // Its result is needed only to keep the leads warm: it travels with the COMMIT (or the
     // transaction's next statement).
     await deferQuery(

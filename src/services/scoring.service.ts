@@ -34,11 +34,8 @@ export interface ScoringEffect {
 
 export const NO_EFFECT: ScoringEffect = Object.freeze({ pointsAwarded: 0, stageChange: null, interactionAwards: null });
 
-/** The history of the lead `$1`. */
-const LOAD_SQL = `SELECT ${historyColumns("$1")}`;
-
 /** The active model version, and the history of the lead `$1` unless `$2` (the process has it). */
-const LOAD_UNLESS_WARM_SQL = hotStatement(`SELECT ${historyColumns("$1", "$2::boolean")}`);
+const LOAD_SQL = hotStatement(`SELECT ${historyColumns("$1", "$2::boolean")}`);
 
 /**
  * A new interaction inserted and the lead's history loaded (unless `$9`: the process has it), in
@@ -137,8 +134,7 @@ export class ScoringService {
     ]);
     if (row.inserted_id === null) return null;
     const interaction = Object.assign(new InteractionEntity(), values, { id: row.inserted_id, seq: String(row.inserted_seq) });
-    const now = tx.clock.now();
-    const ledger = warm ? await LeadLedger.fromWarm(tx, lead, row.version, warm, now) : await LeadLedger.fromRow(tx, lead, row, now);
+    const ledger = await LeadLedger.load(tx, lead, row, tx.clock.now(), { warm });
     return { interaction, effect: await this.finish(tx, ledger, interaction, options.fieldsChanged ?? false) };
   }
 
@@ -155,27 +151,21 @@ export class ScoringService {
     if (typeof insertedId !== "string") return { kind: "raced" };
     const lead = leadFromRow(leadRow);
     const interaction = Object.assign(new InteractionEntity(), values, { leadId, id: insertedId, seq: String(insertedSeq) });
-    const now = tx.clock.now();
     // Not read: the row is the version this process wrote, whose state it keeps (unless a
     // concurrent request of this process took that state meanwhile).
     const warm = interactions === null ? tx.services.warmLedgers.take(leadId, lockedXmin as string) : undefined;
-    let ledger: LeadLedger;
-    if (warm) ledger = await LeadLedger.fromWarm(tx, lead, version as number | null, warm, now);
-    else {
-      let history = { version, interactions, awards } as HistoryRow;
-      // Not read, or the lead changed between the snapshot and the lock: read again, after the lock.
-      if (interactions === null || seenXmin !== lockedXmin) [history] = await tx.db.query(LOAD_SQL, [leadId]);
-      ledger = await LeadLedger.fromRow(tx, lead, history, now, new Set([insertedId]));
-    }
+    let history = { version, interactions, awards } as HistoryRow;
+    // Not read (and not warm after all), or the lead changed between the snapshot and the lock: read again, after the lock.
+    if (!warm && (interactions === null || seenXmin !== lockedXmin)) [history] = await tx.db.query(LOAD_SQL, [leadId, false]);
+    const ledger = await LeadLedger.load(tx, lead, history, tx.clock.now(), { warm, exclude: new Set([insertedId]) });
     return { kind: "recorded", lead, interaction, effect: await this.finish(tx, ledger, interaction, false) };
   }
 
   /** Re-evaluates fit (engagement too when it reads lead fields) and stages of a locked lead whose profile changed. */
   async onLeadChanged(tx: ServiceContext, lead: LeadEntity): Promise<ScoringEffect> {
     const warm = takeWarm(tx, lead);
-    const [row]: HistoryRow[] = await tx.db.query(LOAD_UNLESS_WARM_SQL, [lead.id, warm !== undefined]);
-    const now = tx.clock.now();
-    const ledger = warm ? await LeadLedger.fromWarm(tx, lead, row.version, warm, now) : await LeadLedger.fromRow(tx, lead, row, now);
+    const [row]: HistoryRow[] = await tx.db.query(LOAD_SQL, [lead.id, warm !== undefined]);
+    const ledger = await LeadLedger.load(tx, lead, row, tx.clock.now(), { warm });
     return this.finish(tx, ledger, null, true);
   }
 
@@ -187,7 +177,7 @@ export class ScoringService {
     fieldsChanged: boolean,
   ): Promise<ScoringEffect> {
     const effect = ledger.apply({ interaction: interaction && factsOf(interaction), fieldsChanged });
-    await LeadLedger.write(tx, [ledger], { keepWarm: true });
+    await LeadLedger.write(tx, [ledger]);
     announceScore(tx, ledger.lead, interaction?.id ?? null, effect.pointsAwarded);
     return effect;
   }
@@ -197,7 +187,7 @@ export class ScoringService {
  * The state this process kept of a lead it locked (`WarmLedgers`): taken when the row locked is
  * the version it wrote. Profile fields merged since the lock change no history or ledger.
  */
-function takeWarm(tx: ServiceContext, lead: LeadEntity): WarmLedger | undefined {
+export function takeWarm(tx: ServiceContext, lead: LeadEntity): WarmLedger | undefined {
   const rowVersion = lockedRowVersion(lead);
   return rowVersion === undefined ? undefined : tx.services.warmLedgers.take(lead.id, rowVersion);
 }

@@ -44,10 +44,14 @@ export class RetryTransaction extends Error {
   }
 }
 
+/** The SQLSTATE of a database error, as TypeORM (`driverError`) or pg reports it. */
+export function sqlState(err: unknown): string | undefined {
+  return (err as { driverError?: { code?: string } } | undefined)?.driverError?.code ?? (err as { code?: string } | undefined)?.code;
+}
+
 function isRetryable(err: unknown): boolean {
   if (err instanceof RetryTransaction) return true;
-  const code = (err as { driverError?: { code?: string }; code?: string })?.driverError?.code ??
-    (err as { code?: string })?.code;
+  const code = sqlState(err);
   return typeof code === "string" && RETRYABLE_SQLSTATES.has(code);
 }
 
@@ -220,18 +224,14 @@ const open = new WeakMap<QueryRunner, Transaction>();
 
 /**
  * Runs a write whose result is not awaited: inside a transaction of `inTransaction`, it is sent
- * with the next statement or with the `COMMIT` (its failure fails the transaction then);
- * elsewhere, now. `onRows` gets its rows when they come back.
+ * with the next statement or with the `COMMIT` (its failure fails the transaction then), and
+ * `onRows` gets its rows when they come back; elsewhere, now (there is no commit to wait for, and
+ * `onRows` is not called).
  */
 export async function deferQuery(tx: ServiceContext, sql: string, parameters: unknown[], onRows?: (rows: unknown[]) => void): Promise<void> {
   const transaction = tx.db.queryRunner ? open.get(tx.db.queryRunner) : undefined;
   if (transaction) transaction.defer(sql, parameters, onRows);
-  else {
-    const result: unknown[] = await tx.db.query(sql, parameters);
-    // TypeORM answers an UPDATE or DELETE with [rows, rowCount], anything else with the rows.
-    const updated = result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number";
-    onRows?.(updated ? (result[0] as unknown[]) : result);
-  }
+  else await tx.db.query(sql, parameters);
 }
 
 /**
