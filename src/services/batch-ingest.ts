@@ -23,8 +23,7 @@ import { LeadEntity } from "../entities/lead.entity";
 import { badInput, notFound } from "../errors";
 import type { RecordResult, ValidInteraction } from "./interaction.service";
 import { HISTORIES_SQL, type HistoryRow, LeadLedger } from "./lead-ledger";
-import { isUuid, leadFromRow, lockedLeadFromRow, patchChanges } from "./lead.service";
-import { FIRST_STAGE_SQL } from "./model.service";
+import { insertLeads, isUuid, leadFromRow, lockedLeadFromRow, patchChanges } from "./lead.service";
 import { announceScore, factsOf, takeWarm } from "./scoring.service";
 import { inTransaction, RetryTransaction, sqlState } from "./transaction";
 import type { WarmLedger } from "./warm-ledgers";
@@ -212,15 +211,9 @@ function separateDuplicates(candidates: BatchItem[], recorded: ReadonlyMap<strin
 
 /** 2b. New emails: created at the first stage of the active funnel, with their first transition. */
 async function createLeads(tx: ServiceContext, leads: BatchLeads, live: LiveItem[], now: Date): Promise<void> {
-  const missing = [...new Set(live.map(({ item }) => emailOf(item)).filter((e): e is string => e !== null && !leads.byEmail.has(e)))].sort();
+  const missing = [...new Set(live.map(({ item }) => emailOf(item)).filter((e): e is string => e !== null && !leads.byEmail.has(e)))];
   if (missing.length === 0) return;
-  const inserted: Array<Record<string, unknown>> = await tx.db.query(
-    `INSERT INTO lead (email, stage, attributes, created_at, updated_at)
-     SELECT e, ${FIRST_STAGE_SQL}, '{}'::jsonb, $2, $2 FROM unnest($1::text[]) AS e ORDER BY e
-     ON CONFLICT (email) DO NOTHING RETURNING *`,
-    [missing, now],
-  );
-  for (const lead of inserted.map(leadFromRow)) {
+  for (const lead of await insertLeads(tx, missing, now)) {
     leads.remember(lead);
     leads.created.add(lead.id);
   }
@@ -229,12 +222,6 @@ async function createLeads(tx: ServiceContext, leads: BatchLeads, live: LiveItem
     const rows: Array<Record<string, unknown>> = await tx.db.query(`SELECT * FROM lead WHERE email = ANY($1::text[]) ORDER BY id FOR UPDATE`, [raced]);
     for (const row of rows) leads.remember(leadFromRow(row));
   }
-  const fresh = [...leads.created].map((id) => leads.byId.get(id) as LeadEntity);
-  await tx.db.query(
-    `INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, actor, reason)
-     SELECT u.lead_id, NULL, u.stage, $3, 'RULE', $4, 'new lead' FROM unnest($1::uuid[], $2::text[]) AS u (lead_id, stage)`,
-    [fresh.map((l) => l.id), fresh.map((l) => l.stage), now, tx.caller?.name ?? null],
-  );
 }
 
 /**

@@ -6,7 +6,6 @@ import type { SelectQueryBuilder } from "typeorm";
 import type { ServiceContext } from "../context";
 import type { LeadFields } from "../dsl/model";
 import { LeadEntity } from "../entities/lead.entity";
-import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { badInput, notFound } from "../errors";
 import { FIRST_STAGE_SQL } from "./model.service";
 import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "./cursor";
@@ -84,6 +83,27 @@ export function lockedLeadFromRow(row: Record<string, unknown>): LeadEntity {
 
 /** The version of the lead's row when it was locked (`lockedLeadFromRow`), if known. */
 export const lockedRowVersion = (lead: LeadEntity): string | undefined => lockedVersions.get(lead);
+
+/**
+ * Creates the leads of `emails` (normalised) at the first stage of the active model's funnel,
+ * each with its first StageTransition, in one statement; an email a concurrent insert took is
+ * skipped (the INSERT waits for it). The rows inserted, in email order; this transaction holds
+ * them locked until it commits.
+ */
+export async function insertLeads(tx: ServiceContext, emails: readonly string[], now: Date): Promise<LeadEntity[]> {
+  const rows: Array<Record<string, unknown>> = await tx.db.query(
+    `WITH created AS (
+       INSERT INTO lead (email, stage, attributes, created_at, updated_at)
+       SELECT e, ${FIRST_STAGE_SQL}, '{}'::jsonb, $2, $2 FROM unnest($1::text[]) AS e ORDER BY e
+       ON CONFLICT (email) DO NOTHING RETURNING *),
+     first_moves AS (
+       INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, actor, reason)
+       SELECT c.id, NULL, c.stage, $2, 'RULE', $3, 'new lead' FROM created c ORDER BY c.email)
+     SELECT * FROM created ORDER BY email`,
+    [[...emails].sort(), now, tx.caller?.name ?? null],
+  );
+  return rows.map(leadFromRow);
+}
 
 /** Validates a `LeadInput`; `prefix` is the argument path used in error fields (`input`, `input.lead`). */
 export function validateLeadInput(
@@ -187,32 +207,12 @@ export class LeadService {
       const existing: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
       if (existing.length > 0) return { lead: lockedLeadFromRow(existing[0]), created: false };
     }
-    const now = tx.clock.now();
-    // The first stage of the active model's funnel, read by the INSERT itself. A row this
-    // transaction inserts is locked to others until it commits.
-    const inserted: Array<Record<string, unknown>> = await tx.db.query(
-      `INSERT INTO lead (email, stage, attributes, created_at, updated_at) VALUES ($1, ${FIRST_STAGE_SQL}, '{}'::jsonb, $2, $2)
-       ON CONFLICT (email) DO NOTHING RETURNING *`,
-      [email, now],
-    );
-    if (inserted.length === 0) {
-      // A concurrent insert of the same email committed first (the INSERT waited for it).
-      const raced: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
-      if (raced.length === 0) throw new RetryTransaction(`lead ${email} vanished after a concurrent insert`);
-      return { lead: lockedLeadFromRow(raced[0]), created: false };
-    }
-    const lead = leadFromRow(inserted[0]);
-    await tx.db.insert(StageTransitionEntity, {
-      leadId: lead.id,
-      fromStage: null,
-      toStage: lead.stage,
-      at: now,
-      cause: "RULE",
-      rule: null,
-      actor: tx.caller?.name ?? null,
-      reason: "new lead",
-    });
-    return { lead, created: true };
+    const [lead] = await insertLeads(tx, [email], tx.clock.now());
+    if (lead) return { lead, created: true };
+    // A concurrent insert of the same email committed first (the INSERT waited for it).
+    const raced: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
+    if (raced.length === 0) throw new RetryTransaction(`lead ${email} vanished after a concurrent insert`);
+    return { lead: lockedLeadFromRow(raced[0]), created: false };
   }
 
   /** Within a transaction: locks the lead with this id; NOT_FOUND if there is none. */
