@@ -10,7 +10,7 @@ import { randomBytes } from "node:crypto";
 import { Client, Pool } from "pg";
 import { loadConfig } from "../src/config";
 import { createLogger } from "../src/logger";
-import { type RunningApp, startApp } from "../src/server/app";
+import { type RunningApp, startApp } from "../src/app/start-app";
 import { graphqlData } from "./service-http";
 
 /** Connections of the app's pool and of each baseline's pool: one per client of section (a). */

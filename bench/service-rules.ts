@@ -7,7 +7,7 @@
  */
 import { check } from "../src/dsl/checker";
 import { parse } from "../src/dsl/parser";
-import { seedModelSource } from "../src/services/model.service";
+import { seedModelSource } from "../src/scoring/model-versions";
 
 /** An activity rule: an interaction type, a target pattern, points, a cap. */
 export interface ActivityRule {

@@ -11,7 +11,7 @@ import "reflect-metadata";
 import { loadConfig } from "../src/config";
 import type { Caller, Clock } from "../src/context";
 import { createLogger } from "../src/logger";
-import { startApp } from "../src/server/app";
+import { startApp } from "../src/app/start-app";
 import { DAY, DEMO_LEADS, generateDemo } from "./demo-data";
 
 async function main(): Promise<void> {

@@ -35,6 +35,11 @@ export interface Config {
   rescoreWorkers: number;
   /** Leads whose scoring state (history and ledger) each instance keeps for their next batch; 0: none. */
   warmLeads: number;
+  /**
+   * Transactions pipeline their statements (fewer round trips; `database/pg-pipeline.ts`), or use
+   * TypeORM's public transaction API (`false`: slower, independent of driver internals).
+   */
+  databasePipelining: boolean;
 }
 
 export interface Limits {
@@ -116,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     expirySweepSeconds: int("QUALIFY_EXPIRY_SWEEP_SECONDS", 15, 0, 60),
     rescoreWorkers: database.kind === "embedded" ? 1 : int("QUALIFY_RESCORE_WORKERS", 2, 1, 16),
     warmLeads: int("QUALIFY_WARM_LEADS", DEFAULT_WARM_LEADS, 0, 1_000_000),
+    databasePipelining: oneOf("QUALIFY_DB_PIPELINING", "true", ["true", "false"] as const) === "true",
   };
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;

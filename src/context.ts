@@ -1,13 +1,12 @@
 /**
  * What every service call receives first: who is calling, the database handle to use (the
- * request's manager, or a transaction's once inside `inTransaction`), the request's loaders, the
- * clock, and where to queue work that must wait for the commit.
+ * request's manager, or a transaction's once inside `inTransaction`), the clock, the logger, and
+ * where to queue work that must wait for the commit. Data only: services reach their
+ * collaborators through their constructors (`services/index.ts` wires them), never through here.
  */
 import type { EntityManager } from "typeorm";
 import type { Scope } from "./entities/api-key.entity";
 import type { Logger } from "./logger";
-import type { Loaders } from "./resolvers/loaders";
-import type { Services } from "./services";
 
 /** The authenticated caller: an API key, or the admin key from the environment. */
 export interface Caller {
@@ -30,14 +29,8 @@ export interface ServiceContext {
   db: EntityManager;
   clock: Clock;
   logger: Logger;
-  services: Services;
   /** Present inside a transaction: callbacks run after a successful commit, in order. */
   afterCommit?: (callback: () => void | Promise<void>) => void;
-}
-
-/** A GraphQL request's context: a service context plus the loaders created for this request. */
-export interface RequestContext extends ServiceContext {
-  loaders: Loaders;
 }
 
 /** Whether `caller` may use `scope` (`admin` implies every scope). */

@@ -6,7 +6,7 @@ import "./node-env"; // first: before graphql and express load
 import "reflect-metadata";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger, errorFields } from "./logger";
-import { startApp } from "./server/app";
+import { startApp } from "./app/start-app";
 
 async function main(): Promise<void> {
   const config = loadConfig();

@@ -6,6 +6,7 @@ import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from
 import { ENTITIES } from "../entities";
 import { MIGRATIONS } from "../entities/migrations";
 import type { Logger } from "../logger";
+import { setTransactionMode } from "./transaction";
 
 /** Counts SQL statements sent by this DataSource. */
 export class QueryCounter {
@@ -64,14 +65,18 @@ export function dataSourceOptions(url: string, poolSize: number): Extract<DataSo
   };
 }
 
-/** Connects to `url`, runs pending migrations and returns the DataSource. */
-export async function openDatabase(url: string, poolSize: number, logger: Logger): Promise<DatabaseHandle> {
+/**
+ * Connects to `url`, runs pending migrations and returns the DataSource. `pipelining` (default
+ * true): how `inTransaction` runs units of work on it (see `transaction.ts`).
+ */
+export async function openDatabase(url: string, poolSize: number, logger: Logger, options: { pipelining?: boolean } = {}): Promise<DatabaseHandle> {
   const queries = new QueryCounter();
   const dataSource = new DataSource({
     ...dataSourceOptions(url, poolSize),
     maxQueryExecutionTime: 1000,
     logger: new SqlLogger(logger.child({ component: "sql" }), queries),
   });
+  setTransactionMode(dataSource, options.pipelining === false ? "public" : "pipelined");
   await dataSource.initialize();
   try {
     await dataSource.runMigrations({ transaction: "each" });

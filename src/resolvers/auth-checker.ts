@@ -1,5 +1,6 @@
 import type { AuthChecker } from "type-graphql";
-import { hasScope, type RequestContext } from "../context";
+import { hasScope } from "../context";
+import type { RequestContext } from "./request-context";
 import type { Scope } from "../entities/api-key.entity";
 import { DomainError, toGraphQLError } from "../errors";
 

@@ -1,13 +1,13 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "./request-context";
 import type { Award } from "../dsl/model";
 import type { InteractionEntity } from "../entities/interaction.entity";
 import { InteractionInput } from "../schema/inputs.type";
 import { Interaction, RecordInteractionPayload } from "../schema/interaction.type";
 import { Lead } from "../schema/lead.type";
 import { ScoreAward, type ScoreCategory } from "../schema/score.type";
-import type { RecordResult } from "../services/interaction.service";
-import { counting } from "../services/ledger";
+import type { RecordResult } from "../scoring/recording";
+import { counting } from "../scoring/ledger-rows";
 
 /** The just-scored interaction's awards answer `points` and `awards` without a query. */
 function primeAwards(ctx: RequestContext, result: RecordResult | Error | null): void {

@@ -1,7 +1,7 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "./request-context";
 import type { LeadEntity } from "../entities/lead.entity";
-import { pageSize } from "../services/cursor";
+import { pageSize } from "../database/cursor";
 import type { ConnectionResult } from "../schema/connection.type";
 import { LeadFilter, LeadInput, LeadOrder } from "../schema/inputs.type";
 import { type Interaction, InteractionConnection } from "../schema/interaction.type";

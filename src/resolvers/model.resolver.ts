@@ -1,5 +1,5 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "./request-context";
 import type { ScoringModelEntity } from "../entities/scoring-model.entity";
 import type { ConnectionResult } from "../schema/connection.type";
 import { Lead } from "../schema/lead.type";
@@ -11,8 +11,8 @@ import {
   ScoringModel,
   ScoringModelConnection,
 } from "../schema/model.type";
-import { pageSize } from "../services/cursor";
-import { MAX_MOVERS, type PreviewResult, type ScoreChange } from "../services/rescore";
+import { pageSize } from "../database/cursor";
+import { MAX_MOVERS, type PreviewResult, type ScoreChange } from "../scoring/preview";
 
 @Resolver(() => ScoringModel)
 export class ModelResolver {

@@ -1,9 +1,9 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Resolver, Root, Subscription } from "type-graphql";
-import type { RequestContext } from "../context";
+import type { RequestContext } from "./request-context";
 import { Interaction } from "../schema/interaction.type";
 import { Lead } from "../schema/lead.type";
 import { LeadScored } from "../schema/score.type";
-import { LEAD_SCORED, type LeadScoredEvent } from "../services/event-bus";
+import { LEAD_SCORED, type LeadScoredEvent } from "../events/events";
 
 @Resolver(() => LeadScored)
 export class ScoringResolver {

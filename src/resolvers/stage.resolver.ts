@@ -1,6 +1,6 @@
 import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
-import type { RequestContext } from "../context";
-import { LEAD_STAGE_CHANGED, type LeadStageChangedEvent } from "../services/event-bus";
+import type { RequestContext } from "./request-context";
+import { LEAD_STAGE_CHANGED, type LeadStageChangedEvent } from "../events/events";
 import { Lead } from "../schema/lead.type";
 import { FunnelStageStats, LeadStageChanged } from "../schema/stage.type";
 

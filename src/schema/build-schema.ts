@@ -7,7 +7,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphq
 import { buildSchema, type PubSub } from "type-graphql";
 import { RESOLVERS } from "../resolvers";
 import { scopeAuthChecker } from "../resolvers/auth-checker";
-import { createMemoryEventBus } from "../services/event-bus";
+import { createMemoryEventBus } from "../events/event-bus";
 import { DateTimeScalar } from "./scalars";
 
 export async function buildQualifySchema(pubSub: PubSub): Promise<GraphQLSchema> {

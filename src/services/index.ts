@@ -1,39 +1,72 @@
 /**
- * The domain services, created once per process and reached through the context
- * (`ctx.services`). They hold configuration, never request state.
+ * The domain services and the scoring pipeline's parts, created once per process, each given its
+ * collaborators here (the one place that knows the construction order). They hold configuration,
+ * never request state; resolvers reach them through the request context (`RequestContext.services`).
  */
 import { type Config, DEFAULT_WARM_LEADS } from "../config";
+import type { ServiceContext } from "../context";
+import { Announcements } from "../events/announce";
+import type { EventBus } from "../events/event-bus";
+import type { Logger } from "../logger";
+import { BackgroundRescore } from "../scoring/background-rescore";
+import { ExpirySweeper } from "../scoring/expiry-sweeper";
+import { ModelVersions } from "../scoring/model-versions";
+import { Rescorer } from "../scoring/rescore";
+import { Scorer } from "../scoring/scorer";
+import { WarmLedgers } from "../scoring/warm-ledgers";
 import { ApiKeyService } from "./api-key.service";
-import type { EventBus } from "./event-bus";
 import { InteractionService } from "./interaction.service";
 import { LeadService } from "./lead.service";
 import { ModelService } from "./model.service";
-import { ScoringService } from "./scoring.service";
 import { StageService } from "./stage.service";
-import { WarmLedgers } from "./warm-ledgers";
 
 export interface Services {
   leads: LeadService;
   interactions: InteractionService;
   stages: StageService;
-  scoring: ScoringService;
   models: ModelService;
   apiKeys: ApiKeyService;
-  events: EventBus;
-  /** Scoring state of the leads this process wrote last (see warm-ledgers.ts). */
+  /** The compiled scoring models of this process, by version. */
+  modelVersions: ModelVersions;
+  /** Scoring state of the leads this process wrote last (see scoring/warm-ledgers.ts). */
   warmLedgers: WarmLedgers;
+  /** Takes expired points out of scores (on an interval once started; tests call `sweepOnce`). */
+  sweeper: ExpirySweeper;
+  /** Finishes rescores in the background (once enabled by the serving process). */
+  backgroundRescore: BackgroundRescore;
 }
 
-export function createServices(config: Pick<Config, "adminKey" | "limits"> & Partial<Pick<Config, "rescoreWorkers" | "warmLeads">>, events: EventBus): Services {
-  const leads = new LeadService(config.limits.maxJsonBytes);
+export type ServiceSettings = Pick<Config, "adminKey" | "limits"> & Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds">>;
+
+export interface ServiceEnvironment {
+  events: EventBus;
+  logger: Logger;
+  /** A fresh context for work outside a request (background jobs). */
+  context: () => ServiceContext;
+  /** This process's warm ledgers (a test stands up a second instance with its own). */
+  warmLedgers?: WarmLedgers;
+}
+
+export function createServices(settings: ServiceSettings, env: ServiceEnvironment): Services {
+  const { events, logger, context } = env;
+  const workers = settings.rescoreWorkers ?? 1;
+  const modelVersions = new ModelVersions();
+  const warmLedgers = env.warmLedgers ?? new WarmLedgers(settings.warmLeads ?? DEFAULT_WARM_LEADS);
+  const announce = new Announcements(events);
+  const scorer = new Scorer({ models: modelVersions, warmLedgers, announce });
+  const rescorer = new Rescorer({ models: modelVersions, announce });
+  const backgroundRescore = new BackgroundRescore(rescorer, context, workers, logger.child({ component: "rescore" }));
+  const sweeper = new ExpirySweeper(announce, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
+  const leads = new LeadService(scorer, announce, settings.limits.maxJsonBytes);
   return {
     leads,
-    interactions: new InteractionService(leads, config.limits.maxJsonBytes),
-    stages: new StageService(),
-    scoring: new ScoringService(),
-    models: new ModelService(config.rescoreWorkers ?? 1),
-    apiKeys: new ApiKeyService(config.adminKey),
-    events,
-    warmLedgers: new WarmLedgers(config.warmLeads ?? DEFAULT_WARM_LEADS),
+    interactions: new InteractionService(leads, scorer, settings.limits.maxJsonBytes),
+    stages: new StageService(modelVersions, leads, announce),
+    models: new ModelService(modelVersions, rescorer, backgroundRescore, workers),
+    apiKeys: new ApiKeyService(settings.adminKey),
+    modelVersions,
+    warmLedgers,
+    sweeper,
+    backgroundRescore,
   };
 }

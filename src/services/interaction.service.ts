@@ -1,5 +1,6 @@
 /**
- * Recording interactions: the write path of the service.
+ * Interactions: validating what integrations send, and recording it through the scoring pipeline
+ * (`scoring/scorer.ts`). Reading interactions goes through the loaders.
  *
  * One interaction is one transaction that touches only its lead's rows:
  *   1. a re-sent `(source, externalId)` is answered from the original, with no write at all;
@@ -7,24 +8,25 @@
  *      unknown email; profile fields merged), so writes to one lead serialise;
  *   3. the interaction is inserted with `ON CONFLICT DO NOTHING`: when a concurrent copy won the
  *      race, the transaction is rolled back and retried, and step 1 then finds the original;
- *   4. `ScoringService` scores it inside the same transaction (with any profile fields it
- *      carried, so the stage rules run once for the whole change);
- *   5. events are published after the commit.
+ *   4. the scorer scores it inside the same transaction (with any profile fields it carried, so
+ *      the stage rules run once for the whole change) and announces it after the commit.
+ * A batch is one transaction of a few set-based statements (`scoring/record-batch.ts`).
  */
 import type { ServiceContext } from "../context";
-import type { Award } from "../dsl/model";
+import { inTransaction, RetryTransaction } from "../database/transaction";
 import { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
-import type { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { badInput, DomainError, notFound } from "../errors";
 import { errorFields } from "../logger";
-import { type BatchItem, recordBatchSetBased } from "./batch-ingest";
-import { checkLeadId, type LeadInputData, type LeadService, lockedLeadFromRow, validateLeadInput } from "./lead.service";
-import type { ScoringEffect } from "./scoring.service";
-import { hotStatement, inTransaction, RetryTransaction } from "./transaction";
+import { lockByEmailWithKey } from "../scoring/lead-rows";
+import type { BatchItem } from "../scoring/record-batch";
+import { duplicateResult, type RecordResult, type ScoringEffect, type ValidInteraction } from "../scoring/recording";
+import type { Scorer } from "../scoring/scorer";
+import { type LeadInputData, type LeadService, validateLeadInput } from "./lead.service";
 import {
   checkEmail,
   checkJsonObject,
+  checkLeadId,
   checkNotFuture,
   checkText,
   checkTypeName,
@@ -46,37 +48,16 @@ export interface InteractionInputData {
   externalId?: string | null;
 }
 
-export interface RecordResult {
-  interaction: InteractionEntity;
-  lead: LeadEntity;
-  pointsAwarded: number;
-  stageChange: StageTransitionEntity | null;
-  duplicate: boolean;
-  /** The interaction's awards when it was just scored (null for a duplicate: read from the ledger). */
-  awards: Award[] | null;
-}
-
-/** The lead with the email `$1` locked, and the interaction recorded with the key `($2, $3)`, if any. */
-const LOCK_BY_EMAIL_WITH_KEY_SQL = hotStatement(`SELECT (SELECT id FROM interaction WHERE coalesce(source, '') = $2 AND external_id = $3) AS duplicate_of,
-            l.*, l.xmin::text AS row_version
-     FROM lead l WHERE l.email = $1 FOR UPDATE`);
-
 /** The most items in one `recordInteractions` call. */
 export const MAX_BATCH = 1000;
 
 /** A valid input naming its lead by email (`record` takes a lead named by id in one statement). */
 type ByEmail = Extract<ValidInteraction["who"], { email: string }>;
 
-/** An input that passed validation: who it is about, and the interaction's values. */
-export interface ValidInteraction {
-  prefix: string;
-  who: { leadId: string } | { email: string; lead: ReturnType<typeof validateLeadInput> | null };
-  values: Pick<InteractionEntity, "type" | "target" | "source" | "properties" | "occurredAt" | "externalId">;
-}
-
 export class InteractionService {
   constructor(
     private readonly leads: LeadService,
+    private readonly scorer: Scorer,
     private readonly maxJsonBytes: number,
   ) {}
 
@@ -93,27 +74,27 @@ export class InteractionService {
       const { lead, fieldsChanged } = locked;
       // Inserted and scored together (the insert rides on the load of the lead's history); scoring
       // stamps the lead's updatedAt along with its new totals.
-      const recorded = await tx.services.scoring.recordInteraction(
+      const recorded = await this.scorer.recordInteraction(
         tx,
         lead,
         { ...valid.values, leadId: lead.id, receivedAt: tx.clock.now() },
         { fieldsChanged },
       );
       if (!recorded) throw new RetryTransaction("a concurrent copy of this interaction was recorded");
-      return recordedResult(tx, lead, recorded.interaction, recorded.effect);
+      return recordedResult(lead, recorded.interaction, recorded.effect);
     });
     if (!("duplicateOf" in outcome)) return outcome;
 
     const interaction = await ctx.db.findOneByOrFail(InteractionEntity, { id: outcome.duplicateOf });
     const lead = await this.leads.findById(ctx, interaction.leadId);
     if (!lead) throw notFound(`Lead ${interaction.leadId}`);
-    return { interaction, lead, pointsAwarded: 0, stageChange: null, duplicate: true, awards: null };
+    return duplicateResult(interaction, lead);
   }
 
   /** `record` for a lead named by id: one statement locks, checks the key, inserts and loads. */
   private async recordById(tx: ServiceContext, leadId: string, valid: ValidInteraction): Promise<RecordResult | { duplicateOf: string }> {
     checkLeadId(leadId, `${valid.prefix}.leadId`);
-    const recorded = await tx.services.scoring.recordById(tx, leadId, { ...valid.values, receivedAt: tx.clock.now() });
+    const recorded = await this.scorer.recordById(tx, leadId, { ...valid.values, receivedAt: tx.clock.now() });
     switch (recorded.kind) {
       case "no-lead":
         throw notFound(`Lead ${leadId}`);
@@ -122,13 +103,13 @@ export class InteractionService {
       case "raced":
         throw new RetryTransaction("a concurrent copy of this interaction was recorded");
     }
-    return recordedResult(tx, recorded.lead, recorded.interaction, recorded.effect);
+    return recordedResult(recorded.lead, recorded.interaction, recorded.effect);
   }
 
   /**
    * Records a batch in array order, each item as its own change, in one transaction of a few
-   * set-based statements (`batch-ingest.ts`). An invalid item fails alone: its entry is the error
-   * (the resolver turns it into `null` plus an error at the item's path).
+   * set-based statements (`scoring/record-batch.ts`). An invalid item fails alone: its entry is
+   * the error (the resolver turns it into `null` plus an error at the item's path).
    */
   async recordBatch(ctx: ServiceContext, inputs: InteractionInputData[]): Promise<Array<RecordResult | Error>> {
     if (inputs.length > MAX_BATCH) throw badInput("inputs", `must have at most ${MAX_BATCH} items`);
@@ -136,14 +117,16 @@ export class InteractionService {
     const valid: BatchItem[] = [];
     for (const [index, input] of inputs.entries()) {
       try {
-        valid.push({ index, valid: this.validate(ctx, input, `inputs.${index}`) });
+        const item = this.validate(ctx, input, `inputs.${index}`);
+        if ("leadId" in item.who) checkLeadId(item.who.leadId, `${item.prefix}.leadId`);
+        valid.push({ index, valid: item });
       } catch (err) {
         results[index] = toError(err);
       }
     }
     try {
       // One transaction for the batch, each item still its own change (see batch-ingest.ts).
-      for (const [index, result] of await recordBatchSetBased(ctx, valid)) results[index] = result;
+      for (const [index, result] of await this.scorer.recordBatch(ctx, valid)) results[index] = result;
     } catch (err) {
       // Unexpected: record item by item, so that only a failing item fails.
       ctx.logger.warn("a batch failed as a whole; recording it item by item", errorFields(err));
@@ -181,11 +164,10 @@ export class InteractionService {
   ): Promise<{ duplicateOf: string } | { lead: LeadEntity; fieldsChanged: boolean }> {
     const { source, externalId } = values;
     if (externalId === null) return this.lockLead(tx, who);
-    const rows: Array<Record<string, unknown>> = await tx.db.query(LOCK_BY_EMAIL_WITH_KEY_SQL, [who.email, source ?? "", externalId]);
-    if (rows.length > 0) {
-      const { duplicate_of: duplicateOf, ...row } = rows[0];
-      if (typeof duplicateOf === "string") return { duplicateOf };
-      const lead = lockedLeadFromRow(row);
+    const found = await lockByEmailWithKey(tx, who.email, source, externalId);
+    if ("duplicateOf" in found) return found;
+    if (found.lead) {
+      const lead = found.lead;
       const patched = who.lead ? await this.leads.applyPatch(tx, lead, who.lead.patch) : false;
       return { lead, fieldsChanged: patched };
     }
@@ -246,9 +228,8 @@ export class InteractionService {
   }
 }
 
-/** A just-recorded interaction's answer; its stage move, if any, is announced after the commit. */
-function recordedResult(tx: ServiceContext, lead: LeadEntity, interaction: InteractionEntity, effect: ScoringEffect): RecordResult {
-  if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+/** A just-recorded interaction's answer. */
+function recordedResult(lead: LeadEntity, interaction: InteractionEntity, effect: ScoringEffect): RecordResult {
   return {
     interaction,
     lead,

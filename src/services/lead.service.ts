@@ -4,16 +4,21 @@
  */
 import type { SelectQueryBuilder } from "typeorm";
 import type { ServiceContext } from "../context";
+import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "../database/cursor";
+import { inTransaction, RetryTransaction } from "../database/transaction";
 import type { LeadFields } from "../dsl/model";
 import { LeadEntity } from "../entities/lead.entity";
 import { badInput, notFound } from "../errors";
-import { FIRST_STAGE_SQL } from "./model.service";
-import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "./cursor";
-import { hotStatement, inTransaction, RetryTransaction } from "./transaction";
+import type { Announcements } from "../events/announce";
+import { type LeadPatch, patchChanges } from "../scoring/lead-profile";
+import { deleteLead, insertLeads, lockByEmail, lockById, updateProfile } from "../scoring/lead-rows";
+import type { Scorer } from "../scoring/scorer";
 import {
   checkEmail,
   checkJsonObject,
+  checkLeadId,
   checkText,
+  isUuid,
   MAX_NAME_LENGTH,
   MAX_SOURCE_LENGTH,
   NUL_PROBLEM,
@@ -44,10 +49,6 @@ export interface LeadOrderData {
   direction: OrderDirection;
 }
 
-/** The fields `upsert` may change, after validation. */
-export type LeadPatch = Partial<Omit<LeadEntity, "id" | "email" | "attributes">> & {
-  attributes?: Record<string, unknown> | null;
-};
 
 const TEXT_FIELDS = ["firstName", "lastName", "role", "company", "industry", "country"] as const;
 
@@ -57,53 +58,6 @@ const ORDER_COLUMNS: Record<LeadOrderField, { property: keyof LeadEntity; kind: 
   UPDATED_AT: { property: "updatedAt", kind: "date" },
   EMAIL: { property: "email", kind: "text" },
 };
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Whether `id` can be a row id (anything else cannot exist, and must not reach SQL as a uuid). */
-export const isUuid = (id: string): boolean => UUID.test(id);
-
-/** Refuses an id that cannot be a lead's (`BAD_USER_INPUT` on `field`), before any statement. */
-export function checkLeadId(id: string, field: string): void {
-  if (!isUuid(id)) throw badInput(field, "is not a lead id");
-}
-
-const LOCK_BY_ID_SQL = hotStatement(`SELECT l.*, l.xmin::text AS row_version FROM lead l WHERE l.id = $1 FOR UPDATE`);
-const LOCK_BY_EMAIL_SQL = hotStatement(`SELECT l.*, l.xmin::text AS row_version FROM lead l WHERE l.email = $1 FOR UPDATE`);
-
-/** The version (`xmin`) of each lead's row as its transaction locked it (for `WarmLedgers`). */
-const lockedVersions = new WeakMap<LeadEntity, string>();
-
-/** A lead from a row locked with `l.xmin::text AS row_version`, its row version remembered. */
-export function lockedLeadFromRow(row: Record<string, unknown>): LeadEntity {
-  const lead = leadFromRow(row);
-  if (typeof row.row_version === "string") lockedVersions.set(lead, row.row_version);
-  return lead;
-}
-
-/** The version of the lead's row when it was locked (`lockedLeadFromRow`), if known. */
-export const lockedRowVersion = (lead: LeadEntity): string | undefined => lockedVersions.get(lead);
-
-/**
- * Creates the leads of `emails` (normalised) at the first stage of the active model's funnel,
- * each with its first StageTransition, in one statement; an email a concurrent insert took is
- * skipped (the INSERT waits for it). The rows inserted, in email order; this transaction holds
- * them locked until it commits.
- */
-export async function insertLeads(tx: ServiceContext, emails: readonly string[], now: Date): Promise<LeadEntity[]> {
-  const rows: Array<Record<string, unknown>> = await tx.db.query(
-    `WITH created AS (
-       INSERT INTO lead (email, stage, attributes, created_at, updated_at)
-       SELECT e, ${FIRST_STAGE_SQL}, '{}'::jsonb, $2, $2 FROM unnest($1::text[]) AS e ORDER BY e
-       ON CONFLICT (email) DO NOTHING RETURNING *),
-     first_moves AS (
-       INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, actor, reason)
-       SELECT c.id, NULL, c.stage, $2, 'RULE', $3, 'new lead' FROM created c ORDER BY c.email)
-     SELECT * FROM created ORDER BY email`,
-    [[...emails].sort(), now, tx.caller?.name ?? null],
-  );
-  return rows.map(leadFromRow);
-}
 
 /** Validates a `LeadInput`; `prefix` is the argument path used in error fields (`input`, `input.lead`). */
 export function validateLeadInput(
@@ -134,7 +88,11 @@ export function validateLeadInput(
 }
 
 export class LeadService {
-  constructor(private readonly maxJsonBytes: number) {}
+  constructor(
+    private readonly scorer: Scorer,
+    private readonly announce: Announcements,
+    private readonly maxJsonBytes: number,
+  ) {}
 
   /** The lead with this id, or null. */
   async findById(ctx: ServiceContext, id: string): Promise<LeadEntity | null> {
@@ -188,8 +146,7 @@ export class LeadService {
     return inTransaction(ctx, async (tx) => {
       const { lead } = await this.lockOrCreate(tx, email);
       await this.applyPatch(tx, lead, patch);
-      const effect = await tx.services.scoring.onLeadChanged(tx, lead);
-      if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
+      await this.scorer.scoreProfileChange(tx, lead);
       return lead;
     });
   }
@@ -200,27 +157,26 @@ export class LeadService {
    * usual case) costs one statement; plain SQL, as this is the ingest path.
    */
   async lockOrCreate(tx: ServiceContext, email: string, options: { notFoundYet?: boolean } = {}): Promise<{ lead: LeadEntity; created: boolean }> {
-    const lock = LOCK_BY_EMAIL_SQL;
     // `notFoundYet`: the caller's statement just found no lead with this email (the INSERT below
     // still meets a concurrent one).
     if (!options.notFoundYet) {
-      const existing: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
-      if (existing.length > 0) return { lead: lockedLeadFromRow(existing[0]), created: false };
+      const existing = await lockByEmail(tx, email);
+      if (existing) return { lead: existing, created: false };
     }
     const [lead] = await insertLeads(tx, [email], tx.clock.now());
     if (lead) return { lead, created: true };
     // A concurrent insert of the same email committed first (the INSERT waited for it).
-    const raced: Array<Record<string, unknown>> = await tx.db.query(lock, [email]);
-    if (raced.length === 0) throw new RetryTransaction(`lead ${email} vanished after a concurrent insert`);
-    return { lead: lockedLeadFromRow(raced[0]), created: false };
+    const raced = await lockByEmail(tx, email);
+    if (!raced) throw new RetryTransaction(`lead ${email} vanished after a concurrent insert`);
+    return { lead: raced, created: false };
   }
 
   /** Within a transaction: locks the lead with this id; NOT_FOUND if there is none. */
   async lockById(tx: ServiceContext, id: string, field = "leadId"): Promise<LeadEntity> {
     checkLeadId(id, field);
-    const rows: Array<Record<string, unknown>> = await tx.db.query(LOCK_BY_ID_SQL, [id]);
-    if (rows.length === 0) throw notFound(`Lead ${id}`);
-    return lockedLeadFromRow(rows[0]);
+    const lead = await lockById(tx, id);
+    if (!lead) throw notFound(`Lead ${id}`);
+    return lead;
   }
 
   /** Within a transaction: applies a validated patch to a locked lead (and to the object). */
@@ -228,24 +184,14 @@ export class LeadService {
     const changes = patchChanges(lead, patch);
     if (Object.keys(changes).length === 0) return false;
     changes.updatedAt = tx.clock.now();
-    await tx.db.update(LeadEntity, { id: lead.id }, changes);
-    Object.assign(lead, changes);
+    await updateProfile(tx, lead, changes);
     return true;
-  }
-
-  /** Within a transaction: marks a lead as changed now (e.g. a new interaction). */
-  async touch(tx: ServiceContext, lead: LeadEntity): Promise<void> {
-    lead.updatedAt = tx.clock.now();
-    await tx.db.update(LeadEntity, { id: lead.id }, { updatedAt: lead.updatedAt });
   }
 
   /** Erases the lead and, by cascade, its interactions, awards and stage history. False if unknown. */
   async delete(ctx: ServiceContext, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    return inTransaction(ctx, async (tx) => {
-      const result = await tx.db.delete(LeadEntity, { id });
-      return (result.affected ?? 0) > 0;
-    });
+    return inTransaction(ctx, (tx) => deleteLead(tx, id));
   }
 
   private filtered(ctx: ServiceContext, filter: LeadFilterData | null | undefined): SelectQueryBuilder<LeadEntity> {
@@ -284,59 +230,4 @@ export class LeadService {
     if (!ok) throw badInput("after", "is a cursor of another order");
     return kind === "date" ? new Date(value as string) : value;
   }
-}
-
-/** The changes `patch` makes to `lead` (none: an empty object), by the merge rules of `LeadInputData`. */
-export function patchChanges(lead: LeadEntity, patch: LeadPatch): Partial<LeadEntity> {
-  const changes: Partial<LeadEntity> = {};
-  for (const [key, value] of Object.entries(patch) as Array<[keyof LeadPatch, unknown]>) {
-    if (key === "attributes") continue;
-    if ((lead as unknown as Record<string, unknown>)[key] !== value) {
-      (changes as Record<string, unknown>)[key] = value;
-    }
-  }
-  if (patch.attributes !== undefined) {
-    const merged = mergeAttributes(lead.attributes, patch.attributes);
-    if (JSON.stringify(merged) !== JSON.stringify(lead.attributes)) changes.attributes = merged;
-  }
-  return changes;
-}
-
-/** A `lead` row selected with `SELECT *` (plain SQL) as the entity. */
-export function leadFromRow(row: Record<string, unknown>): LeadEntity {
-  return Object.assign(new LeadEntity(), {
-    id: row.id,
-    email: row.email,
-    firstName: row.first_name,
-    lastName: row.last_name,
-    role: row.role,
-    company: row.company,
-    industry: row.industry,
-    companySize: row.company_size,
-    country: row.country,
-    source: row.source,
-    attributes: row.attributes ?? {},
-    score: row.score,
-    fit: row.fit,
-    engagement: row.engagement,
-    stage: row.stage,
-    modelVersion: row.model_version,
-    nextExpiryAt: row.next_expiry_at ?? null,
-    createdAt: row.created_at,
-    updatedAt: row.updated_at,
-  });
-}
-
-/** `current` with `patch` merged key by key; `null` values delete keys. A `null` patch clears all. */
-export function mergeAttributes(
-  current: Record<string, unknown>,
-  patch: Record<string, unknown> | null,
-): Record<string, unknown> {
-  if (patch === null) return {};
-  const merged: Record<string, unknown> = { ...current };
-  for (const [key, value] of Object.entries(patch)) {
-    if (value === null) delete merged[key];
-    else merged[key] = value;
-  }
-  return merged;
 }

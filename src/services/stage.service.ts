@@ -3,12 +3,13 @@
  * funnel statistics.
  */
 import type { ServiceContext } from "../context";
-import { LeadEntity } from "../entities/lead.entity";
-import { StageTransitionEntity } from "../entities/stage-transition.entity";
-import { badInput } from "../errors";
+import { inTransaction } from "../database/transaction";
 import type { Funnel } from "../dsl/model";
-import { LEAD_STAGE_CHANGED } from "./event-bus";
-import { inTransaction } from "./transaction";
+import type { LeadEntity } from "../entities/lead.entity";
+import type { Announcements } from "../events/announce";
+import { moveByHand } from "../scoring/lead-rows";
+import type { ModelVersions } from "../scoring/model-versions";
+import type { LeadService } from "./lead.service";
 import { checkText, MAX_REASON_LENGTH, Problems } from "./validation";
 
 export interface FunnelStageStats {
@@ -19,9 +20,15 @@ export interface FunnelStageStats {
 }
 
 export class StageService {
+  constructor(
+    private readonly models: ModelVersions,
+    private readonly leads: LeadService,
+    private readonly announce: Announcements,
+  ) {}
+
   /** The funnel in force: the active scoring model's. */
   async funnel(ctx: ServiceContext): Promise<Funnel> {
-    return (await ctx.services.models.active(ctx)).model.funnel;
+    return (await this.models.active(ctx)).model.funnel;
   }
 
   /**
@@ -36,54 +43,12 @@ export class StageService {
     const why = checkText(problems, "reason", reason, MAX_REASON_LENGTH) ?? null;
     problems.throwIfAny();
     return inTransaction(ctx, async (tx) => {
-      const lead = await tx.services.leads.lockById(tx, leadId);
+      const lead = await this.leads.lockById(tx, leadId);
       if (lead.stage === target) return lead;
-      const transition = await this.recordMove(tx, lead, target as string, "MANUAL", null, why);
-      this.announce(tx, lead, transition);
+      const transition = await moveByHand(tx, lead, target as string, why);
+      this.announce.stageChanged(tx, lead.id, transition);
       return lead;
     });
-  }
-
-  /**
-   * Within a transaction: moves a locked lead to `to` and stores the transition. Used for manual
-   * moves here and for rule moves by the scoring service.
-   */
-  async recordMove(
-    tx: ServiceContext,
-    lead: LeadEntity,
-    to: string,
-    cause: "RULE" | "MANUAL",
-    rule: string | null,
-    reason: string | null,
-  ): Promise<StageTransitionEntity> {
-    const at = tx.clock.now();
-    const transition = tx.db.create(StageTransitionEntity, {
-      leadId: lead.id,
-      fromStage: lead.stage,
-      toStage: to,
-      at,
-      cause,
-      rule,
-      actor: cause === "MANUAL" ? (tx.caller?.name ?? null) : null,
-      reason,
-    });
-    await tx.db.insert(StageTransitionEntity, transition);
-    lead.stage = to;
-    lead.updatedAt = at;
-    await tx.db.update(LeadEntity, { id: lead.id }, { stage: to, updatedAt: at });
-    return transition;
-  }
-
-  /** Within a transaction: publishes `leadStageChanged` once the transaction has committed. */
-  announce(tx: ServiceContext, lead: LeadEntity, transition: StageTransitionEntity): void {
-    const event = {
-      leadId: lead.id,
-      transition: { ...transition, at: transition.at.toISOString() },
-    };
-    if (!tx.afterCommit) throw new Error("announce() needs a transaction");
-    // Not awaited, like `leadScored`: a slow event bus must not hold the request (publish logs its
-    // own failures; events still leave in the order they were queued).
-    tx.afterCommit(() => void tx.services.events.publish(LEAD_STAGE_CHANGED, event));
   }
 
   /**

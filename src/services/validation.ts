@@ -3,7 +3,7 @@
  * so one response reports every invalid field at once; `throwIfAny` raises them together.
  */
 import type { FieldProblem } from "../errors";
-import { ValidationError } from "../errors";
+import { badInput, ValidationError } from "../errors";
 
 // Pragmatic address syntax: one @, no spaces, a dot in the domain; the real check is delivery.
 const EMAIL = /^[^\s@]+@[^\s@.]+(\.[^\s@.]+)+$/;
@@ -108,4 +108,14 @@ export function checkNotFuture(problems: Problems, field: string, value: Date, n
   else if (value.getTime() - now.getTime() > MAX_FUTURE_SKEW_MS) {
     problems.add(field, "must not be more than 5 minutes in the future");
   }
+}
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** Whether `id` can be a row id (anything else cannot exist, and must not reach SQL as a uuid). */
+export const isUuid = (id: string): boolean => UUID.test(id);
+
+/** Refuses an id that cannot be a lead's (`BAD_USER_INPUT` on `field`), before any statement. */
+export function checkLeadId(id: string, field: string): void {
+  if (!isUuid(id)) throw badInput(field, "is not a lead id");
 }

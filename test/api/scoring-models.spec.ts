@@ -5,7 +5,7 @@
  */
 import { DEFAULT_INTERACTION_TYPES } from "../../src/dsl/catalog";
 import { compile } from "../../src/dsl/compiler";
-import { AwardColumns } from "../../src/services/ledger";
+import { AwardColumns } from "../../src/scoring/ledger-writer";
 import { codeOf } from "./helpers/graphql-client";
 import { type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
 import {

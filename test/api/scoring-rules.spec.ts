@@ -59,9 +59,9 @@ describe(`scoring rules [${testDatabase()}]`, () => {
     expect(Date.parse(awards[0].expiresAt!) - Date.parse(newest.node.occurredAt)).toBe(DAY);
 
     // Nothing is due yet; two hours later it is.
-    expect(await s.t.app.sweeper.sweepOnce(new Date())).toBe(0);
+    expect(await s.t.app.services.sweeper.sweepOnce(new Date())).toBe(0);
     const later = new Date(Date.now() + 2 * HOUR);
-    expect(await s.t.app.sweeper.sweepOnce(later)).toBeGreaterThanOrEqual(1);
+    expect(await s.t.app.services.sweeper.sweepOnce(later)).toBeGreaterThanOrEqual(1);
     const after = await explain(leadId);
     expect(after).toMatchObject({ score: 0, engagement: 0, stage: "MQL" });
     const [{ next_expiry_at }] = await s.t.app.context(null).db.query(`SELECT next_expiry_at FROM lead WHERE id = $1`, [leadId]);

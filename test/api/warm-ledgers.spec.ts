@@ -8,9 +8,8 @@
  */
 import fs from "node:fs";
 import path from "node:path";
-import type { ServiceContext } from "../../src/context";
-import { LeadLedger } from "../../src/services/lead-ledger";
-import { WarmLedgers } from "../../src/services/warm-ledgers";
+import { LeadLedger } from "../../src/scoring/lead-ledger";
+import { WarmLedgers } from "../../src/scoring/warm-ledgers";
 import { type InteractionInputVars, RECORD_INTERACTION, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
 import { expectEveryLeadMatchesReplay, scoringCalls } from "./helpers/scoring";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
@@ -30,7 +29,7 @@ describe(`warm ledgers [${testDatabase()}]`, () => {
     const spy = jest.spyOn(LeadLedger, "load");
     try {
       const result = await work();
-      return { result, warm: spy.mock.calls.filter((call) => call[4]?.warm !== undefined).length };
+      return { result, warm: spy.mock.calls.filter((call) => call[5]?.warm !== undefined).length };
     } finally {
       spy.mockRestore();
     }
@@ -69,12 +68,12 @@ describe(`warm ledgers [${testDatabase()}]`, () => {
 
   it("another instance's write in between (one interaction or a batch) is seen: the row changed", async () => {
     // Another instance: the same database, its own warm ledgers.
-    const base = s.t.app.context(null);
-    const elsewhere: ServiceContext = { ...base, services: { ...base.services, warmLedgers: new WarmLedgers(100) } };
+    const ctx = s.t.app.context(null);
+    const elsewhere = s.t.app.anotherInstance({ warmLedgers: new WarmLedgers(100) });
     const writes = {
-      one: async (email: string) => elsewhere.services.interactions.record(elsewhere, { email, type: "subscribe", target: "newsletter" }),
+      one: async (email: string) => elsewhere.interactions.record(ctx, { email, type: "subscribe", target: "newsletter" }),
       batch: async (email: string) => {
-        const [recorded] = await elsewhere.services.interactions.recordBatch(elsewhere, [{ email, type: "subscribe", target: "newsletter" }]);
+        const [recorded] = await elsewhere.interactions.recordBatch(ctx, [{ email, type: "subscribe", target: "newsletter" }]);
         if (recorded instanceof Error) throw recorded;
         return recorded;
       },

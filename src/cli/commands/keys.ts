@@ -3,7 +3,7 @@
  * `qualify keys revoke <id or prefix>`: API keys on the configured database (the same settings
  * as `npm start`). On the embedded database, stop the server first: PGlite is one process.
  */
-import type { RunningApp } from "../../server/app";
+import type { RunningApp } from "../../app/start-app";
 import { type CliIo, type Command, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from "../command";
 
 const USAGE = "keys create --scopes read,ingest,sales,admin [--name NAME] | keys list | keys revoke ID_OR_PREFIX";
@@ -33,7 +33,7 @@ export const keysCommand: Command = {
     const [{ loadConfig }, { createLogger }, { startApp }, { parseScopes }, { DomainError }] = await Promise.all([
       import("../../config"),
       import("../../logger"),
-      import("../../server/app"),
+      import("../../app/start-app"),
       import("../../services/api-key.service"),
       import("../../errors"),
     ]);

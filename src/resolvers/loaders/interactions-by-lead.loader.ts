@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
 import { InteractionEntity } from "../../entities/interaction.entity";
 import { badInput } from "../../errors";
-import { decodeCursor, encodeCursor, type Page, toPage } from "../../services/cursor";
+import { decodeCursor, encodeCursor, type Page, toPage } from "../../database/cursor";
 
 /** One lead's page of interactions, newest first: `first` after the cursor `after`. */
 export interface InteractionPageKey {

@@ -1,7 +1,7 @@
 import DataLoader from "dataloader";
 import { type EntityManager, In } from "typeorm";
 import { LeadEntity } from "../../entities/lead.entity";
-import { isUuid } from "../../services/lead.service";
+import { isUuid } from "../../services/validation";
 
 /** Leads by id (null for unknown ids), one query per batch. */
 export function createLeadByIdLoader(db: EntityManager): DataLoader<string, LeadEntity | null> {

@@ -3,7 +3,7 @@
  * canonical replay of `rules-language.md`, computed here with the DSL from the rows in the
  * database (the active model's source, each lead's fields and interactions).
  */
-import { leadFieldsOfRow } from "../../../src/services/ledger";
+import { leadFieldsOfRow } from "../../../src/scoring/ledger-rows";
 import { DEFAULT_INTERACTION_TYPES } from "../../../src/dsl/catalog";
 import { compile } from "../../../src/dsl/compiler";
 import type { CompiledModel, Evaluation, InteractionFacts, LeadFields } from "../../../src/dsl/model";

@@ -9,7 +9,7 @@ import { Client } from "pg";
 import { type Config, loadConfig } from "../../../src/config";
 import type { Scope } from "../../../src/entities/api-key.entity";
 import { createLogger } from "../../../src/logger";
-import { type RunningApp, startApp } from "../../../src/server/app";
+import { type RunningApp, startApp } from "../../../src/app/start-app";
 import { GraphQLTestClient } from "./graphql-client";
 
 export type TestDatabase = "embedded" | "postgres";

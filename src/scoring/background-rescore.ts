@@ -6,12 +6,14 @@
  */
 import type { ServiceContext } from "../context";
 import { errorFields, type Logger } from "../logger";
-import { rescoreStale } from "./rescore";
+import type { Rescorer } from "./rescore";
 
 const FIRST_RETRY_MS = 1000;
 const LAST_RETRY_MS = 60_000;
 
 export class BackgroundRescore {
+  /** Runs only once enabled (by the serving process); a CLI process leaves rescores to the service. */
+  private enabled = false;
   private running: Promise<void> | null = null;
   /** Asked for again while running: one more run after this one. */
   private again = false;
@@ -23,14 +25,21 @@ export class BackgroundRescore {
    * @param workers batches rescored at once (`QUALIFY_RESCORE_WORKERS`)
    */
   constructor(
+    private readonly rescorer: Rescorer,
     private readonly context: () => ServiceContext,
     private readonly workers: number,
     private readonly logger: Logger,
   ) {}
 
-  /** Starts a run unless one is under way (then another follows it). */
+  /** From now on runs are made; starts the first (leads an earlier process left behind). */
+  enable(): void {
+    this.enabled = true;
+    this.start();
+  }
+
+  /** Starts a run unless one is under way (then another follows it); false when runs are not made here. */
   start(): boolean {
-    if (this.stopping) return false;
+    if (!this.enabled || this.stopping) return false;
     if (this.running) this.again = true;
     else this.running = this.run().finally(() => (this.running = null));
     return true;
@@ -48,7 +57,7 @@ export class BackgroundRescore {
     do {
       this.again = false;
       try {
-        const totals = await rescoreStale(this.context(), { workers: this.workers, shouldStop: () => this.stopping });
+        const totals = await this.rescorer.rescoreStale(this.context(), { workers: this.workers, shouldStop: () => this.stopping });
         if (totals.leadsRescored > 0) this.logger.info("rescored leads to the active model", { ...totals });
         delay = FIRST_RETRY_MS;
       } catch (err) {

@@ -1,5 +1,5 @@
 /**
- * Events for subscriptions, published after commit.
+ * The event bus: how events (`events.ts`) published after a commit reach the subscribers.
  *
  * - `memory`: in-process fan-out (the embedded database is one process anyway);
  * - `postgres`: `NOTIFY qualify_events` on the database, and every instance LISTENs on its own
@@ -11,40 +11,7 @@ import { createPubSub } from "@graphql-yoga/subscription";
 import { Client } from "pg";
 import type { Logger } from "../logger";
 import { errorFields } from "../logger";
-
-export const LEAD_STAGE_CHANGED = "LEAD_STAGE_CHANGED";
-export const LEAD_SCORED = "LEAD_SCORED";
-
-/** The payload of `leadStageChanged`. */
-export interface LeadStageChangedEvent {
-  leadId: string;
-  transition: {
-    id: string;
-    fromStage: string | null;
-    toStage: string;
-    at: string;
-    cause: "RULE" | "MANUAL";
-    rule: string | null;
-    actor: string | null;
-    reason: string | null;
-  };
-}
-
-/** The payload of `leadScored`: a lead's score changed (or an interaction of it was scored). */
-export interface LeadScoredEvent {
-  leadId: string;
-  /** The interaction that was scored; null for a profile change or expired points. */
-  interactionId: string | null;
-  pointsAwarded: number;
-  score: number;
-}
-
-type Events = {
-  [LEAD_STAGE_CHANGED]: [LeadStageChangedEvent];
-  [LEAD_SCORED]: [LeadScoredEvent];
-};
-
-type Topic = keyof Events;
+import type { Events, Topic } from "./events";
 
 export interface EventBus {
   /** Publishes to every subscriber on every instance. */

@@ -7,22 +7,17 @@
  * lead, and rules never move a lead backwards.
  */
 import type { ServiceContext } from "../context";
+import { inTransaction } from "../database/transaction";
+import type { Announcements } from "../events/announce";
 import type { Logger } from "../logger";
 import { errorFields } from "../logger";
-import { LEAD_SCORED, type LeadScoredEvent } from "./event-bus";
-import { inTransaction } from "./transaction";
+import { DUE_LEADS_CTE } from "./lead-rows";
 
 /** Leads per sweep transaction. */
 export const SWEEP_BATCH = 500;
 
 const SWEEP_SQL = `
-  WITH due AS (
-    SELECT id, score AS old_score FROM lead
-     WHERE next_expiry_at <= $1
-     ORDER BY next_expiry_at
-     LIMIT $2
-       FOR UPDATE SKIP LOCKED
-  ), sums AS (
+  WITH ${DUE_LEADS_CTE}, sums AS (
     SELECT a.lead_id,
            coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > $1)), 0)::int AS engagement,
            min(a.expires_at) FILTER (WHERE a.expires_at > $1) AS next_expiry
@@ -47,6 +42,7 @@ export class ExpirySweeper {
    * @param intervalMs how often `start` sweeps; 0 never
    */
   constructor(
+    private readonly announce: Announcements,
     private readonly context: () => ServiceContext,
     private readonly intervalMs: number,
     private readonly logger: Logger,
@@ -92,9 +88,7 @@ export class ExpirySweeper {
         // TypeORM answers an UPDATE with [rows, rowCount].
         const [rows]: [Array<{ id: string; score: number; old_score: number }>, number] = await tx.db.query(SWEEP_SQL, [now, SWEEP_BATCH]);
         for (const row of rows) {
-          if (row.score === row.old_score) continue;
-          const event: LeadScoredEvent = { leadId: row.id, interactionId: null, pointsAwarded: row.score - row.old_score, score: row.score };
-          tx.afterCommit?.(() => void tx.services.events.publish(LEAD_SCORED, event));
+          this.announce.scored(tx, { leadId: row.id, interactionId: null, pointsAwarded: row.score - row.old_score, score: row.score });
         }
         return rows.length;
       });

@@ -1,12 +1,14 @@
 /**
- * The ledger in SQL: how a lead's rows become the model's inputs (`LeadFields`,
- * `InteractionFacts`, `Award`s) and how awards go back in, one statement for any number of them.
- * Shared by the write path (`scoring.service.ts`), the publish rescore and preview (`rescore.ts`).
+ * Reading a lead's ledger: how its rows become the model's inputs (`LeadFields`,
+ * `InteractionFacts`, `Award`s), and the SQL that loads a lead's history (`historyColumns`) or
+ * many leads' at once (`HISTORIES_SQL`). Shared by the write paths, the rescore and the preview;
+ * awards go back in through `ledger-writer.ts`.
  *
  * Times travel as epoch milliseconds (`float8`/`bigint` in SQL): exact for `timestamptz(3)` and
  * much cheaper to move than ISO text.
  */
-import type { Award, CompiledModel, InteractionFacts, LeadFields } from "../dsl/model";
+import type { EntityManager } from "typeorm";
+import type { Award, InteractionFacts, LeadFields } from "../dsl/model";
 import type { LeadEntity } from "../entities/lead.entity";
 
 /** The SQL expression giving a timestamp as epoch milliseconds (a `bigint`). */
@@ -129,68 +131,67 @@ export function nextExpiry(awards: Iterable<Award>, nowMs: number): Date | null 
   return next === Infinity ? null : new Date(next);
 }
 
-const names = new WeakMap<CompiledModel, string[]>();
+/**
+ * SQL columns giving the active model version, the interactions of the lead whose id is the
+ * expression `leadId` (canonical order) and its ledger rows; read back by `LeadLedger.load`.
+ * When the SQL condition `skipWhen` holds, the interactions and ledger rows are null (not read).
+ */
+export const historyColumns = (leadId: string, skipWhen?: string): string => {
+  const unless = (sql: string) => (skipWhen === undefined ? sql : `CASE WHEN ${skipWhen} THEN NULL ELSE ${sql} END`);
+  return `
+  (SELECT version FROM scoring_model WHERE active) AS version,
+  ${unless(`(SELECT coalesce(json_agg(${INTERACTION_TUPLE} ORDER BY i.occurred_at, i.seq), '[]'::json)
+     FROM interaction i WHERE i.lead_id = ${leadId})`)} AS interactions,
+  ${unless(`(SELECT coalesce(json_agg(${AWARD_TUPLE}), '[]'::json)
+     FROM score_award a WHERE a.lead_id = ${leadId})`)} AS awards`;
+};
 
-/** The model's rule names by rule index. */
-export function ruleNames(model: CompiledModel): string[] {
-  let list = names.get(model);
-  if (!list) names.set(model, (list = model.rules.map((r) => r.name)));
-  return list;
+/**
+ * The same as `historyColumns` for many leads (`$1`, a uuid array) in one set-based query: one
+ * scan of each table grouped by lead, rather than two index probes per lead.
+ */
+export const HISTORIES_SQL = `
+  WITH ix AS (
+    SELECT i.lead_id, json_agg(${INTERACTION_TUPLE} ORDER BY i.occurred_at, i.seq) AS interactions
+      FROM interaction i WHERE i.lead_id = ANY($1::uuid[]) GROUP BY i.lead_id
+  ), aw AS (
+    SELECT a.lead_id, json_agg(${AWARD_TUPLE}) AS awards
+      FROM score_award a WHERE a.lead_id = ANY($1::uuid[]) GROUP BY a.lead_id
+  )
+  SELECT l.id AS lead_id, (SELECT version FROM scoring_model WHERE active) AS version,
+         coalesce(ix.interactions, '[]'::json) AS interactions, coalesce(aw.awards, '[]'::json) AS awards
+    FROM unnest($1::uuid[]) AS l (id)
+    LEFT JOIN ix ON ix.lead_id = l.id
+    LEFT JOIN aw ON aw.lead_id = l.id`;
+
+/** A row selected with `historyColumns` (interactions and awards null when not read: `skipWhen`). */
+export interface HistoryRow {
+  version: number | null;
+  interactions: InteractionTuple[] | null;
+  awards: AwardTuple[] | null;
 }
 
-/** Awards in column arrays, for `INSERT … SELECT … FROM unnest(…)`: one statement for any number. */
-export class AwardColumns {
-  /** The rows' ids when chosen by the caller (every row's, or none: the table's default). */
-  readonly ids: string[] = [];
-  readonly leadIds: string[] = [];
-  readonly interactionIds: Array<string | null> = [];
-  readonly ruleIndexes: number[] = [];
-  readonly categories: string[] = [];
-  readonly points: number[] = [];
-  readonly awardedAt: number[] = [];
-  readonly expiresAt: Array<number | null> = [];
-
-  get length(): number {
-    return this.leadIds.length;
+/**
+ * All interactions of `leadIds` (sorted), in canonical order per lead, in one query. The id range
+ * keeps every plan a range scan of the batch, however large the tables grow.
+ */
+export async function interactionsOf(db: EntityManager, leadIds: string[]): Promise<Map<string, InteractionFacts[]>> {
+  const rows: Array<Record<string, unknown>> = await db.query(
+    `SELECT ${INTERACTION_COLUMNS} FROM interaction i
+      WHERE i.lead_id = ANY($1::uuid[]) AND i.lead_id BETWEEN $2::uuid AND $3::uuid
+      ORDER BY i.lead_id, i.occurred_at, i.seq`,
+    [leadIds, leadIds[0], leadIds[leadIds.length - 1]],
+  );
+  const byLead = new Map<string, InteractionFacts[]>();
+  let current: InteractionFacts[] = [];
+  let currentLead: unknown = null;
+  for (const row of rows) {
+    if (row.lead_id !== currentLead) {
+      currentLead = row.lead_id;
+      current = [];
+      byLead.set(row.lead_id as string, current);
+    }
+    current.push(factsOfRow(row));
   }
-
-  push(leadId: string, a: Award, id?: string): void {
-    if (id !== undefined) this.ids.push(id);
-    this.leadIds.push(leadId);
-    this.interactionIds.push(a.interactionId);
-    this.ruleIndexes.push(a.ruleIndex);
-    this.categories.push(a.category);
-    this.points.push(a.points);
-    this.awardedAt.push(a.awardedAt.getTime());
-    this.expiresAt.push(a.expiresAt === null ? null : a.expiresAt.getTime());
-  }
-
-  /**
-   * The INSERT for these awards of `model` (published as `version`); `param(value)` adds a
-   * parameter and returns its placeholder (so the statement can be part of a larger one). Rule
-   * names travel once, as the model's list, not once per award.
-   */
-  insertSql(model: CompiledModel, version: number, param: (value: unknown) => string): string {
-    if (this.ids.length > 0 && this.ids.length !== this.length) throw new Error("AwardColumns: an id for every award or for none");
-    const withIds = this.ids.length > 0;
-    return `INSERT INTO score_award (${withIds ? "id, " : ""}lead_id, interaction_id, rule_index, rule, category, points, awarded_at, expires_at, model_version)
-      SELECT ${withIds ? "u.id, " : ""}u.lead_id, u.interaction_id, u.rule_index, (${param(ruleNames(model))}::text[])[u.rule_index + 1], u.category, u.points,
-             to_timestamp(u.awarded_ms / 1000.0), to_timestamp(u.expires_ms / 1000.0), ${param(version)}::int
-        FROM unnest(${withIds ? `${param(this.ids)}::uuid[], ` : ""}${param(this.leadIds)}::uuid[], ${param(this.interactionIds)}::uuid[], ${param(this.ruleIndexes)}::int[],
-                    ${param(this.categories)}::text[], ${param(this.points)}::int[],
-                    ${param(this.awardedAt)}::float8[], ${param(this.expiresAt)}::float8[])
-             AS u (${withIds ? "id, " : ""}lead_id, interaction_id, rule_index, category, points, awarded_ms, expires_ms)`;
-  }
-}
-
-/** Collects parameters for a hand-written statement: `p(value)` returns `$n`. */
-export function parameters(initial: unknown[] = []): { values: unknown[]; p: (value: unknown) => string } {
-  const values = [...initial];
-  return {
-    values,
-    p: (value) => {
-      values.push(value);
-      return `$${values.length}`;
-    },
-  };
+  return byLead;
 }

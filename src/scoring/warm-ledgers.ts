@@ -19,6 +19,8 @@
  * simply leaves no entry: the next write loads the lead from the database.
  */
 import type { Award, InteractionFacts } from "../dsl/model";
+import type { LeadEntity } from "../entities/lead.entity";
+import { lockedRowVersion } from "./lead-rows";
 
 /** One lead's state as of a row version. */
 export interface WarmLedger {
@@ -61,6 +63,15 @@ export class WarmLedgers {
   take(leadId: string, rowVersion: string): WarmLedger | undefined {
     const entry = this.remove(leadId);
     return entry?.rowVersion === rowVersion ? entry : undefined;
+  }
+
+  /**
+   * Takes out the state of a lead locked by `lead-rows.ts`, if it is of the row version locked.
+   * Profile fields merged since the lock change no history or ledger.
+   */
+  takeLocked(lead: LeadEntity): WarmLedger | undefined {
+    const rowVersion = lockedRowVersion(lead);
+    return rowVersion === undefined ? undefined : this.take(lead.id, rowVersion);
   }
 
   /**

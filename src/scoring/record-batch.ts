@@ -18,14 +18,16 @@
 import { randomUUID } from "node:crypto";
 import { In } from "typeorm";
 import type { ServiceContext } from "../context";
+import { inTransaction, RetryTransaction, sqlState } from "../database/transaction";
 import { InteractionEntity } from "../entities/interaction.entity";
 import { LeadEntity } from "../entities/lead.entity";
-import { badInput, notFound } from "../errors";
-import type { RecordResult, ValidInteraction } from "./interaction.service";
-import { HISTORIES_SQL, type HistoryRow, LeadLedger } from "./lead-ledger";
-import { insertLeads, isUuid, leadFromRow, lockedLeadFromRow, patchChanges } from "./lead.service";
-import { announceScore, factsOf, takeWarm } from "./scoring.service";
-import { inTransaction, RetryTransaction, sqlState } from "./transaction";
+import { notFound } from "../errors";
+import { LeadLedger } from "./lead-ledger";
+import { patchChanges } from "./lead-profile";
+import { insertLeads, lockMany } from "./lead-rows";
+import { HISTORIES_SQL, type HistoryRow } from "./ledger-rows";
+import { duplicateResult, factsOf, type RecordResult, type ValidInteraction } from "./recording";
+import type { ScoringDeps } from "./scorer";
 import type { WarmLedger } from "./warm-ledgers";
 
 /** A valid item of a batch and its place in the array. */
@@ -59,8 +61,8 @@ const UNIQUE_VIOLATION = "23505";
 const keyOf = (v: ValidInteraction["values"]): string | null => (v.externalId === null ? null : `${v.source ?? ""}\u0000${v.externalId}`);
 
 /** Records `items` in one transaction; the outcome of each, by index. */
-export async function recordBatchSetBased(ctx: ServiceContext, items: BatchItem[]): Promise<Map<number, RecordResult | Error>> {
-  const outcomes = await inTransaction(ctx, (tx) => recordInTransaction(tx, items));
+export async function recordBatch(deps: ScoringDeps, ctx: ServiceContext, items: BatchItem[]): Promise<Map<number, RecordResult | Error>> {
+  const outcomes = await inTransaction(ctx, (tx) => recordInTransaction(deps, tx, items));
   // Duplicates answer with the original and the lead as it is now (after the commit).
   const duplicates = [...outcomes].filter((e): e is [number, Duplicate] => "duplicateOf" in e[1]);
   const results = new Map<number, RecordResult | Error>();
@@ -81,9 +83,7 @@ export async function recordBatchSetBased(ctx: ServiceContext, items: BatchItem[
     const lead = outcome.lead ?? (interaction && leads.get(interaction.leadId));
     results.set(
       index,
-      interaction && lead
-        ? { interaction, lead, pointsAwarded: 0, stageChange: null, duplicate: true, awards: null }
-        : notFound(`Interaction ${outcome.duplicateOf}`),
+      interaction && lead ? duplicateResult(interaction, lead) : notFound(`Interaction ${outcome.duplicateOf}`),
     );
   }
   return results;
@@ -122,7 +122,7 @@ class BatchLeads {
  * function is cheap for V8 to optimise again when the shapes it meets change, where one large
  * function was recompiled whole, and ran unoptimised meanwhile.
  */
-async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Promise<Map<number, Outcome>> {
+async function recordInTransaction(deps: ScoringDeps, tx: ServiceContext, items: BatchItem[]): Promise<Map<number, Outcome>> {
   const outcomes = new Map<number, Outcome>();
   const now = tx.clock.now();
   const leads = await lockLeads(tx, items, outcomes);
@@ -134,38 +134,31 @@ async function recordInTransaction(tx: ServiceContext, items: BatchItem[]): Prom
   const entities = live.map(({ item, id }) =>
     Object.assign(new InteractionEntity(), item.valid.values, { id, leadId: leads.of(item).id, receivedAt: now }),
   );
-  const ledgers = await loadLedgers(tx, leads, entities, now);
+  const ledgers = await loadLedgers(deps, tx, leads, entities, now);
   const insert = insertInteractions(tx, entities, now);
   // Let the insert reach the server before scoring (it is sent from a continuation).
   if (insert) await new Promise((resolve) => setImmediate(resolve));
-  scoreInOrder(tx, { candidates, live, entities, leads, ledgers, outcomes, leadOfInteraction, now });
+  scoreInOrder(deps, tx, { candidates, live, entities, leads, ledgers, outcomes, leadOfInteraction, now });
   await insert?.catch((err: unknown) => {
     // A concurrent request recorded one of the keys first: run the batch again (its copies are then duplicates).
     if (sqlState(err) === UNIQUE_VIOLATION) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");
     throw err;
   });
   // 6. One statement for every lead.
-  await LeadLedger.write(tx, [...ledgers.values()]);
+  await LeadLedger.write(tx, [...ledgers.values()], deps.warmLedgers);
   return outcomes;
 }
 
 /**
  * 2a. Locks the leads the items name, all in one statement, in id order (no deadlock between
- * batches); an item naming no lead, or an unknown one, fails alone.
+ * batches); an item naming an unknown lead fails alone (ids were checked by the caller).
  */
 async function lockLeads(tx: ServiceContext, items: BatchItem[], outcomes: Map<number, Outcome>): Promise<BatchLeads> {
   const byId = items.filter((it) => leadIdOf(it) !== null);
-  for (const it of byId) {
-    if (!isUuid(leadIdOf(it) as string)) outcomes.set(it.index, badInput(`${it.valid.prefix}.leadId`, "is not a lead id"));
-  }
-  const ids = [...new Set(byId.filter((it) => !outcomes.has(it.index)).map((it) => leadIdOf(it) as string))];
+  const ids = [...new Set(byId.map((it) => leadIdOf(it) as string))];
   const emails = [...new Set(items.map(emailOf).filter((e): e is string => e !== null))];
-  const locked: Array<Record<string, unknown>> = await tx.db.query(
-    `SELECT l.*, l.xmin::text AS row_version FROM lead l WHERE l.id = ANY($1::uuid[]) OR l.email = ANY($2::text[]) ORDER BY l.id FOR UPDATE`,
-    [ids, emails],
-  );
   const leads = new BatchLeads();
-  for (const row of locked) leads.remember(lockedLeadFromRow(row));
+  for (const lead of await lockMany(tx, ids, emails)) leads.remember(lead);
   for (const it of byId) {
     if (!outcomes.has(it.index) && !leads.byId.has(leadIdOf(it) as string)) outcomes.set(it.index, notFound(`Lead ${leadIdOf(it)}`));
   }
@@ -218,10 +211,7 @@ async function createLeads(tx: ServiceContext, leads: BatchLeads, live: LiveItem
     leads.created.add(lead.id);
   }
   const raced = missing.filter((e) => !leads.byEmail.has(e));
-  if (raced.length > 0) {
-    const rows: Array<Record<string, unknown>> = await tx.db.query(`SELECT * FROM lead WHERE email = ANY($1::text[]) ORDER BY id FOR UPDATE`, [raced]);
-    for (const row of rows) leads.remember(leadFromRow(row));
-  }
+  if (raced.length > 0) for (const lead of await lockMany(tx, [], raced)) leads.remember(lead);
 }
 
 /**
@@ -229,13 +219,19 @@ async function createLeads(tx: ServiceContext, leads: BatchLeads, live: LiveItem
  * interactions' `seq`s, taken up front so that their insert needs no answer until the end. A
  * lead this process wrote last, whose row is still that version, is not loaded (`WarmLedgers`).
  */
-async function loadLedgers(tx: ServiceContext, leads: BatchLeads, entities: InteractionEntity[], now: Date): Promise<Map<string, LeadLedger>> {
+async function loadLedgers(
+  deps: ScoringDeps,
+  tx: ServiceContext,
+  leads: BatchLeads,
+  entities: InteractionEntity[],
+  now: Date,
+): Promise<Map<string, LeadLedger>> {
   const ledgers = new Map<string, LeadLedger>();
   const leadIds = [...new Set(entities.map((e) => e.leadId))];
   if (leadIds.length === 0) return ledgers;
   const warm = new Map<string, WarmLedger>();
   for (const id of leadIds) {
-    const state = takeWarm(tx, leads.byId.get(id) as LeadEntity);
+    const state = deps.warmLedgers.takeLocked(leads.byId.get(id) as LeadEntity);
     if (state) warm.set(id, state);
   }
   const cold = leadIds.filter((id) => !warm.has(id));
@@ -248,7 +244,7 @@ async function loadLedgers(tx: ServiceContext, leads: BatchLeads, entities: Inte
   for (const id of leadIds) {
     // A warm lead has no row of its own: the head row gives the version.
     const row = histories.get(id) ?? head;
-    ledgers.set(id, await LeadLedger.load(tx, leads.byId.get(id) as LeadEntity, row, now, { warm: warm.get(id), exclude: batchIds }));
+    ledgers.set(id, await LeadLedger.load(deps.models, tx, leads.byId.get(id) as LeadEntity, row, now, { warm: warm.get(id), exclude: batchIds }));
   }
   return ledgers;
 }
@@ -302,7 +298,7 @@ interface ScoringPass {
  * lead as it is at that point of the batch. Then what each interaction earns once the whole batch
  * is in (a later item may change an earlier one's).
  */
-function scoreInOrder(tx: ServiceContext, pass: ScoringPass): void {
+function scoreInOrder(deps: ScoringDeps, tx: ServiceContext, pass: ScoringPass): void {
   const { candidates, live, entities, leads, ledgers, outcomes, leadOfInteraction, now } = pass;
   const firstTouch = new Set(leads.created);
   for (const e of entities) leadOfInteraction.set(e.id, e.leadId);
@@ -316,7 +312,7 @@ function scoreInOrder(tx: ServiceContext, pass: ScoringPass): void {
     }
     const interaction = toScore.get(candidate.index);
     if (!interaction) continue;
-    outcomes.set(candidate.index, scoreItem(tx, candidate, interaction, leads, ledgers.get(interaction.leadId) as LeadLedger, firstTouch, now));
+    outcomes.set(candidate.index, scoreItem(deps, tx, candidate, interaction, leads, ledgers.get(interaction.leadId) as LeadLedger, firstTouch, now));
   }
   for (const { item } of live) {
     const outcome = outcomes.get(item.index) as RecordResult;
@@ -326,6 +322,7 @@ function scoreInOrder(tx: ServiceContext, pass: ScoringPass): void {
 
 /** One new interaction of the batch: the item's profile fields merged, then scored. */
 function scoreItem(
+  deps: ScoringDeps,
   tx: ServiceContext,
   it: BatchItem,
   interaction: InteractionEntity,
@@ -346,8 +343,8 @@ function scoreItem(
     }
   }
   const effect = ledger.apply({ interaction: factsOf(interaction), fieldsChanged });
-  if (effect.stageChange) tx.services.stages.announce(tx, lead, effect.stageChange);
-  announceScore(tx, lead, interaction.id, effect.pointsAwarded);
+  if (effect.stageChange) deps.announce.stageChanged(tx, lead.id, effect.stageChange);
+  deps.announce.scored(tx, { leadId: lead.id, interactionId: interaction.id, pointsAwarded: effect.pointsAwarded, score: lead.score });
   return {
     interaction,
     lead: Object.assign(new LeadEntity(), lead),

@@ -1,0 +1,12 @@
+/**
+ * A GraphQL request's context: a service context (who calls, the database, the clock), plus the
+ * loaders created for this request and the services the resolvers call.
+ */
+import type { ServiceContext } from "../context";
+import type { Services } from "../services";
+import type { Loaders } from "./loaders";
+
+export interface RequestContext extends ServiceContext {
+  loaders: Loaders;
+  services: Services;
+}

@@ -1,0 +1,292 @@
+/**
+ * One lead's ledger in memory, inside a write transaction: its history and awards, changes applied
+ * one by one in arrival order (`apply`), then written with the other leads of the same transaction
+ * in one statement (`LeadLedger.write`, through `ledger-writer.ts`).
+ *
+ * A single interaction is one `apply` and one write; a batch is many `apply`s over several leads
+ * and still one write. Either way each change is scored as its own change: the compiled model
+ * decides (`incremental` for a lead on the active version, a full `replay` when its version is
+ * behind or a field change reaches `where lead.<field>`, `fit` always), then the stage rules are
+ * evaluated once.
+ */
+import { randomUUID } from "node:crypto";
+import type { ServiceContext } from "../context";
+import type { Award, CompiledModel, InteractionFacts, LeadFields } from "../dsl/model";
+import { inCanonicalOrder } from "../dsl/runtime/ledger";
+import type { LeadEntity } from "../entities/lead.entity";
+import { StageTransitionEntity } from "../entities/stage-transition.entity";
+import { countingSum, factsOfTuple, type HistoryRow, leadFieldsOf, nextExpiry, storedOfTuple } from "./ledger-rows";
+import { type LeadOutcome, writeOutcomes } from "./ledger-writer";
+import type { ModelVersions } from "./model-versions";
+import type { WarmLedger, WarmLedgers } from "./warm-ledgers";
+
+/** One change of a lead. */
+export interface LeadChange {
+  /** A new interaction (not yet in the ledger's history), or null for a profile change alone. */
+  interaction: InteractionFacts | null;
+  /** Whether profile fields changed (already merged into the lead). */
+  fieldsChanged: boolean;
+}
+
+/** What one change did. */
+export interface ChangeEffect {
+  /** The change of the lead's score: its score after, minus its score as of now before. */
+  pointsAwarded: number;
+  stageChange: StageTransitionEntity | null;
+  /** The new interaction's awards right after this change (null for a profile change). */
+  interactionAwards: Award[] | null;
+}
+
+/** The lead's totals after a change. */
+interface Totals {
+  fit: number;
+  engagement: number;
+  score: number;
+  nextExpiryAt: Date | null;
+}
+
+const awardKey = (a: Award): string => `${a.interactionId ?? ""}:${a.ruleIndex}`;
+
+export class LeadLedger {
+  /** Activity and fit awards that count for the lead now (of the active version once changed). */
+  private awards: Award[];
+  /** The ledger row of each award loaded from the database. */
+  private readonly rowIds = new Map<Award, string>();
+  /** Rows to delete. */
+  private readonly removedRowIds: string[] = [];
+  /** Every row of the lead is to go (it was on another model version). */
+  private deleteAll = false;
+  /** The lead's version is behind: the next change replays it in full. */
+  private needsReplay: boolean;
+  private readonly transitions: StageTransitionEntity[] = [];
+  /** Whether anything needs writing, and whether `updated_at` moves. */
+  private dirty = false;
+  private touched = false;
+  /** Profile fields are written with the totals (the batch path merges them in memory). */
+  writeProfile = false;
+
+  private constructor(
+    readonly lead: LeadEntity,
+    readonly version: number,
+    readonly model: CompiledModel,
+    private readonly history: InteractionFacts[],
+    stored: Array<{ id: string; award: Award }>,
+    private readonly now: Date,
+  ) {
+    this.awards = stored.map((s) => s.award);
+    for (const s of stored) this.rowIds.set(s.award, s.id);
+    this.needsReplay = lead.modelVersion !== version;
+  }
+
+  /**
+   * The ledger of `lead`, of the active model version `row.version`. Its history and ledger rows
+   * are `warm`, this process's state of the lead (`WarmLedgers.take`: the lead's row is the
+   * version that state was written with), else the row's. `exclude`: interactions of the row
+   * still to be applied as changes (a batch inserts its interactions first).
+   */
+  static async load(
+    models: ModelVersions,
+    tx: ServiceContext,
+    lead: LeadEntity,
+    row: HistoryRow,
+    now: Date,
+    options: { warm?: WarmLedger; exclude?: ReadonlySet<string> } = {},
+  ): Promise<LeadLedger> {
+    if (row.version === null) throw new Error("no scoring model is active (the service publishes the seed model when it starts)");
+    const version = row.version;
+    const model = await models.version(tx, version);
+    const { warm, exclude } = options;
+    if (warm) return new LeadLedger(lead, version, model, warm.history, warm.stored, now);
+    if (row.interactions === null || row.awards === null) throw new Error(`the history of lead ${lead.id} was not read`);
+    const name = (v: number, index: number) => (v === version ? model.rules[index]?.name : undefined) ?? "";
+    let history = row.interactions.map(factsOfTuple);
+    if (exclude) history = history.filter((i) => !exclude.has(i.id));
+    return new LeadLedger(lead, version, model, history, row.awards.map((t) => storedOfTuple(t, name)), now);
+  }
+
+  /** Scores one change (after the previous ones) and moves the stage forward if a rule says so. */
+  apply(change: LeadChange): ChangeEffect {
+    const nowMs = this.now.getTime();
+    const before = countingSum(this.awards, nowMs);
+    const ix = change.interaction;
+    const fields = leadFieldsOf(this.lead);
+    this.scoreEngagement(change, fields);
+    if (ix) this.history.push(ix);
+    const totals = this.scoreFit(fields, nowMs);
+    const stageChange = this.moveStage(fields, totals);
+    this.markChanged(ix !== null, stageChange !== null, totals);
+    Object.assign(this.lead, { ...totals, modelVersion: this.version, stage: stageChange?.toStage ?? this.lead.stage });
+    return {
+      pointsAwarded: totals.score - before,
+      stageChange,
+      interactionAwards: ix ? this.awards.filter((a) => a.category === "ENGAGEMENT" && a.interactionId === ix.id) : null,
+    };
+  }
+
+  /** The engagement awards after `change`: a full replay, or the model's incremental step. */
+  private scoreEngagement(change: LeadChange, fields: LeadFields): void {
+    const { model, now } = this;
+    const ix = change.interaction;
+    const replay = () => model.replay(fields, ix ? [...this.history, ix] : this.history, now).awards;
+    if (this.needsReplay) {
+      // Another model version's rows all go; the lead is replayed in full.
+      this.deleteAll = this.rowIds.size > 0 || this.deleteAll;
+      this.rowIds.clear();
+      this.removedRowIds.length = 0;
+      this.awards = [...replay()];
+      this.needsReplay = false;
+    } else if (change.fieldsChanged && model.engagementReadsLead) {
+      this.replace(this.engagementAwards(), replay());
+    } else if (ix) {
+      const result = model.incremental({ lead: fields, interactions: this.history, awards: this.engagementAwards() }, ix, now);
+      this.remove(result.removed);
+      this.awards.push(...result.added);
+    }
+  }
+
+  /** The fit awards for the lead as it is now, and the totals that follow. */
+  private scoreFit(fields: LeadFields, nowMs: number): Totals {
+    const fit = this.model.fit(fields, this.now);
+    this.replace(
+      this.awards.filter((a) => a.category === "FIT"),
+      fit.awards,
+    );
+    const engaged = this.engagementAwards();
+    const engagement = countingSum(engaged, nowMs);
+    return { fit: fit.fit, engagement, score: fit.fit + engagement, nextExpiryAt: nextExpiry(engaged, nowMs) };
+  }
+
+  /** The stage rules, evaluated once: the move (queued for the write), if any. */
+  private moveStage(fields: LeadFields, totals: Totals): StageTransitionEntity | null {
+    const { fit, engagement, score } = totals;
+    const move = this.model.nextStage(this.lead.stage, { fit, engagement, score, lead: fields, interactions: this.history });
+    if (!move) return null;
+    const transition = Object.assign(new StageTransitionEntity(), {
+      id: randomUUID(),
+      leadId: this.lead.id,
+      fromStage: this.lead.stage,
+      toStage: move.to,
+      at: this.now,
+      cause: "RULE" as const,
+      rule: move.rule,
+      actor: null,
+      reason: null,
+    });
+    this.transitions.push(transition);
+    return transition;
+  }
+
+  /** Whether the change leaves anything to write, and whether it stamps the lead's `updatedAt`. */
+  private markChanged(interaction: boolean, moved: boolean, totals: Totals): void {
+    const lead = this.lead;
+    if (
+      interaction ||
+      moved ||
+      this.deleteAll ||
+      this.removedRowIds.length > 0 ||
+      this.awards.some((a) => !this.rowIds.has(a)) ||
+      lead.modelVersion !== this.version ||
+      lead.fit !== totals.fit ||
+      lead.engagement !== totals.engagement ||
+      lead.score !== totals.score ||
+      (lead.nextExpiryAt?.getTime() ?? null) !== (totals.nextExpiryAt?.getTime() ?? null)
+    ) {
+      this.dirty = true;
+    }
+    // A new interaction or a stage move changes the lead now (a profile change was stamped when merged).
+    if (interaction || moved) {
+      this.touched = true;
+      lead.updatedAt = this.now;
+    }
+  }
+
+  private engagementAwards(): Award[] {
+    return this.awards.filter((a) => a.category === "ENGAGEMENT");
+  }
+
+  /** The current awards of `interactionId` (for a batch's answers, once every change is applied). */
+  awardsOf(interactionId: string): Award[] {
+    return this.awards.filter((a) => a.interactionId === interactionId);
+  }
+
+  /** Replaces `current` (a subset of the awards) with `fresh`, keeping the awards present in both. */
+  private replace(current: Award[], fresh: readonly Award[]): void {
+    const byKey = new Map(current.map((a) => [awardKey(a), a]));
+    const added: Award[] = [];
+    for (const award of fresh) if (!byKey.delete(awardKey(award))) added.push(award);
+    this.remove(byKey.values());
+    this.awards.push(...added);
+  }
+
+  private remove(awards: Iterable<Award>): void {
+    const gone = new Set(awards);
+    if (gone.size === 0) return;
+    for (const award of gone) {
+      const rowId = this.rowIds.get(award);
+      if (rowId === undefined) continue;
+      this.removedRowIds.push(rowId);
+      this.rowIds.delete(award);
+    }
+    this.awards = this.awards.filter((a) => !gone.has(a));
+  }
+
+  /** What to write for this lead; every award gets its row id here, so the ledger in memory is the ledger written. */
+  private outcome(): LeadOutcome {
+    const added: Array<{ award: Award; id: string }> = [];
+    for (const award of this.awards) {
+      if (this.rowIds.has(award)) continue;
+      const id = randomUUID();
+      this.rowIds.set(award, id);
+      added.push({ award, id });
+    }
+    return {
+      lead: this.lead,
+      wipe: this.deleteAll,
+      removedRowIds: this.removedRowIds,
+      added,
+      moves: this.transitions,
+      touched: this.touched,
+      profile: this.writeProfile,
+    };
+  }
+
+  /** The state of this ledger as written, for `WarmLedgers` (every award has its row id then). */
+  private warm(rowVersion: string): WarmLedger {
+    return {
+      rowVersion,
+      // This ledger is done with once written: its own array is kept (sorted if arrivals were out of order).
+      history: inCanonicalOrder(this.history) as InteractionFacts[],
+      stored: this.awards.map((award) => ({ id: this.rowIds.get(award) as string, award })),
+    };
+  }
+
+  /**
+   * Writes every ledger's changes in one statement. All the ledgers belong to one transaction,
+   * so to one model version. Once committed, each written lead's state is kept in `warmLedgers`
+   * (under the row version its update made) for the next write.
+   */
+  static async write(tx: ServiceContext, ledgers: readonly LeadLedger[], warmLedgers: WarmLedgers): Promise<void> {
+    const dirty = ledgers.filter((l) => l.dirty);
+    if (dirty.length === 0) return;
+    const { model, version, now } = dirty[0];
+    const keepWarm = (rows: ReadonlyArray<{ id: string; row_version: string }>) => {
+      const versions = new Map(rows.map((r) => [r.id, r.row_version]));
+      const states = dirty.flatMap((l) => {
+        const rowVersion = versions.get(l.lead.id);
+        return rowVersion === undefined ? [] : [[l.lead.id, l.warm(rowVersion)] as const];
+      });
+      tx.afterCommit?.(() => {
+        for (const [leadId, state] of states) warmLedgers.put(leadId, state);
+      });
+    };
+    await writeOutcomes(tx, {
+      model,
+      version,
+      now,
+      outcomes: dirty.map((l) => l.outcome()),
+      // Its result is needed only to keep the leads warm.
+      onRowVersions: warmLedgers.capacity > 0 ? keepWarm : undefined,
+    });
+    for (const l of dirty) l.dirty = false;
+  }
+}

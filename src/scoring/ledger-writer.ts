@@ -1,0 +1,184 @@
+/**
+ * The one writer of scoring outcomes: for any number of leads, in one statement, their ledger rows
+ * removed and added, their stage moves by rule (in the order they happened), and their totals
+ * (fit, engagement, score, stage, model version, next expiry, `updated_at`, and the profile for a
+ * batch that merged one in memory). Single writes, batches and rescores all write through here;
+ * the statement travels with the transaction's COMMIT (`deferQuery`).
+ */
+import type { ServiceContext } from "../context";
+import { parameters } from "../database/parameters";
+import { deferQuery, hotStatement } from "../database/transaction";
+import type { Award, CompiledModel } from "../dsl/model";
+import type { LeadEntity } from "../entities/lead.entity";
+
+/** A stage move by rule, its row's id chosen by the caller. */
+export interface RuleMove {
+  id: string;
+  leadId: string;
+  fromStage: string | null;
+  toStage: string;
+  rule: string | null;
+}
+
+/** What scoring decided for one lead. */
+export interface LeadOutcome {
+  /** The lead with its new totals, stage and next expiry (and profile, with `profile`). */
+  lead: LeadEntity;
+  /** Every ledger row of the lead goes first (it is replayed in full). */
+  wipe: boolean;
+  /** Ledger rows to delete. */
+  removedRowIds: readonly string[];
+  /** Awards to insert, each with its row id when the caller chose one (all or none of a write). */
+  added: ReadonlyArray<{ award: Award; id?: string }>;
+  moves: readonly RuleMove[];
+  /** Whether `updated_at` moves to now. */
+  touched: boolean;
+  /** Whether the profile fields are written too. */
+  profile: boolean;
+}
+
+export interface OutcomeWrite {
+  /** The model every outcome was scored with, published as `version`. */
+  model: CompiledModel;
+  version: number;
+  now: Date;
+  outcomes: readonly LeadOutcome[];
+  /** The lowest and highest lead id of the outcomes, when known: bounds every statement to that range. */
+  idRange?: readonly [string, string];
+  /** Called with each lead's new row version (`xmin`) once the statement is answered. */
+  onRowVersions?: (rows: Array<{ id: string; row_version: string }>) => void;
+}
+
+/** Writes `outcomes` in one statement (sent with the transaction's next statement or its COMMIT). */
+export async function writeOutcomes(tx: ServiceContext, write: OutcomeWrite): Promise<void> {
+  const { model, version, now, outcomes, idRange, onRowVersions } = write;
+  if (outcomes.length === 0) return;
+  const { values, p } = parameters();
+  const range = idRange && { from: p(idRange[0]), to: p(idRange[1]) };
+  const inRange = (column: string) => (range ? ` AND ${column} BETWEEN ${range.from}::uuid AND ${range.to}::uuid` : "");
+  const parts: string[] = [];
+  const deletion = deleteSql(outcomes, p);
+  if (deletion) parts.push(`old AS (DELETE FROM score_award WHERE (${deletion})${inRange("lead_id")})`);
+  const added = new AwardColumns();
+  for (const o of outcomes) for (const { award, id } of o.added) added.push(o.lead.id, award, id);
+  if (added.length > 0) parts.push(`new AS (${added.insertSql(model, version, p)})`);
+  const moves = outcomes.flatMap((o) => o.moves);
+  if (moves.length > 0) parts.push(`moves AS (${movesSql(moves, now, p)})`);
+  await deferQuery(
+    tx,
+    // A handful of shapes (which parts are present): each prepared once per connection.
+    hotStatement(`${parts.length > 0 ? `WITH ${parts.join(",\n")}\n` : ""}${totalsSql(outcomes, version, now, p)}${inRange("l.id")}${
+      onRowVersions ? " RETURNING l.id, l.xmin::text AS row_version" : ""
+    }`),
+    values,
+    onRowVersions && ((rows) => onRowVersions(rows as Array<{ id: string; row_version: string }>)),
+  );
+}
+
+type Param = (value: unknown) => string;
+
+/** The condition on `score_award` rows that go: the wiped leads' and the removed rows (null: none). */
+function deleteSql(outcomes: readonly LeadOutcome[], p: Param): string | null {
+  const wipe = outcomes.filter((o) => o.wipe).map((o) => o.lead.id);
+  const removed = outcomes.flatMap((o) => o.removedRowIds);
+  const conditions = [];
+  if (wipe.length > 0) conditions.push(`lead_id = ANY(${p(wipe)}::uuid[])`);
+  if (removed.length > 0) conditions.push(`id = ANY(${p(removed)}::uuid[])`);
+  return conditions.length > 0 ? conditions.join(" OR ") : null;
+}
+
+/** The INSERT of stage moves by rule, in array order. */
+function movesSql(moves: readonly RuleMove[], now: Date, p: Param): string {
+  return `INSERT INTO stage_transition (id, lead_id, from_stage, to_stage, at, cause, rule)
+        SELECT u.id, u.lead_id, u.from_stage, u.to_stage, ${p(now)}::timestamptz, 'RULE', u.rule
+          FROM unnest(${p(moves.map((m) => m.id))}::uuid[], ${p(moves.map((m) => m.leadId))}::uuid[], ${p(moves.map((m) => m.fromStage))}::text[],
+                      ${p(moves.map((m) => m.toStage))}::text[], ${p(moves.map((m) => m.rule))}::text[]) WITH ORDINALITY
+               AS u (id, lead_id, from_stage, to_stage, rule, n)
+         ORDER BY u.n`;
+}
+
+/** The UPDATE of every lead's totals (and profile, where asked), from arrays. */
+function totalsSql(outcomes: readonly LeadOutcome[], version: number, now: Date, p: Param): string {
+  const column = <T>(read: (lead: LeadEntity) => T) => p(outcomes.map((o) => read(o.lead)));
+  const profile = outcomes.some((o) => o.profile);
+  const profileSet = profile
+    ? `, first_name = CASE WHEN u.profile THEN u.first_name ELSE l.first_name END,
+           last_name = CASE WHEN u.profile THEN u.last_name ELSE l.last_name END,
+           role = CASE WHEN u.profile THEN u.role ELSE l.role END,
+           company = CASE WHEN u.profile THEN u.company ELSE l.company END,
+           industry = CASE WHEN u.profile THEN u.industry ELSE l.industry END,
+           company_size = CASE WHEN u.profile THEN u.company_size ELSE l.company_size END,
+           country = CASE WHEN u.profile THEN u.country ELSE l.country END,
+           source = CASE WHEN u.profile THEN u.source ELSE l.source END,
+           attributes = CASE WHEN u.profile THEN u.attributes::jsonb ELSE l.attributes END`
+    : "";
+  const profileColumns = profile
+    ? `, ${p(outcomes.map((o) => o.profile))}::boolean[], ${column((l) => l.firstName)}::text[], ${column((l) => l.lastName)}::text[], ${column((l) => l.role)}::text[],
+         ${column((l) => l.company)}::text[], ${column((l) => l.industry)}::text[], ${column((l) => l.companySize)}::int[],
+         ${column((l) => l.country)}::text[], ${column((l) => l.source)}::text[], ${column((l) => JSON.stringify(l.attributes))}::text[]`
+    : "";
+  const profileNames = profile ? ", profile, first_name, last_name, role, company, industry, company_size, country, source, attributes" : "";
+  return `UPDATE lead l
+          SET fit = u.fit, engagement = u.engagement, score = u.score, stage = u.stage, model_version = ${p(version)}::int,
+              next_expiry_at = to_timestamp(u.next_ms / 1000.0),
+              updated_at = CASE WHEN u.touched THEN ${p(now)}::timestamptz ELSE l.updated_at END${profileSet}
+         FROM unnest(${column((l) => l.id)}::uuid[], ${column((l) => l.fit)}::int[], ${column((l) => l.engagement)}::int[],
+                     ${column((l) => l.score)}::int[], ${column((l) => l.stage)}::text[], ${column((l) => l.nextExpiryAt?.getTime() ?? null)}::float8[],
+                     ${p(outcomes.map((o) => o.touched))}::boolean[]${profileColumns})
+              AS u (id, fit, engagement, score, stage, next_ms, touched${profileNames})
+        WHERE l.id = u.id`;
+}
+
+const names = new WeakMap<CompiledModel, string[]>();
+
+/** The model's rule names by rule index. */
+function ruleNames(model: CompiledModel): string[] {
+  let list = names.get(model);
+  if (!list) names.set(model, (list = model.rules.map((r) => r.name)));
+  return list;
+}
+
+/** Awards in column arrays, for `INSERT … SELECT … FROM unnest(…)`: one statement for any number. */
+export class AwardColumns {
+  /** The rows' ids when chosen by the caller (every row's, or none: the table's default). */
+  readonly ids: string[] = [];
+  readonly leadIds: string[] = [];
+  readonly interactionIds: Array<string | null> = [];
+  readonly ruleIndexes: number[] = [];
+  readonly categories: string[] = [];
+  readonly points: number[] = [];
+  readonly awardedAt: number[] = [];
+  readonly expiresAt: Array<number | null> = [];
+
+  get length(): number {
+    return this.leadIds.length;
+  }
+
+  push(leadId: string, a: Award, id?: string): void {
+    if (id !== undefined) this.ids.push(id);
+    this.leadIds.push(leadId);
+    this.interactionIds.push(a.interactionId);
+    this.ruleIndexes.push(a.ruleIndex);
+    this.categories.push(a.category);
+    this.points.push(a.points);
+    this.awardedAt.push(a.awardedAt.getTime());
+    this.expiresAt.push(a.expiresAt === null ? null : a.expiresAt.getTime());
+  }
+
+  /**
+   * The INSERT for these awards of `model` (published as `version`); `param(value)` adds a
+   * parameter and returns its placeholder (so the statement can be part of a larger one). Rule
+   * names travel once, as the model's list, not once per award.
+   */
+  insertSql(model: CompiledModel, version: number, param: Param): string {
+    if (this.ids.length > 0 && this.ids.length !== this.length) throw new Error("AwardColumns: an id for every award or for none");
+    const withIds = this.ids.length > 0;
+    return `INSERT INTO score_award (${withIds ? "id, " : ""}lead_id, interaction_id, rule_index, rule, category, points, awarded_at, expires_at, model_version)
+      SELECT ${withIds ? "u.id, " : ""}u.lead_id, u.interaction_id, u.rule_index, (${param(ruleNames(model))}::text[])[u.rule_index + 1], u.category, u.points,
+             to_timestamp(u.awarded_ms / 1000.0), to_timestamp(u.expires_ms / 1000.0), ${param(version)}::int
+        FROM unnest(${withIds ? `${param(this.ids)}::uuid[], ` : ""}${param(this.leadIds)}::uuid[], ${param(this.interactionIds)}::uuid[], ${param(this.ruleIndexes)}::int[],
+                    ${param(this.categories)}::text[], ${param(this.points)}::int[],
+                    ${param(this.awardedAt)}::float8[], ${param(this.expiresAt)}::float8[])
+             AS u (${withIds ? "id, " : ""}lead_id, interaction_id, rule_index, category, points, awarded_ms, expires_ms)`;
+  }
+}
