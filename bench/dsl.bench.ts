@@ -14,7 +14,7 @@ import { performance } from "node:perf_hooks";
 import { compile, compileChecked } from "../src/dsl/compiler";
 import { check } from "../src/dsl/checker";
 import type { CompiledModel } from "../src/dsl/model";
-import { parse } from "../src/dsl/parser";
+import { parse } from "../src/dsl/parse";
 import { scoreByHand, type BenchResult } from "./hand-written";
 import { jsonRulesScorer } from "./json-rules";
 import { fmtInt, fmtRatio, out, percentile, printTable, verdict } from "./table";

@@ -6,7 +6,7 @@
  * instead of benchmarking different rules) and to take the rules' names, which are labels.
  */
 import { check } from "../src/dsl/checker";
-import { parse } from "../src/dsl/parser";
+import { parse } from "../src/dsl/parse";
 import { seedModelSource } from "../src/scoring/model-versions";
 
 /** An activity rule: an interaction type, a target pattern, points, a cap. */

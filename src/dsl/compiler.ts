@@ -25,7 +25,7 @@ import type {
   StageFacts,
   StageMove,
 } from "./model";
-import { parse } from "./parser";
+import { parse } from "./parse";
 import { compileCondition, conditionPaths, scopeFor, type Predicate, type Scope } from "./runtime/conditions";
 import { compareInteractions, counts, inCanonicalOrder, RuleLimiter } from "./runtime/ledger";
 import { compilePatternShape, normaliseTarget, type CompiledPattern } from "./runtime/targets";

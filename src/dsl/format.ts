@@ -10,7 +10,7 @@
  */
 import type { Statement } from "./ast";
 import { hasErrors, type Diagnostic } from "./diagnostics";
-import { parse } from "./parser";
+import { parse } from "./parse";
 import { printStatement } from "./printer";
 
 interface Comment {

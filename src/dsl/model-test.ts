@@ -14,10 +14,11 @@
  *   expect fired visit "/pricing" => +15
  * ```
  *
- * `parseModelTests` reads such a file; `runModelTests` runs it against a compiled model, scoring
- * the interactions in the order listed and moving the lead through the funnel as the service
- * does. A failure explains rule by rule what matched and what did not. The format is documented
- * in `docs/testing-models.md`.
+ * `parseModelTests` reads such a file (a `TestFileReader` takes it line by line, one method per
+ * kind of line; a wrong line is a `LineError`, reported with its line number, and reading goes on);
+ * `runModelTests` runs it against a compiled model, scoring the interactions in the order listed
+ * and moving the lead through the funnel as the service does. A failure explains rule by rule what
+ * matched and what did not. The format is documented in `docs/testing-models.md`.
  */
 import { explainRules, formatExplanations, type RuleExplanation } from "./explain";
 import { LEAD_FIELDS, type CompiledModel, type InteractionFacts, type LeadFields, type StageMove } from "./model";
@@ -225,6 +226,7 @@ function firedExpectation(argument: string, negated: boolean): Expectation {
   return { kind: "fired", rule, negated, times: times === null ? null : Number(times[1]) };
 }
 
+/** A case as read so far: its lead is built once the whole file is read (file-level lines count too). */
 interface Draft {
   name: string;
   line: number;
@@ -237,85 +239,126 @@ interface Draft {
  * Reads a model test file. Errors point at the line; cases that read cleanly are still returned.
  */
 export function parseModelTests(text: string): { file: ModelTestFile; errors: ModelTestError[] } {
+  const reader = new TestFileReader();
   const errors: ModelTestError[] = [];
-  let model: string | null = null;
-  let fileNow: Date | null = null;
-  const fileLead: [string, string][] = [];
-  const drafts: Draft[] = [];
-  let current: Draft | null = null;
-  let previous: Date | null = null;
-  let seq = 0;
-
   text.split(/\r?\n/).forEach((raw, i) => {
-    const line = i + 1;
+    const content = stripComment(raw).trim();
+    if (content === "") return;
     try {
-      const content = stripComment(raw).trim();
-      if (content === "") return;
-      const ws = words(content);
-      const head = ws[0];
-      if (head === "test") {
-        const name = content.slice(4).trim();
-        current = { name: name.startsWith('"') ? unquote(name) : name, line, leadWords: [], now: null, steps: [] };
-        if (current.name === "") throw new LineError('a test needs a name: test "…"');
-        drafts.push(current);
-        previous = null;
-        return;
-      }
-      if (head === "model") {
-        if (current !== null || ws.length !== 2) throw new LineError('write model "file.rules" once, before the first test');
-        model = unquote(ws[1]);
-        return;
-      }
-      if (head === "now") {
-        if (ws.length !== 2) throw new LineError("write now 2025-03-01T12:00:00Z");
-        const at = parseInstant(ws[1]);
-        if (current === null) fileNow = at;
-        else if (current.steps.some((s) => s.kind === "interaction")) throw new LineError("set now before the interactions of the test");
-        else current.now = at;
-        return;
-      }
-      if (head === "lead") {
-        const pairs = ws.slice(1).map(keyValue);
-        // Validate now, so the error points at this line.
-        const probe: LeadFields = { email: DEFAULT_EMAIL, attributes: {} };
-        for (const [k, v] of pairs) setLeadField(probe, k, v);
-        if (current === null) fileLead.push(...pairs);
-        else if (current.steps.some((s) => s.kind === "interaction")) current.steps.push({ kind: "fields", line, fields: pairs });
-        else current.leadWords.push(...pairs);
-        return;
-      }
-      if (current === null) throw new LineError(`"${head}" must be inside a test: start one with test "…"`);
-      const draft: Draft = current;
-      if (head === "expect") {
-        draft.steps.push({ kind: "expect", line, text: content, expectation: parseExpectation(content.slice(6)) });
-        return;
-      }
-      if (!/^[+\-\d]/.test(head)) {
-        throw new LineError(`a line of a test starts with a time (-3d visit "/pricing"), lead, now or expect, not ${head}`);
-      }
-      const now = draft.now ?? fileNow ?? DEFAULT_NOW;
-      const occurredAt = parseTime(head, now, previous);
-      previous = occurredAt;
-      draft.steps.push({ kind: "interaction", line, facts: parseInteraction(ws.slice(1), occurredAt, ++seq, line) });
+      reader.read(content, i + 1);
     } catch (err) {
       if (!(err instanceof LineError)) throw err;
-      errors.push({ line, message: err.message });
+      errors.push({ line: i + 1, message: err.message });
     }
   });
-
-  const cases = drafts.map((d): ModelTestCase => {
-    const lead: LeadFields = { email: DEFAULT_EMAIL, attributes: {} };
-    for (const [k, v] of [...fileLead, ...d.leadWords]) setLeadField(lead, k, v);
-    const now = d.now ?? fileNow ?? DEFAULT_NOW;
-    for (const step of d.steps) {
-      if (step.kind === "interaction" && step.facts.occurredAt.getTime() > now.getTime()) {
-        errors.push({ line: step.line, message: `this interaction happens after now (${now.toISOString()})` });
-      }
-    }
-    return { name: d.name, line: d.line, lead, now, steps: d.steps };
-  });
+  const cases = reader.cases(errors);
   errors.sort((a, b) => a.line - b.line);
-  return { file: { model, cases }, errors };
+  return { file: { model: reader.model, cases }, errors };
+}
+
+/**
+ * The state of reading a test file, one non-empty line at a time: the file-level settings (`model`,
+ * `now`, `lead` above the first test) and the cases. A line that is wrong throws `LineError`.
+ */
+class TestFileReader {
+  /** The `model "…"` line's path. */
+  model: string | null = null;
+  private fileNow: Date | null = null;
+  private readonly fileLead: [string, string][] = [];
+  private readonly drafts: Draft[] = [];
+  /** The test being read (a test without a name is read here but never returned). */
+  private current: Draft | null = null;
+  /** When the interaction above happened, in this test: what a `+…` time counts from. */
+  private previous: Date | null = null;
+  /** Interactions are numbered across the whole file. */
+  private seq = 0;
+
+  read(content: string, line: number): void {
+    const ws = words(content);
+    const head = ws[0];
+    if (head === "test") return this.startTest(content, line);
+    if (head === "model") return this.setModel(ws);
+    if (head === "now") return this.setNow(ws);
+    if (head === "lead") return this.addLeadFields(ws.slice(1), line);
+    if (this.current === null) throw new LineError(`"${head}" must be inside a test: start one with test "…"`);
+    if (head === "expect") {
+      this.current.steps.push({ kind: "expect", line, text: content, expectation: parseExpectation(content.slice(6)) });
+      return;
+    }
+    this.addInteraction(this.current, ws, line);
+  }
+
+  /** The cases read, each with its lead and `now` settled; interactions after `now` are errors. */
+  cases(errors: ModelTestError[]): ModelTestCase[] {
+    return this.drafts.map((draft) => {
+      const lead: LeadFields = { email: DEFAULT_EMAIL, attributes: {} };
+      for (const [k, v] of [...this.fileLead, ...draft.leadWords]) setLeadField(lead, k, v);
+      const now = this.nowOf(draft);
+      for (const step of draft.steps) {
+        if (step.kind === "interaction" && step.facts.occurredAt.getTime() > now.getTime()) {
+          errors.push({ line: step.line, message: `this interaction happens after now (${now.toISOString()})` });
+        }
+      }
+      return { name: draft.name, line: draft.line, lead, now, steps: draft.steps };
+    });
+  }
+
+  /** `test "name"` (or an unquoted name). */
+  private startTest(content: string, line: number): void {
+    const name = content.slice(4).trim();
+    this.current = { name: name.startsWith('"') ? unquote(name) : name, line, leadWords: [], now: null, steps: [] };
+    if (this.current.name === "") throw new LineError('a test needs a name: test "…"');
+    this.drafts.push(this.current);
+    this.previous = null;
+  }
+
+  /** `model "file.rules"`, once, above the tests. */
+  private setModel(ws: string[]): void {
+    if (this.current !== null || ws.length !== 2) throw new LineError('write model "file.rules" once, before the first test');
+    this.model = unquote(ws[1]);
+  }
+
+  /** `now <instant>`: for the file above the tests, for one test before its interactions. */
+  private setNow(ws: string[]): void {
+    if (ws.length !== 2) throw new LineError("write now 2025-03-01T12:00:00Z");
+    const at = parseInstant(ws[1]);
+    if (this.current === null) this.fileNow = at;
+    else if (hasInteractions(this.current)) throw new LineError("set now before the interactions of the test");
+    else this.current.now = at;
+  }
+
+  /**
+   * `lead key=value …`: above the tests, every case's lead; in a test before its interactions, the
+   * lead as created; after one, a change of the lead's fields at that point.
+   */
+  private addLeadFields(fieldWords: string[], line: number): void {
+    const pairs = fieldWords.map(keyValue);
+    // Validate now, so the error points at this line.
+    const probe: LeadFields = { email: DEFAULT_EMAIL, attributes: {} };
+    for (const [k, v] of pairs) setLeadField(probe, k, v);
+    if (this.current === null) this.fileLead.push(...pairs);
+    else if (hasInteractions(this.current)) this.current.steps.push({ kind: "fields", line, fields: pairs });
+    else this.current.leadWords.push(...pairs);
+  }
+
+  /** `<time> <type> ["target"] key=value …`. */
+  private addInteraction(draft: Draft, ws: string[], line: number): void {
+    const head = ws[0];
+    if (!/^[+\-\d]/.test(head)) {
+      throw new LineError(`a line of a test starts with a time (-3d visit "/pricing"), lead, now or expect, not ${head}`);
+    }
+    const occurredAt = parseTime(head, this.nowOf(draft), this.previous);
+    this.previous = occurredAt;
+    draft.steps.push({ kind: "interaction", line, facts: parseInteraction(ws.slice(1), occurredAt, ++this.seq, line) });
+  }
+
+  private nowOf(draft: Draft): Date {
+    return draft.now ?? this.fileNow ?? DEFAULT_NOW;
+  }
+}
+
+function hasInteractions(draft: Draft): boolean {
+  return draft.steps.some((s) => s.kind === "interaction");
 }
 
 function parseInteraction(ws: string[], occurredAt: Date, seq: number, line: number): InteractionFacts {

@@ -26,8 +26,7 @@ import { LeadLedger } from "./lead-ledger";
 import { patchChanges } from "./lead-profile";
 import { insertLeads, lockMany } from "./lead-rows";
 import { HISTORIES_SQL, type HistoryRow } from "./ledger-rows";
-import { duplicateResult, factsOf, type RecordResult, type ValidInteraction } from "./recording";
-import type { ScoringDeps } from "./scorer";
+import { duplicateResult, factsOf, type RecordResult, type ScoringDeps, type ValidInteraction } from "./recording";
 import type { WarmLedger } from "./warm-ledgers";
 
 /** A valid item of a batch and its place in the array. */

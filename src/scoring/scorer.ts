@@ -20,14 +20,11 @@ import type { ServiceContext } from "../context";
 import { hotStatement } from "../database/transaction";
 import { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
-import type { Announcements } from "../events/announce";
 import { LeadLedger } from "./lead-ledger";
 import { lockByIdAndInsert } from "./lead-rows";
 import { historyColumns, type HistoryRow } from "./ledger-rows";
-import type { ModelVersions } from "./model-versions";
 import { type BatchItem, recordBatch } from "./record-batch";
-import { factsOf, type NewInteraction, type RecordResult, type ScoringEffect } from "./recording";
-import type { WarmLedgers } from "./warm-ledgers";
+import { factsOf, type NewInteraction, type RecordResult, type ScoringDeps, type ScoringEffect } from "./recording";
 
 /** The active model version, and the history of the lead `$1` unless `$2` (the process has it). */
 const LOAD_SQL = hotStatement(`SELECT ${historyColumns("$1", "$2::boolean")}`);
@@ -63,13 +60,6 @@ const insertValues = (values: Omit<NewInteraction, "leadId">): unknown[] => [
   values.occurredAt,
   values.receivedAt,
 ];
-
-/** What the scorer works with: the compiled models, this process's warm ledgers, the announcements. */
-export interface ScoringDeps {
-  models: ModelVersions;
-  warmLedgers: WarmLedgers;
-  announce: Announcements;
-}
 
 export class Scorer {
   constructor(private readonly deps: ScoringDeps) {}

@@ -2,7 +2,7 @@ import { readFileSync } from "fs";
 import { check, ruleSourceName } from "../../src/dsl/checker";
 import { hasErrors } from "../../src/dsl/diagnostics";
 import { DEFAULT_FUNNEL } from "../../src/dsl/model";
-import { parse } from "../../src/dsl/parser";
+import { parse } from "../../src/dsl/parse";
 import { diagnose, where } from "./helpers/front-end";
 
 const DAY = 24 * 60 * 60 * 1000;

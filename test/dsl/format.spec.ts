@@ -2,7 +2,7 @@ import fc from "fast-check";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { formatModel } from "../../src/dsl/format";
-import { parse } from "../../src/dsl/parser";
+import { parse } from "../../src/dsl/parse";
 import { print } from "../../src/dsl/printer";
 
 const fmt = (source: string) => {

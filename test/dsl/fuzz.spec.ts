@@ -7,7 +7,7 @@ import fc from "fast-check";
 import { check } from "../../src/dsl/checker";
 import type { Diagnostic } from "../../src/dsl/diagnostics";
 import { MAX_DEPTH, MAX_SOURCE_BYTES, MAX_SYNTAX_ERRORS, MAX_TOKENS } from "../../src/dsl/limits";
-import { parse } from "../../src/dsl/parser";
+import { parse } from "../../src/dsl/parse";
 import { print } from "../../src/dsl/printer";
 import { keywordTokens } from "../../src/dsl/tokens";
 

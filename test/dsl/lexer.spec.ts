@@ -2,7 +2,7 @@ import { tokenMatcher } from "chevrotain";
 import { lex } from "../../src/dsl/lexer";
 import { MAX_NAME_LENGTH, MAX_STRING_LENGTH } from "../../src/dsl/limits";
 import { LineMap } from "../../src/dsl/location";
-import { parse } from "../../src/dsl/parser";
+import { parse } from "../../src/dsl/parse";
 import * as T from "../../src/dsl/tokens";
 import { where } from "./helpers/front-end";
 

@@ -1,5 +1,5 @@
 import type { CompareCondition, FunnelStatement, ScoreRule, SourceRange, StageRule } from "../../src/dsl/ast";
-import { parse } from "../../src/dsl/parser";
+import { parse } from "../../src/dsl/parse";
 import { onlyStatement, parseClean, stripRanges, where } from "./helpers/front-end";
 
 /** `line:column-endLine:endColumn` of a range. */

@@ -1,6 +1,6 @@
 import fc from "fast-check";
 import { formatNumber, print, printCondition, printScoreRule, printStageRule, printString } from "../../src/dsl/printer";
-import { parse } from "../../src/dsl/parser";
+import { parse } from "../../src/dsl/parse";
 import { model } from "./helpers/ast-arbitrary";
 import { onlyStatement, parseClean, stripRanges } from "./helpers/front-end";
 

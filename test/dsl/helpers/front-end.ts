@@ -5,7 +5,7 @@ import type { Model } from "../../../src/dsl/ast";
 import { check } from "../../../src/dsl/checker";
 import type { Diagnostic } from "../../../src/dsl/diagnostics";
 import type { CheckOptions } from "../../../src/dsl/model";
-import { parse } from "../../../src/dsl/parser";
+import { parse } from "../../../src/dsl/parse";
 
 /** A deep copy of an AST without `range`/`opRange`, for comparing trees by shape. */
 export function stripRanges<T>(node: T): T {
