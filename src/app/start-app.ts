@@ -47,8 +47,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     for (const step of shutdown.splice(0).reverse()) await step();
   };
   try {
-    const { url, poolSize } = await database(config, logger, shutdown);
-    const { dataSource, queries } = await openDatabase(url, poolSize, logger, { pipelining: config.databasePipelining });
+    const { url, poolSize, sharedSession } = await database(config, logger, shutdown);
+    const { dataSource, queries } = await openDatabase(url, poolSize, logger, { pipelining: config.databasePipelining, sharedSession });
     shutdown.push(async () => {
       await dataSource.destroy();
       logger.debug("closed database connections");
@@ -99,9 +99,14 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
 }
 
 /** The database to connect to: the server configured, or an embedded one started here. */
-async function database(config: Config, logger: Logger, shutdown: Array<() => Promise<void>>): Promise<{ url: string; poolSize: number }> {
+async function database(
+  config: Config,
+  logger: Logger,
+  shutdown: Array<() => Promise<void>>,
+): Promise<{ url: string; poolSize: number; sharedSession: boolean }> {
   if (config.database.kind === "postgres") {
-    return { url: config.database.url, poolSize: config.database.embedded ? 1 : config.database.poolSize };
+    const shared = config.database.embedded === true;
+    return { url: config.database.url, poolSize: shared ? 1 : config.database.poolSize, sharedSession: shared };
   }
   const embedded: EmbeddedDatabase = await startEmbeddedDatabase(config.database.dataDir);
   shutdown.push(async () => {
@@ -109,7 +114,8 @@ async function database(config: Config, logger: Logger, shutdown: Array<() => Pr
     logger.debug("stopped embedded database");
   });
   logger.info("embedded database started", { dataDir: config.database.dataDir });
-  return { url: embedded.url, poolSize: 1 };
+  // One backend session for every connection (pglite-socket): one connection, kept.
+  return { url: embedded.url, poolSize: 1, sharedSession: true };
 }
 
 /**

@@ -50,7 +50,7 @@ export interface DatabaseHandle {
  * The one description of Qualify's database for TypeORM: entities, migrations (never
  * `synchronize`), no uuid-ossp (PGlite has none). Used by the service and by `ormconfig.ts`.
  */
-export function dataSourceOptions(url: string, poolSize: number): Extract<DataSourceOptions, { type: "postgres" }> {
+export function dataSourceOptions(url: string, poolSize: number, options: DatabaseOptions = {}): Extract<DataSourceOptions, { type: "postgres" }> {
   return {
     type: "postgres",
     url,
@@ -61,18 +61,27 @@ export function dataSourceOptions(url: string, poolSize: number): Extract<DataSo
     // Extensions are created by migrations; PGlite has no uuid-ossp.
     uuidExtension: "pgcrypto",
     installExtensions: false,
-    extra: { max: poolSize, application_name: "qualify" },
+    // On a shared session (the embedded database) the connection is kept, never closed when idle:
+    // a new one would meet the session's state as the last one left it.
+    extra: { max: poolSize, application_name: "qualify", ...(options.sharedSession ? { idleTimeoutMillis: 0 } : {}) },
   };
 }
 
-/**
- * Connects to `url`, runs pending migrations and returns the DataSource. `pipelining` (default
- * true): how `inTransaction` runs units of work on it (see `transaction.ts`).
- */
-export async function openDatabase(url: string, poolSize: number, logger: Logger, options: { pipelining?: boolean } = {}): Promise<DatabaseHandle> {
+export interface DatabaseOptions {
+  /** How `inTransaction` runs units of work (default true: pipelined; see `transaction.ts`). */
+  pipelining?: boolean;
+  /**
+   * Every client connection shares one backend session (the embedded database: pglite-socket), so
+   * prepared statements and session settings outlive the connection that made them.
+   */
+  sharedSession?: boolean;
+}
+
+/** Connects to `url`, runs pending migrations and returns the DataSource. */
+export async function openDatabase(url: string, poolSize: number, logger: Logger, options: DatabaseOptions = {}): Promise<DatabaseHandle> {
   const queries = new QueryCounter();
   const dataSource = new DataSource({
-    ...dataSourceOptions(url, poolSize),
+    ...dataSourceOptions(url, poolSize, options),
     maxQueryExecutionTime: 1000,
     logger: new SqlLogger(logger.child({ component: "sql" }), queries),
   });

@@ -50,12 +50,31 @@ export function setTransactionMode(dataSource: DataSource, mode: TransactionMode
 
 const modeOf = (db: EntityManager): TransactionMode => modes.get(db.connection) ?? "pipelined";
 
-const PREPARED = new Map<string, string>();
+/** The hot statements, numbered in the order they were marked. */
+const PREPARED = new Map<string, number>();
 
 /** Marks `sql` as a statement of the hot path: prepared once per connection rather than parsed each time. */
 export function hotStatement(sql: string): string {
-  if (!PREPARED.has(sql)) PREPARED.set(sql, `qualify_${PREPARED.size + 1}`);
+  if (!PREPARED.has(sql)) PREPARED.set(sql, PREPARED.size + 1);
   return sql;
+}
+
+/** Each client connection's prefix for the names of its prepared statements. */
+const prefixes = new WeakMap<PgClient, string>();
+let clients = 0;
+
+/**
+ * The name `sql` is prepared under on `client` (undefined: not a hot statement). Names are unique
+ * per client connection, not only per statement: on the embedded database every connection shares
+ * one backend session (pglite-socket), where a statement a closed connection prepared still exists,
+ * so a new connection reusing its name would be refused ("prepared statement … already exists").
+ */
+function statementName(client: PgClient, sql: string): string | undefined {
+  const n = PREPARED.get(sql);
+  if (n === undefined) return undefined;
+  let prefix = prefixes.get(client);
+  if (prefix === undefined) prefixes.set(client, (prefix = `qualify_${process.pid.toString(36)}_${(++clients).toString(36)}_`));
+  return prefix + n;
 }
 
 /** A unit of work's transaction: how its statements travel, and how it ends. */
@@ -88,7 +107,7 @@ class PipelinedTransaction implements Transaction {
         if (!this.begun) throw new Error("a statement bypassed the transaction's BEGIN");
         return send(text, values, callback);
       }
-      const name = PREPARED.get(text);
+      const name = statementName(client, text);
       const parameters = (values as unknown[] | undefined) ?? [];
       if (this.begun && this.deferred.length === 0) {
         // A hot statement is parsed once per connection.
@@ -125,7 +144,7 @@ class PipelinedTransaction implements Transaction {
   }
 
   async defer(sql: string, parameters: unknown[], onRows?: (rows: unknown[]) => void): Promise<void> {
-    this.deferred.push({ text: sql, values: parameters, name: PREPARED.get(sql), onRows });
+    this.deferred.push({ text: sql, values: parameters, name: statementName(this.client, sql), onRows });
   }
 
   async commit(): Promise<void> {
