@@ -90,7 +90,7 @@ export const encodeArrays = (values: readonly unknown[]): unknown[] => values.ma
  * only the first time on a connection), bound, described and executed, then one Sync. The
  * callback gets one result per statement.
  */
-function pipelinedQuery(steps: readonly Step[], callback: (err: Error | null, results: PgResult[]) => void): PgQueryInstance {
+function pipelinedQuery(steps: readonly Step[], parsedHere: Step[], callback: (err: Error | null, results: PgResult[]) => void): PgQueryInstance {
   const last = steps[steps.length - 1];
   // `text` and `name` are what the client reads of its active query (a named statement is marked parsed).
   const query = new PgQuery({
@@ -105,7 +105,10 @@ function pipelinedQuery(steps: readonly Step[], callback: (err: Error | null, re
         const parsed = step.name !== undefined && (connection.parsedStatements[step.name] ?? connection.submittedNamedStatements[step.name]) === step.text;
         if (!parsed) {
           connection.parse({ text: step.text, name: step.name ?? "", types: [] });
-          if (step.name !== undefined) connection.submittedNamedStatements[step.name] = step.text;
+          if (step.name !== undefined) {
+            connection.submittedNamedStatements[step.name] = step.text;
+            parsedHere.push(step);
+          }
         }
         connection.bind({ statement: step.name ?? "", values: step.values, valueMapper: prepareValue });
         connection.describe({ type: "P", name: "" });
@@ -117,14 +120,55 @@ function pipelinedQuery(steps: readonly Step[], callback: (err: Error | null, re
   return query;
 }
 
-/** Sends `steps` in one round trip on `client` through `query` (its own, not intercepted); one result per step. */
-export function sendPipelined(client: PgClient, query: PgClient["query"], steps: readonly Step[]): Promise<PgResult[]> {
-  return new Promise((resolve, reject) => {
-    query.call(
-      client,
-      pipelinedQuery(steps, (err, results) => (err ? reject(err) : resolve(results))),
-    );
-  });
+/**
+ * Sends `steps` in one round trip on `client` through `query` (its own, not intercepted); one
+ * result per step. When the trip fails, the server skipped every message after the failure, so
+ * which of the trip's named statements were really prepared is unknown: they are forgotten (pg
+ * would take them as prepared) and passed to `uncertain`, to be settled once the transaction has
+ * ended (`settlePrepared`).
+ */
+export async function sendPipelined(
+  client: PgClient,
+  query: PgClient["query"],
+  steps: readonly Step[],
+  uncertain: (statements: ReadonlyMap<string, string>) => void,
+): Promise<PgResult[]> {
+  const parsedHere: Step[] = [];
+  try {
+    return await new Promise<PgResult[]>((resolve, reject) => {
+      query.call(
+        client,
+        pipelinedQuery(steps, parsedHere, (err, results) => (err ? reject(err) : resolve(results))),
+      );
+    });
+  } catch (err) {
+    const connection = connectionOf(client);
+    const names = new Map<string, string>();
+    // pg marks the trip's last statement as parsed when any Parse of the trip completes.
+    for (const step of [...parsedHere, steps[steps.length - 1]]) {
+      if (step.name === undefined) continue;
+      names.set(step.name, step.text);
+      delete connection.parsedStatements[step.name];
+      delete connection.submittedNamedStatements[step.name];
+    }
+    if (names.size > 0) uncertain(names);
+    throw err;
+  }
+}
+
+const connectionOf = (client: PgClient): PgConnection => (client as unknown as { connection: PgConnection }).connection;
+
+/**
+ * After a failed transaction has rolled back: of `statements` (name → text), those the server did
+ * prepare are marked prepared again on the connection, so they are not parsed a second time.
+ */
+export async function settlePrepared(client: PgClient, query: PgClient["query"], statements: ReadonlyMap<string, string>): Promise<void> {
+  const result = (await query.call(client, "SELECT name FROM pg_prepared_statements WHERE name = ANY($1::text[])", [[...statements.keys()]])) as PgResult;
+  const connection = connectionOf(client);
+  for (const row of result.rows as Array<{ name: string }>) {
+    const text = statements.get(row.name);
+    if (text !== undefined) connection.parsedStatements[row.name] = text;
+  }
 }
 
 /**

@@ -15,7 +15,16 @@
  */
 import type { DataSource, EntityManager, QueryRunner } from "typeorm";
 import type { ServiceContext } from "../context";
-import { encodeArrays, interceptQueries, markTransactionActive, type PgClient, type PgResult, sendPipelined, type Step } from "./pg-pipeline";
+import {
+  encodeArrays,
+  interceptQueries,
+  markTransactionActive,
+  type PgClient,
+  type PgResult,
+  sendPipelined,
+  settlePrepared,
+  type Step,
+} from "./pg-pipeline";
 
 const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 5;
@@ -94,6 +103,8 @@ interface Transaction {
 class PipelinedTransaction implements Transaction {
   private begun = false;
   private readonly deferred: Step[] = [];
+  /** Named statements of a failed trip: prepared or not, the server alone knows (settled on release). */
+  private readonly uncertain = new Map<string, string>();
   private readonly original: PgClient["query"];
   private readonly restore: () => void;
 
@@ -138,7 +149,9 @@ class PipelinedTransaction implements Transaction {
 
   /** Sends `steps` in one round trip; the last statement's result. */
   private async trip(steps: Step[]): Promise<PgResult> {
-    const results = await sendPipelined(this.client, this.original, steps);
+    const results = await sendPipelined(this.client, this.original, steps, (names) => {
+      for (const [name, text] of names) this.uncertain.set(name, text);
+    });
     steps.forEach((step, i) => step.onRows?.(results[i].rows));
     return results[results.length - 1];
   }
@@ -157,6 +170,7 @@ class PipelinedTransaction implements Transaction {
     this.restore();
     try {
       if (failed && this.begun) await this.original.call(this.client, "ROLLBACK");
+      if (this.uncertain.size > 0) await settlePrepared(this.client, this.original, this.uncertain);
     } finally {
       markTransactionActive(this.runner, false);
       await this.runner.release();

@@ -239,16 +239,13 @@ describe(`pg-pipeline.ts contract [${testDatabase()}]`, () => {
       await expect(inTransaction(ctx(), (tx) => tx.db.query("SELECT count(*)::int AS n FROM contract_note WHERE id = $1", [kept]))).resolves.toEqual([{ n: 0 }]);
     });
 
-    // KNOWN BUG (pipelined mode; src/database/pg-pipeline.ts, pipelinedQuery and its bookkeeping of
-    // named statements). After an error the server skips the rest of the trip, its Parse messages
-    // included, yet a hot statement whose Parse was skipped stays recorded as prepared on the
-    // connection: in `submittedNamedStatements` (written when its Parse is queued; pg clears it on
-    // error only for the trip's last statement), or in `parsedStatements` (pg marks the trip's last
-    // statement parsed at the ParseComplete of ANY earlier step: here the failing write's). Every later
-    // use of that statement on the connection then fails: `prepared statement "qualify_…" does not
-    // exist`. Latent today: src/'s one deferred write (ledger-writer.ts) is the last of its unit,
-    // sent with the COMMIT. `it.failing` until it is fixed; then make it `it`.
-    it.failing("a hot statement whose Parse a failed trip skipped is not taken as prepared, and runs on that connection after", async () => {
+    // After an error the server skips the rest of the trip, its Parse messages included, while pg
+    // keeps a statement recorded as prepared when its Parse was queued (`submittedNamedStatements`)
+    // or when ANY Parse of the trip completed (`parsedStatements`, for the trip's last statement):
+    // the seam forgets a failed trip's named statements and, after the ROLLBACK, marks again those
+    // the server did prepare. Without that, every later use of such a statement on the connection
+    // failed with `prepared statement "qualify_…" does not exist`.
+    it("a hot statement whose Parse a failed trip skipped is not taken as prepared, and runs on that connection after", async () => {
       const afterTheWrite = hotStatement("SELECT $1::int * 2 AS n");
       const secondWrite = hotStatement("INSERT INTO contract_note (id, note) SELECT $1, $2 WHERE $3 RETURNING id");
       const cases: Array<[string, string, (tx: ServiceContext) => Promise<unknown>]> = [
@@ -273,6 +270,24 @@ describe(`pg-pipeline.ts contract [${testDatabase()}]`, () => {
       // On the embedded database (a pool of one) this is the very connection.
       await expect(inTransaction(ctx(), (tx) => tx.db.query(afterTheWrite, [21]))).resolves.toEqual([{ n: 42 }]);
       await expect(inTransaction(ctx(), (tx) => deferQuery(tx, secondWrite, [note("second")[0], "second", false]))).resolves.toBeUndefined();
+    });
+
+    it("a hot statement a failed trip did prepare (before the failure) is known as prepared after the rollback", async () => {
+      const before = hotStatement("INSERT INTO contract_note (id, note) SELECT $1, $2 WHERE $3 RETURNING id -- prepared before a failure");
+      let connection: PgConnection | undefined;
+      const error = await inTransaction(ctx(), async (tx) => {
+        ({ connection } = await clientOf(tx));
+        // One trip with the COMMIT: this write parses and runs, the next one fails (NOT NULL).
+        await deferQuery(tx, before, [note("kept")[0], "kept", false]);
+        await deferQuery(tx, INSERT_NOTE, [note(null)[0], null]);
+      }).then(
+        () => null,
+        (err: unknown) => err,
+      );
+      expect(sqlState(error)).toBe("23502");
+      expect(Object.entries(connection?.parsedStatements ?? {}).filter(([, text]) => text === before)).toHaveLength(1);
+      // Used again on that connection: not parsed a second time ("already exists").
+      await expect(inTransaction(ctx(), (tx) => deferQuery(tx, before, [note("again")[0], "again", false]))).resolves.toBeUndefined();
     });
 
     it("array parameters (quotes, backslashes, NULLs, unicode) round-trip exactly, pipelined or not", async () => {
