@@ -2,7 +2,6 @@
  * Fuzz and hostile-input tests: whatever the text, `parse`, `check` and `print` return (never
  * throw, never hang, never overflow the stack), and limits are refused cheaply with a diagnostic.
  */
-import { readFileSync } from "fs";
 import fc from "fast-check";
 import { check } from "../../src/dsl/checker";
 import type { Diagnostic } from "../../src/dsl/diagnostics";
@@ -10,8 +9,8 @@ import { MAX_DEPTH, MAX_SOURCE_BYTES, MAX_SYNTAX_ERRORS, MAX_TOKENS } from "../.
 import { parse } from "../../src/dsl/parser";
 import { print } from "../../src/dsl/printer";
 import { keywordTokens } from "../../src/dsl/tokens";
+import { SEED_MODEL as SEED } from "./helpers/project-files";
 
-const SEED = readFileSync("/work/shared/examples/seed-model.rules", "utf8");
 const RUNS = Number(process.env.FC_RUNS ?? 200);
 
 /** Runs the whole front end and checks the shape of what comes back. */
