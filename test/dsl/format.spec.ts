@@ -76,6 +76,10 @@ describe("formatModel", () => {
     expect(diagnostics.some((d) => d.severity === "error")).toBe(true);
   });
 
+  test("the seed model is in canonical layout (qualify fmt --check examples/ passes)", () => {
+    expect(fmt(SEED_MODEL)).toBe(SEED_MODEL);
+  });
+
   test("is idempotent and keeps the model's meaning on the examples", () => {
     for (const source of [SEED_MODEL, wholeModelExample()]) {
       const once = fmt(source);
