@@ -9,16 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { GraphQLTestClient } from "../api/helpers/graphql-client";
 import { LEAD_BY_EMAIL, UPSERT_LEAD } from "../api/helpers/documents";
+import { ensureBuilt, ROOT, TSC } from "./helpers/build";
 
-const ROOT = path.resolve(__dirname, "../..");
 const MAIN = path.join(ROOT, "dist/src/main.js");
-
-const TSC = path.join(ROOT, "node_modules/typescript/bin/tsc");
-
-/** Builds dist/ as `npm start` does: incrementally, so this is quick when dist/ is current. */
-function ensureBuilt(): void {
-  execFileSync(process.execPath, [TSC, "-b", "tsconfig.build.json"], { cwd: ROOT });
-}
 
 interface Started {
   child: ChildProcessWithoutNullStreams;
