@@ -30,7 +30,7 @@ export const EXIT_USAGE = 2;
 /** One entry of the command table in `main.ts`. */
 export interface Command {
   name: string;
-  /** `check FILE…` */
+  /** `check FILE|DIR…` */
   usage: string;
   /** One line for `qualify help`. */
   summary: string;
@@ -60,7 +60,7 @@ export function reportFile(io: CliIo, file: string, problem: string): void {
 }
 
 /** Reads a text file relative to `io.cwd`; on failure says so on stderr and returns null. */
-export async function readText(io: CliIo, file: string): Promise<string | null> {
+async function readText(io: CliIo, file: string): Promise<string | null> {
   try {
     return await readFile(resolve(io.cwd, file), "utf8");
   } catch (err) {
@@ -111,7 +111,7 @@ async function isDirectory(path: string): Promise<boolean> {
  * `asFile(arg)`, which need not exist (reading it reports that). A directory without such a file
  * is reported on stderr, and the result is then null.
  */
-export async function expandArgs(io: CliIo, args: readonly string[], suffix: string, asFile: (arg: string) => string = (arg) => arg): Promise<string[] | null> {
+async function expandArgs(io: CliIo, args: readonly string[], suffix: string, asFile: (arg: string) => string = (arg) => arg): Promise<string[] | null> {
   const files: string[] = [];
   let ok = true;
   for (const arg of args) {
@@ -131,7 +131,7 @@ export async function expandArgs(io: CliIo, args: readonly string[], suffix: str
 }
 
 /** Splits `--flags` from file arguments; unknown flags are reported and make it return null. */
-export function parseArgs(args: readonly string[], flags: readonly string[], io: CliIo, usage: string): { files: string[]; flags: Set<string> } | null {
+function parseArgs(args: readonly string[], flags: readonly string[], io: CliIo, usage: string): { files: string[]; flags: Set<string> } | null {
   const files: string[] = [];
   const set = new Set<string>();
   for (const arg of args) {
