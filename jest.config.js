@@ -1,8 +1,9 @@
 /**
  * Jest configuration. Kinds of tests:
  * - test/dsl: the rule language, pure functions, no database;
- * - test/unit: service pieces without a database (schema artifact, config);
- * - test/start: `npm start` as a newcomer runs it (child process, embedded database);
+ * - test/unit: service pieces without a database (schema artifact and compatibility, config);
+ * - test/start: `npm start` as a newcomer runs it (child process, embedded database), and how
+ *   `npm run demo` refuses what it cannot do;
  * - test/api: end-to-end over HTTP, run twice: against the embedded database (PGlite) and
  *   against a real PostgreSQL server (a throwaway database per suite). The project's `globals`
  *   tell the suites which one (see test/api/helpers/test-app.ts).

@@ -63,22 +63,30 @@ export class ConfigError extends Error {}
 
 type Env = Record<string, string | undefined>;
 
-/** Reads the settings from `env` (default: the process environment). Throws `ConfigError`. */
+/** Digits only: no spaces, signs, decimals, exponents or hex (every setting is 0 or more). */
+const DIGITS = /^[0-9]+$/;
+
+/**
+ * Reads the settings from `env` (default: the process environment). Throws `ConfigError` listing
+ * every invalid setting, each with its variable and what it accepts. A numeric or enumerated
+ * setting that is set must be valid, even where it would not be used (`DATABASE_POOL_SIZE`
+ * without `DATABASE_URL`), and set to the empty string it is invalid too: unset it for the default.
+ */
 export function loadConfig(env: Env = process.env, cwd: string = process.cwd()): Config {
   const problems: string[] = [];
   const int = (name: string, fallback: number, min: number, max: number): number => {
     const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
-    const value = Number(raw);
-    if (!Number.isInteger(value) || value < min || value > max) {
-      problems.push(`${name} must be an integer from ${min} to ${max} (got "${raw}")`);
+    if (raw === undefined) return fallback;
+    const value = DIGITS.test(raw) ? Number(raw) : NaN;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
       return fallback;
     }
     return value;
   };
   const oneOf = <T extends string>(name: string, fallback: T, allowed: readonly T[]): T => {
     const raw = env[name];
-    if (raw === undefined || raw === "") return fallback;
+    if (raw === undefined) return fallback;
     if (!(allowed as readonly string[]).includes(raw)) {
       problems.push(`${name} must be one of ${allowed.join(", ")} (got "${raw}")`);
       return fallback;
@@ -88,8 +96,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
 
   const environment = env.NODE_ENV || "production";
   const url = env.DATABASE_URL || null;
+  if (url !== null && !/^postgres(ql)?:\/\//.test(url)) {
+    problems.push(`DATABASE_URL must be a postgres:// or postgresql:// URL (got "${url}")`);
+  }
+  // Read even when unused (embedded), so a wrong value is found before it is needed.
+  const poolSize = int("DATABASE_POOL_SIZE", 10, 1, 1000);
+  const rescoreWorkers = int("QUALIFY_RESCORE_WORKERS", 2, 1, 16);
   const database: DatabaseConfig = url
-    ? { kind: "postgres", url, poolSize: int("DATABASE_POOL_SIZE", 10, 1, 1000) }
+    ? { kind: "postgres", url, poolSize }
     : { kind: "embedded", dataDir: path.resolve(cwd, env.QUALIFY_DATA_DIR || ".data/pglite") };
   const pubsubSetting = oneOf("QUALIFY_PUBSUB", "auto", ["auto", "memory", "postgres"] as const);
   const pubsub: PubSubKind =
@@ -119,7 +133,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     // Expired points must leave scores within a minute.
     expirySweepSeconds: int("QUALIFY_EXPIRY_SWEEP_SECONDS", 15, 0, 60),
-    rescoreWorkers: database.kind === "embedded" ? 1 : int("QUALIFY_RESCORE_WORKERS", 2, 1, 16),
+    rescoreWorkers: database.kind === "embedded" ? 1 : rescoreWorkers,
     warmLeads: int("QUALIFY_WARM_LEADS", DEFAULT_WARM_LEADS, 0, 1_000_000),
     databasePipelining: oneOf("QUALIFY_DB_PIPELINING", "true", ["true", "false"] as const) === "true",
   };

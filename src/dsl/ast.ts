@@ -5,7 +5,7 @@
  * printer re-inserts them from operator precedence, so `parse(print(ast))` equals `ast` once ranges
  * are ignored (see `stripRanges` in the tests).
  *
- * Grammar productions are quoted from `shared/spec/rules-language.md` above each node.
+ * Grammar productions are quoted from the language reference (`docs/language.md`) above each node.
  */
 
 /** A place in the source: 1-based line and column (columns count UTF-16 code units), 0-based offset. */

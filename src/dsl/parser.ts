@@ -4,7 +4,7 @@
  * `parse.ts`; the CST visitor that builds the AST is in `cst-to-ast.ts`. This module imports
  * neither, so the three form no cycle.
  *
- * Above each rule, the EBNF production of `shared/spec/rules-language.md` it implements. Two
+ * Above each rule, the EBNF production of the language (`docs/language.md`) it implements. Two
  * deliberate widenings, so the checker can give a better message than "syntax error":
  * - `metric compareOp value` (the spec says `Number`): `score = "high"` is a TYPE_MISMATCH;
  * - points, counts and durations take any number: `+1.5` is OUT_OF_RANGE, not a syntax error.

@@ -1,5 +1,5 @@
 /**
- * The tokens of the rule language (`shared/spec/rules-language.md`, "Lexical").
+ * The tokens of the rule language (the language reference, `docs/language.md`).
  *
  * Token order is a contract, as in the chevrotain tutorial: `allTokens` is tried first to last and
  * the first pattern that matches wins, so

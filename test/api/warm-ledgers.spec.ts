@@ -95,7 +95,9 @@ describe(`warm ledgers [${testDatabase()}]`, () => {
   it("a publish in between (every ledger row replaced) is seen", async () => {
     const email = uniqueEmail("publish");
     await batch([{ email, type: "download" }, newsletter(email)]);
-    await scoringCalls(s.api).publish(SEED_SOURCE.replace("=> +5     once", "=> +7     once"));
+    const changed = SEED_SOURCE.replace('subscribe "newsletter" => +5 once', 'subscribe "newsletter" => +7 once');
+    expect(changed).not.toBe(SEED_SOURCE);
+    await scoringCalls(s.api).publish(changed);
     const { result, warm } = await warmLoads(() => batch([{ email, type: "visit", target: "/pricing" }]));
     expect(warm).toBe(0);
     expect(result[0].lead.score).toBe(1 + 7 + 15);

@@ -1,9 +1,9 @@
-import { readFileSync } from "fs";
 import { check, ruleSourceName } from "../../src/dsl/checker";
 import { hasErrors } from "../../src/dsl/diagnostics";
 import { DEFAULT_FUNNEL } from "../../src/dsl/model";
 import { parse } from "../../src/dsl/parse";
 import { diagnose, where } from "./helpers/front-end";
+import { SEED_MODEL, wholeModelExample } from "./helpers/project-files";
 
 const DAY = 24 * 60 * 60 * 1000;
 
@@ -15,20 +15,13 @@ function checked(source: string, catalog?: string[]) {
   return result.checked!;
 }
 
-/** The spec's "A whole model" example. */
-export function specExample(): string {
-  const spec = readFileSync("/work/shared/spec/rules-language.md", "utf8");
-  return spec.split("## A whole model")[1].split("```")[1];
-}
-
 describe("checker: whole models", () => {
   test("the seed model checks with no diagnostic", () => {
-    const source = readFileSync("/work/shared/examples/seed-model.rules", "utf8");
-    expect(diagnose(source)).toEqual([]);
+    expect(diagnose(SEED_MODEL)).toEqual([]);
   });
 
-  test("the spec's whole-model example checks with no diagnostic", () => {
-    const source = specExample();
+  test("the language reference's whole-model example checks with no diagnostic", () => {
+    const source = wholeModelExample();
     expect(source).toContain("funnel Subscriber");
     expect(diagnose(source)).toEqual([]);
     const model = checked(source);

@@ -3,6 +3,7 @@ import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, write
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
+import { fileProblem } from "../../src/cli/command";
 import { main } from "../../src/cli/main";
 
 const ROOT = join(__dirname, "../..");
@@ -35,7 +36,7 @@ describe("qualify help and dispatch", () => {
   test("help lists every command", async () => {
     const { code, stdout } = await qualify("help");
     expect(code).toBe(0);
-    for (const usage of ["check FILE…", "test FILE|DIR…", "fmt [--check] FILE…", "help"]) expect(stdout).toContain(usage);
+    for (const usage of ["check FILE|DIR…", "test FILE|DIR…", "fmt [--check] FILE|DIR…", "help"]) expect(stdout).toContain(usage);
   });
 
   test("no command shows the help and exits 2; an unknown one says so", async () => {
@@ -47,7 +48,7 @@ describe("qualify help and dispatch", () => {
 
   test("unknown options and missing files are usage errors", async () => {
     expect(await qualify("check", "--fast", "a.rules")).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown option --fast") });
-    expect(await qualify("check")).toMatchObject({ code: 2, stderr: "usage: qualify check FILE…\n" });
+    expect(await qualify("check")).toMatchObject({ code: 2, stderr: "usage: qualify check FILE|DIR…\n" });
   });
 });
 
@@ -80,10 +81,15 @@ describe("qualify check", () => {
     expect(stdout).toMatch(/^syntax\.rules:\d+:\d+: error SYNTAX /m);
   });
 
-  test("an unreadable file: exit 2", async () => {
-    const { code, stderr } = await qualify("check", "missing.rules");
-    expect(code).toBe(2);
-    expect(stderr).toBe("qualify: cannot read missing.rules: ENOENT\n");
+  test("a directory: every *.rules below it, sorted, paths as given", async () => {
+    write("models/a.rules", 'visit "/pricing" => +15\n');
+    write("models/deeper/b.rules", "vist => +1\n");
+    write("models/a.rules.test", 'test "t"\n  expect score 0\n');
+    write("models/.hidden/c.rules", "rol => +1\n");
+    const { code, stdout } = await qualify("check", "models");
+    expect(code).toBe(0);
+    expect(stdout).toMatch(/^models\/deeper\/b\.rules:1:1: warning /);
+    expect(stdout.trimEnd().split("\n").at(-1)).toBe("2 files checked: 0 errors, 1 warning");
   });
 });
 
@@ -142,12 +148,9 @@ describe("qualify test", () => {
     expect(stdout).toContain("  FAIL  a  (the model has errors)\n  FAIL  b  (the model has errors)\n0 passed, 2 failed\n");
   });
 
-  test("a missing model or test file: exit 2", async () => {
+  test("a missing model: nothing runs, exit 2", async () => {
     write("lonely.rules.test", 'test "a"\n  expect score 0\n');
-    expect(await qualify("test", "lonely.rules.test")).toMatchObject({ code: 2, stderr: "qualify: cannot read lonely.rules: ENOENT\n" });
-    expect((await qualify("test", "nothing.rules.test")).code).toBe(2);
-    mkdirSync(join(dir, "empty"));
-    expect(await qualify("test", "empty")).toMatchObject({ code: 2, stderr: "qualify: no *.rules.test file in empty\n" });
+    expect(await qualify("test", "seed-model.rules.test", "lonely.rules.test")).toEqual({ code: 2, stdout: "", stderr: "qualify: lonely.rules: no such file\n" });
   });
 });
 
@@ -175,6 +178,16 @@ describe("qualify fmt", () => {
     expect(await qualify("fmt", "--check", "b.rules")).toEqual({ code: 0, stdout: "", stderr: "" });
   });
 
+  test("a directory: every *.rules below it", async () => {
+    write("models/a.rules", MESSY);
+    write("models/sub/b.rules", TIDY);
+    write("models/sub/c.rules", MESSY);
+    expect(await qualify("fmt", "--check", "models")).toMatchObject({ code: 1, stdout: "models/a.rules\nmodels/sub/c.rules\n" });
+    expect(await qualify("fmt", "models")).toEqual({ code: 0, stdout: "formatted models/a.rules\nformatted models/sub/c.rules\n", stderr: "" });
+    expect(readFileSync(join(dir, "models/sub/c.rules"), "utf8")).toBe(TIDY);
+    expect(await qualify("fmt", "--check", "models")).toEqual({ code: 0, stdout: "", stderr: "" });
+  });
+
   test("leaves a file with syntax errors alone, exit 1", async () => {
     write("bad.rules", "visit =>\n");
     const { code, stderr } = await qualify("fmt", "bad.rules");
@@ -185,6 +198,35 @@ describe("qualify fmt", () => {
   });
 });
 
+describe("files that cannot be used: one line each, the same for every command, exit 2, nothing done", () => {
+  const COMMANDS = [["check"], ["fmt"], ["fmt", "--check"], ["test"]];
+
+  test.each(COMMANDS)("qualify %s missing.rules", async (...command) => {
+    write("ok.rules", 'visit "/pricing" => +15\n');
+    write("ok.rules.test", 'test "t"\n  expect score 0\n');
+    const missing = command[0] === "test" ? "missing.rules.test" : "missing.rules";
+    expect(await qualify(...command, "ok.rules", "missing.rules")).toEqual({ code: 2, stdout: "", stderr: `qualify: ${missing}: no such file\n` });
+  });
+
+  test.each(COMMANDS)("qualify %s on a directory without models", async (...command) => {
+    mkdirSync(join(dir, "empty"));
+    const suffix = command[0] === "test" ? ".rules.test" : ".rules";
+    expect(await qualify(...command, "empty")).toEqual({ code: 2, stdout: "", stderr: `qualify: empty: no *${suffix} file in this directory\n` });
+  });
+
+  test("why a file cannot be read, in words", () => {
+    const problem = (code: string) => fileProblem(Object.assign(new Error(code), { code }));
+    expect(["ENOENT", "ENOTDIR", "EISDIR", "EACCES", "EPERM", "EIO"].map(problem)).toEqual([
+      "no such file",
+      "no such file",
+      "is a directory",
+      "permission denied",
+      "permission denied",
+      "EIO",
+    ]);
+  });
+});
+
 const BUILT = join(ROOT, "dist/src/cli/main.js");
 
 (existsSync(BUILT) ? describe : describe.skip)("bin/qualify.js (built)", () => {
@@ -192,6 +234,10 @@ const BUILT = join(ROOT, "dist/src/cli/main.js");
     const run = promisify(execFile);
     const { stdout } = await run(process.execPath, [join(ROOT, "bin/qualify.js"), "test", "examples/seed-model.rules.test"], { cwd: ROOT });
     expect(stdout).toMatch(/\d+ passed, 0 failed\n$/);
-    await expect(run(process.execPath, [join(ROOT, "bin/qualify.js"), "check", "nope.rules"], { cwd: ROOT })).rejects.toMatchObject({ code: 2 });
+    await expect(run(process.execPath, [join(ROOT, "bin/qualify.js"), "check", "nope.rules"], { cwd: ROOT })).rejects.toMatchObject({
+      code: 2,
+      stdout: "",
+      stderr: "qualify: nope.rules: no such file\n",
+    });
   });
 });

@@ -1,6 +1,7 @@
 /**
- * The meaning of a compiled model, point by point as the spec states it ("Meaning" and
- * "Precise points"), on hand-made checked models so that only the back end is under test.
+ * The meaning of a compiled model, point by point as the language reference states it
+ * (docs/language.md, "What a model means"), on hand-made checked models so that only the back
+ * end is under test.
  */
 import { compileChecked } from "../../src/dsl/compiler";
 import type { Award, CheckedScoreRule, InteractionFacts, LeadFields } from "../../src/dsl/model";

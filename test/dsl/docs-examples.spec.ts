@@ -4,9 +4,8 @@
  * - a ```rules-error CODE block must produce a diagnostic with that code, and when the block is
  *   followed by a `> message` line, a diagnostic of that code with exactly that message.
  */
-import { readFileSync } from "fs";
-import { join } from "path";
 import { diagnose } from "./helpers/front-end";
+import { projectFile } from "./helpers/project-files";
 
 interface Example {
   line: number;
@@ -35,7 +34,8 @@ function examples(markdown: string): Example[] {
   return found;
 }
 
-const all = examples(readFileSync(join(__dirname, "../../docs/language.md"), "utf8"));
+const reference = projectFile("docs/language.md");
+const all = examples(reference);
 
 describe("docs/language.md examples", () => {
   test("there are examples of both kinds", () => {
@@ -58,8 +58,7 @@ describe("docs/language.md examples", () => {
   });
 
   test("every diagnostic code in the codes table has an example or is a limit", () => {
-    const markdown = readFileSync(join(__dirname, "../../docs/language.md"), "utf8");
-    const table = markdown.split("### All codes")[1].split("## Limits")[0];
+    const table = reference.split("### All codes")[1].split("## Limits")[0];
     const codes = [...table.matchAll(/^\| `([A-Z_]+)` \|/gm)].map((m) => m[1]);
     const exemplified = new Set(failing.map((e) => e.code));
     const limits = new Set(["TOO_LARGE", "TOO_MANY_ERRORS"]);

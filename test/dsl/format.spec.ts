@@ -1,9 +1,8 @@
 import fc from "fast-check";
-import { readFileSync } from "node:fs";
-import { join } from "node:path";
 import { formatModel } from "../../src/dsl/format";
 import { parse } from "../../src/dsl/parse";
 import { print } from "../../src/dsl/printer";
+import { SEED_MODEL, wholeModelExample } from "./helpers/project-files";
 
 const fmt = (source: string) => {
   const { formatted, diagnostics } = formatModel(source);
@@ -77,9 +76,12 @@ describe("formatModel", () => {
     expect(diagnostics.some((d) => d.severity === "error")).toBe(true);
   });
 
+  test("the seed model is in canonical layout (qualify fmt --check examples/ passes)", () => {
+    expect(fmt(SEED_MODEL)).toBe(SEED_MODEL);
+  });
+
   test("is idempotent and keeps the model's meaning on the examples", () => {
-    for (const file of ["examples/seed-model.rules", "../shared/examples/seed-model.rules"]) {
-      const source = readFileSync(join(__dirname, "../..", file), "utf8");
+    for (const source of [SEED_MODEL, wholeModelExample()]) {
       const once = fmt(source);
       expect(fmt(once)).toBe(once);
       expect(print(parse(once).ast)).toBe(print(parse(source).ast));

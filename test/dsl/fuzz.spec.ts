@@ -2,7 +2,6 @@
  * Fuzz and hostile-input tests: whatever the text, `parse`, `check` and `print` return (never
  * throw, never hang, never overflow the stack), and limits are refused cheaply with a diagnostic.
  */
-import { readFileSync } from "fs";
 import fc from "fast-check";
 import { check } from "../../src/dsl/checker";
 import type { Diagnostic } from "../../src/dsl/diagnostics";
@@ -10,8 +9,8 @@ import { MAX_DEPTH, MAX_SOURCE_BYTES, MAX_SYNTAX_ERRORS, MAX_TOKENS } from "../.
 import { parse } from "../../src/dsl/parse";
 import { print } from "../../src/dsl/printer";
 import { keywordTokens } from "../../src/dsl/tokens";
+import { SEED_MODEL as SEED } from "./helpers/project-files";
 
-const SEED = readFileSync("/work/shared/examples/seed-model.rules", "utf8");
 const RUNS = Number(process.env.FC_RUNS ?? 200);
 
 /** Runs the whole front end and checks the shape of what comes back. */
@@ -32,10 +31,17 @@ function frontEnd(source: string): Diagnostic[] {
   return all;
 }
 
-function timed<T>(limitMs: number, f: () => T): T {
+/**
+ * Hostile input must stay cheap: a blow-up (backtracking, quadratic recovery) takes minutes on
+ * these sizes, where the front end takes well under a second. The bound only catches such a
+ * blow-up, with room for a loaded machine; speed itself is measured by `npm run bench:dsl`.
+ */
+const BLOW_UP_MS = 10_000;
+
+function timed<T>(f: () => T): T {
   const started = performance.now();
   const result = f();
-  expect(performance.now() - started).toBeLessThan(limitMs);
+  expect(performance.now() - started).toBeLessThan(BLOW_UP_MS);
   return result;
 }
 
@@ -53,7 +59,7 @@ describe("fuzz: never throws", () => {
   test("random strings", () => {
     fc.assert(
       fc.property(fc.oneof(fc.string({ maxLength: 200 }), fc.string({ unit: "binary", maxLength: 200 })), (source) => {
-        timed(1000, () => frontEnd(source));
+        timed(() => frontEnd(source));
       }),
       { numRuns: RUNS },
     );
@@ -62,7 +68,7 @@ describe("fuzz: never throws", () => {
   test("token soups", () => {
     fc.assert(
       fc.property(fc.array(tokenText, { maxLength: 80 }), fc.constantFrom(" ", "\n", ""), (tokens, separator) => {
-        timed(1000, () => frontEnd(tokens.join(separator)));
+        timed(() => frontEnd(tokens.join(separator)));
       }),
       { numRuns: RUNS * 3 },
     );
@@ -83,7 +89,7 @@ describe("fuzz: never throws", () => {
           else if (m.kind === "insert") source = `${source.slice(0, at)} ${m.text} ${source.slice(at)}`;
           else source = source.slice(0, at) + m.text + source.slice(at + m.text.length);
         }
-        timed(1000, () => frontEnd(source));
+        timed(() => frontEnd(source));
       }),
       { numRuns: RUNS * 2 },
     );
@@ -97,14 +103,14 @@ describe("fuzz: never throws", () => {
 describe("hostile input: refused cheaply", () => {
   test("100,000 nested parentheses: TOO_DEEP, no stack overflow", () => {
     const source = `${"(".repeat(100_000)}role is set${")".repeat(100_000)} => +1`;
-    const { diagnostics, ast } = timed(2000, () => parse(source));
+    const { diagnostics, ast } = timed(() => parse(source));
     expect(diagnostics.map((d) => d.code)).toEqual(["TOO_DEEP"]);
     expect(diagnostics[0]).toMatchObject({ line: 1, column: MAX_DEPTH + 1, endColumn: MAX_DEPTH + 2 });
     expect(ast.statements).toEqual([]);
   });
 
   test("100,000 nested not: TOO_DEEP", () => {
-    const { diagnostics } = timed(2000, () => parse(`${"not ".repeat(100_000)}role is set => +1`));
+    const { diagnostics } = timed(() => parse(`${"not ".repeat(100_000)}role is set => +1`));
     expect(diagnostics.map((d) => d.code)).toEqual(["TOO_DEEP"]);
   });
 
@@ -126,7 +132,7 @@ describe("hostile input: refused cheaply", () => {
 
   test("a 10 MB string: TOO_LARGE before lexing", () => {
     const source = `visit "${"x".repeat(10_000_000)}" => +1`;
-    const { diagnostics } = timed(500, () => parse(source));
+    const { diagnostics } = timed(() => parse(source));
     expect(diagnostics.map((d) => d.code)).toEqual(["TOO_LARGE"]);
     expect(diagnostics[0].message).toBe("This model is 9766 KB; a model may be at most 1024 KB.");
   });
@@ -137,11 +143,11 @@ describe("hostile input: refused cheaply", () => {
   });
 
   test("1,000,000 tokens: TOO_LARGE, at the first token past the limit", () => {
-    const { diagnostics } = timed(2000, () => parse("a,".repeat(500_000)));
+    const { diagnostics } = timed(() => parse("a,".repeat(500_000)));
     expect(diagnostics.map((d) => d.code)).toEqual(["TOO_LARGE"]);
     expect(diagnostics[0]).toMatchObject({ line: 1, column: MAX_TOKENS + 1 });
     expect(diagnostics[0].message).toBe("This model has 1000000 words and symbols; a model may have at most 200000.");
-    expect(timed(2000, () => parse("(".repeat(1_000_000))).diagnostics.map((d) => d.code)).toEqual(["TOO_DEEP"]);
+    expect(timed(() => parse("(".repeat(1_000_000))).diagnostics.map((d) => d.code)).toEqual(["TOO_DEEP"]);
   });
 
   test("a 1 MB model of valid rules parses and checks in under 2 s", () => {
@@ -153,7 +159,7 @@ describe("hostile input: refused cheaply", () => {
       size += line.length + 1;
     }
     const source = lines.join("\n");
-    const diagnostics = timed(2000, () => {
+    const diagnostics = timed(() => {
       const parsed = parse(source);
       return [...parsed.diagnostics, ...check(parsed.ast, source).diagnostics];
     });
@@ -161,25 +167,25 @@ describe("hostile input: refused cheaply", () => {
   });
 
   test("1 MB of unknown characters: capped diagnostics, quickly", () => {
-    const { diagnostics } = timed(2000, () => parse("@a".repeat(500_000)));
+    const { diagnostics } = timed(() => parse("@a".repeat(500_000)));
     expect(diagnostics.length).toBe(MAX_SYNTAX_ERRORS + 1);
     expect(diagnostics[diagnostics.length - 1].code).toBe("TOO_MANY_ERRORS");
   });
 
   test("1 MB of unterminated strings and bad escapes: capped diagnostics, quickly", () => {
-    expect(timed(2000, () => parse('"x\n'.repeat(300_000))).diagnostics.length).toBe(MAX_SYNTAX_ERRORS + 1);
-    expect(timed(2000, () => parse(`"${"\\q".repeat(400_000)}"`)).diagnostics.length).toBe(MAX_SYNTAX_ERRORS + 1);
+    expect(timed(() => parse('"x\n'.repeat(300_000))).diagnostics.length).toBe(MAX_SYNTAX_ERRORS + 1);
+    expect(timed(() => parse(`"${"\\q".repeat(400_000)}"`)).diagnostics.length).toBe(MAX_SYNTAX_ERRORS + 1);
   });
 
   test("1 MB of broken rules: capped syntax errors, quickly", () => {
-    const { diagnostics } = timed(2000, () => parse("role = => +1\n".repeat(15_000)));
+    const { diagnostics } = timed(() => parse("role = => +1\n".repeat(15_000)));
     expect(diagnostics.length).toBeLessThanOrEqual(MAX_SYNTAX_ERRORS + 2);
     expect(diagnostics[diagnostics.length - 1].code).toBe("TOO_MANY_ERRORS");
   });
 
   test("a 1 MB comment and a 1 MB name", () => {
-    expect(timed(2000, () => parse(`#${"x".repeat(1_000_000)}`)).diagnostics).toEqual([]);
-    expect(timed(2000, () => frontEnd(`${"x".repeat(1_000_000)} => +1`)).map((d) => d.code)).toContain("TOO_LONG");
+    expect(timed(() => parse(`#${"x".repeat(1_000_000)}`)).diagnostics).toEqual([]);
+    expect(timed(() => frontEnd(`${"x".repeat(1_000_000)} => +1`)).map((d) => d.code)).toContain("TOO_LONG");
   });
 
   // The speed of reading 1,000 rules is a benchmark figure (`npm run bench:dsl`), not a unit test:
@@ -197,12 +203,12 @@ describe("hostile input: refused cheaply", () => {
 
   test("100 statements broken at the deepest nesting: recovery stays cheap", () => {
     const source = `${"(".repeat(MAX_DEPTH - 1)}role is set => +1\n`.repeat(200);
-    const { diagnostics } = timed(2000, () => parse(source));
+    const { diagnostics } = timed(() => parse(source));
     expect(diagnostics.map((d) => d.code)).toContain("TOO_MANY_ERRORS");
   });
 
   test("a long and / or chain is not deep", () => {
     const source = `${Array.from({ length: 20_000 }, (_, i) => `attributes.a${i} is set`).join(" or ")} => +1`;
-    expect(timed(2000, () => frontEnd(source))).toEqual([]);
+    expect(timed(() => frontEnd(source))).toEqual([]);
   });
 });

@@ -22,7 +22,7 @@ describe("lexer: tokens", () => {
     ]);
   });
 
-  test("every keyword of the spec is a keyword, and keywords are case-sensitive", () => {
+  test("every keyword of the language reference is a keyword, and keywords are case-sensitive", () => {
     const words =
       "funnel stage when rule where at least times within once max expires after and or not in is set has contains startsWith endsWith score fit engagement";
     expect(names(words).every((n) => n !== "Identifier")).toBe(true);

@@ -3,6 +3,7 @@ import { formatNumber, print, printCondition, printScoreRule, printStageRule, pr
 import { parse } from "../../src/dsl/parse";
 import { model } from "./helpers/ast-arbitrary";
 import { onlyStatement, parseClean, stripRanges } from "./helpers/front-end";
+import { SEED_MODEL } from "./helpers/project-files";
 
 function canonical(source: string): string {
   return print(parseClean(source));
@@ -73,10 +74,9 @@ describe("printer: canonical text", () => {
 
 describe("printer: round trip", () => {
   test("print is idempotent on the seed model", () => {
-    const source = require("fs").readFileSync("/work/shared/examples/seed-model.rules", "utf8") as string;
-    const once = canonical(source);
+    const once = canonical(SEED_MODEL);
     expect(canonical(once)).toBe(once);
-    expect(stripRanges(parseClean(once))).toEqual(stripRanges(parseClean(source)));
+    expect(stripRanges(parseClean(once))).toEqual(stripRanges(parseClean(SEED_MODEL)));
   });
 
   test("property: parse(print(ast)) equals ast, ignoring ranges", () => {

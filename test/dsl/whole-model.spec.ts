@@ -1,36 +1,13 @@
 /**
- * The spec's "A whole model", compiled from its source text and run end to end.
+ * The language reference's "A whole model" (docs/language.md), compiled from its source text and
+ * run end to end.
  */
 import { compile } from "../../src/dsl/compiler";
 import type { Award, CompiledModel, InteractionFacts } from "../../src/dsl/model";
 import { at, DAY, ix, lead } from "./helpers/checked-models";
+import { wholeModelExample } from "./helpers/project-files";
 
-const SOURCE = `
-# Funnel: the ordered path, then off-path stages after '|'
-funnel Subscriber > Lead > MQL > SQL > Opportunity > Customer > Evangelist | Other
-
-# Engagement: points for what a lead does (seed examples)
-download                          => +1
-subscribe "newsletter"            => +5   once
-email_open "newsletter"           => +2
-visit "/pricing"                  => +15
-visit "/careers"                  => -10
-visit "/blog/*"                   => +2   max 5
-rule "Demo request": demo_request => +30
-visit "/pricing" at least 3 times within 7 days => +20 once
-webinar where properties.minutes >= 30        => +10 expires after 90 days
-
-# Fit: points for who the lead is
-role "Marketing Director"                     => +20
-role contains "Director" and companySize >= 50 => +10
-industry in ["SaaS", "Software"]              => +10
-email endsWith "@gmail.com"                   => -15
-
-# Stages: thresholds that move a lead forward
-stage Lead when firstName is set
-stage MQL  when score >= 50
-stage SQL  when score >= 100 and fit >= 20 and has demo_request
-`;
+const SOURCE = wholeModelExample();
 
 let model: CompiledModel;
 beforeAll(() => {

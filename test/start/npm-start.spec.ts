@@ -9,21 +9,9 @@ import os from "node:os";
 import path from "node:path";
 import { GraphQLTestClient } from "../api/helpers/graphql-client";
 import { LEAD_BY_EMAIL, UPSERT_LEAD } from "../api/helpers/documents";
+import { ensureBuilt, ROOT, TSC } from "./helpers/build";
 
-const ROOT = path.resolve(__dirname, "../..");
 const MAIN = path.join(ROOT, "dist/src/main.js");
-
-/** Builds dist/ when it is missing or older than a source file. */
-function ensureBuilt(): void {
-  const newest = (dir: string): number =>
-    fs.readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
-      const full = path.join(dir, entry.name);
-      return Math.max(latest, entry.isDirectory() ? newest(full) : fs.statSync(full).mtimeMs);
-    }, 0);
-  if (!fs.existsSync(MAIN) || fs.statSync(MAIN).mtimeMs < newest(path.join(ROOT, "src"))) {
-    execFileSync(process.execPath, [path.join(ROOT, "node_modules/typescript/bin/tsc"), "-p", "tsconfig.build.json"], { cwd: ROOT });
-  }
-}
 
 interface Started {
   child: ChildProcessWithoutNullStreams;
@@ -60,6 +48,18 @@ function stop(started: Started): Promise<number | null> {
     started.child.kill("SIGTERM");
   });
 }
+
+describe("npm start's build", () => {
+  beforeAll(ensureBuilt, 120_000);
+
+  it("is incremental: with nothing changed since the last build, nothing is compiled", () => {
+    const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
+    expect(scripts.prestart).toBe("npm run build");
+    expect(scripts.build).toBe("tsc -b tsconfig.build.json");
+    const plan = execFileSync(process.execPath, [TSC, "-b", "tsconfig.build.json", "--dry", "--verbose"], { cwd: ROOT, encoding: "utf8" });
+    expect(plan).toMatch(/Project '\S*tsconfig\.build\.json' is up to date/);
+  });
+});
 
 describe("npm start (embedded database)", () => {
   const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "qualify-start-"));

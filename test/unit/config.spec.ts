@@ -1,5 +1,39 @@
 import { ConfigError, loadConfig } from "../../src/config";
 
+/** The message `loadConfig(env)` throws, or null when it accepts the settings. */
+function refusal(env: Record<string, string>): string | null {
+  try {
+    loadConfig(env, "/srv/qualify");
+    return null;
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).message;
+  }
+}
+
+const POSTGRES = { DATABASE_URL: "postgres://x@h/db" };
+
+/** Every whole-number setting, its accepted range, and any other setting it is read with. */
+const NUMBERS: Array<[name: string, min: number, max: number, env: Record<string, string>]> = [
+  ["PORT", 0, 65535, {}],
+  ["DATABASE_POOL_SIZE", 1, 1000, POSTGRES],
+  ["DATABASE_POOL_SIZE", 1, 1000, {}],
+  ["QUALIFY_BODY_LIMIT_BYTES", 1024, 104857600, {}],
+  ["QUALIFY_MAX_DEPTH", 2, 100, {}],
+  ["QUALIFY_MAX_ALIASES", 0, 10000, {}],
+  ["QUALIFY_MAX_FIELDS", 10, 100000, {}],
+  ["QUALIFY_MAX_JSON_BYTES", 256, 1048576, {}],
+  ["QUALIFY_EXPIRY_SWEEP_SECONDS", 0, 60, {}],
+  ["QUALIFY_RESCORE_WORKERS", 1, 16, POSTGRES],
+  ["QUALIFY_RESCORE_WORKERS", 1, 16, {}],
+  ["QUALIFY_WARM_LEADS", 0, 1000000, {}],
+];
+
+const ENUMS: Array<[name: string, allowed: string[]]> = [
+  ["QUALIFY_PUBSUB", ["auto", "memory", "postgres"]],
+  ["QUALIFY_LOG_LEVEL", ["debug", "info", "warn", "error", "silent"]],
+];
+
 describe("loadConfig", () => {
   it("defaults to the embedded database and in-process events", () => {
     const config = loadConfig({}, "/srv/qualify");
@@ -18,5 +52,55 @@ describe("loadConfig", () => {
     const load = () => loadConfig({ PORT: "http", QUALIFY_LOG_LEVEL: "loud", QUALIFY_ADMIN_KEY: "short" });
     expect(load).toThrow(ConfigError);
     for (const name of ["PORT", "QUALIFY_LOG_LEVEL", "QUALIFY_ADMIN_KEY"]) expect(load).toThrow(name);
+  });
+});
+
+describe("loadConfig refuses what a setting does not accept, naming it and its range", () => {
+  describe.each(NUMBERS)("%s (%i to %i) %j", (name, min, max, env) => {
+    it("accepts its bounds", () => {
+      expect(refusal({ ...env, [name]: String(min) })).toBeNull();
+      expect(refusal({ ...env, [name]: String(max) })).toBeNull();
+    });
+
+    it.each([
+      ["below the range", String(min - 1)],
+      ["above the range", String(max + 1)],
+      ["negative", "-1"],
+      ["a decimal", `${min}.5`],
+      ["a whole decimal", `${min}.0`],
+      ["an exponent", "1e3"],
+      ["hexadecimal", "0x10"],
+      ["signed", `+${min}`],
+      ["with spaces", ` ${min} `],
+      ["empty", ""],
+      ["blank", " "],
+      ["garbage", "ten"],
+      ["too large for a number", "9".repeat(30)],
+    ])("refuses %s", (_what, raw) => {
+      expect(refusal({ ...env, [name]: raw })).toBe(`Invalid settings:\n  ${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+    });
+  });
+
+  describe.each(ENUMS)("%s", (name, allowed) => {
+    it("accepts each of its values", () => {
+      for (const value of allowed) expect(refusal({ ...POSTGRES, [name]: value })).toBeNull();
+    });
+
+    it.each(["", "INFO", " info", "loud"])("refuses %j", (raw) => {
+      expect(refusal({ ...POSTGRES, [name]: raw })).toBe(`Invalid settings:\n  ${name} must be one of ${allowed.join(", ")} (got "${raw}")`);
+    });
+  });
+
+  it("a pool size is checked even on the embedded database, where it is not used", () => {
+    expect(refusal({ DATABASE_POOL_SIZE: "-1" })).toContain('DATABASE_POOL_SIZE must be a whole number from 1 to 1000 (got "-1")');
+  });
+
+  it("DATABASE_URL must be a PostgreSQL URL", () => {
+    expect(refusal({ DATABASE_URL: "postgresql://x@h/db" })).toBeNull();
+    expect(refusal({ DATABASE_URL: "mysql://x@h/db" })).toBe('Invalid settings:\n  DATABASE_URL must be a postgres:// or postgresql:// URL (got "mysql://x@h/db")');
+  });
+
+  it("the embedded database cannot carry events across processes", () => {
+    expect(refusal({ QUALIFY_PUBSUB: "postgres" })).toContain("QUALIFY_PUBSUB=postgres needs DATABASE_URL");
   });
 });

@@ -1,7 +1,7 @@
-/** `qualify check FILE…`: every diagnostic of each model, as `file:line:col: severity CODE message`. */
+/** `qualify check FILE|DIR…`: every diagnostic of each model, as `file:line:col: severity CODE message`. */
 import { compile } from "../../dsl/compiler";
 import type { Diagnostic } from "../../dsl/diagnostics";
-import { count, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, parseArgs, readText, type CliIo, type Command } from "../command";
+import { count, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, MODEL_SUFFIX, readFileArgs, type CliIo, type Command } from "../command";
 
 /** `file:line:col: error CODE message`, the shape editors and CI annotate from. */
 export function formatDiagnostic(file: string, d: Diagnostic): string {
@@ -11,28 +11,21 @@ export function formatDiagnostic(file: string, d: Diagnostic): string {
 /** `qualify check`. */
 export const checkCommand: Command = {
   name: "check",
-  usage: "check FILE…",
-  summary: "report the errors and warnings of scoring models (exit 1 on any error)",
+  usage: "check FILE|DIR…",
+  summary: "report the errors and warnings of scoring models (a directory: every *.rules below it; exit 1 on any error)",
   async run(args: string[], io: CliIo): Promise<number> {
-    const parsed = parseArgs(args, [], io, this.usage);
-    if (parsed === null) return EXIT_USAGE;
+    const read = await readFileArgs(args, io, { usage: this.usage, suffix: MODEL_SUFFIX });
+    if (read === null) return EXIT_USAGE;
     let errors = 0;
     let warnings = 0;
-    let unreadable = false;
-    for (const file of parsed.files) {
-      const source = await readText(io, file);
-      if (source === null) {
-        unreadable = true;
-        continue;
-      }
+    for (const [file, source] of read.texts) {
       for (const d of compile(source).diagnostics) {
         io.stdout.write(`${formatDiagnostic(file, d)}\n`);
         if (d.severity === "error") errors++;
         else warnings++;
       }
     }
-    io.stdout.write(`${count(parsed.files.length, "file")} checked: ${count(errors, "error")}, ${count(warnings, "warning")}\n`);
-    if (unreadable) return EXIT_USAGE;
+    io.stdout.write(`${count(read.texts.size, "file")} checked: ${count(errors, "error")}, ${count(warnings, "warning")}\n`);
     return errors > 0 ? EXIT_PROBLEMS : EXIT_OK;
   },
 };

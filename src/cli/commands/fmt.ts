@@ -1,31 +1,27 @@
 /**
- * `qualify fmt [--check] FILE…`: rewrites models in canonical layout, keeping their comments
+ * `qualify fmt [--check] FILE|DIR…`: rewrites models in canonical layout, keeping their comments
  * (see `src/dsl/format.ts`). With `--check`, writes nothing and lists the files that would change.
+ * A directory stands for every `*.rules` file below it.
  */
 import { writeFile } from "node:fs/promises";
 import { resolve } from "node:path";
 import { formatModel } from "../../dsl/format";
-import { count, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, parseArgs, readText, type CliIo, type Command } from "../command";
+import { count, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE, fileProblem, MODEL_SUFFIX, readFileArgs, reportFile, type CliIo, type Command } from "../command";
 import { formatDiagnostic } from "./check";
 
 /** `qualify fmt`. */
 export const fmtCommand: Command = {
   name: "fmt",
-  usage: "fmt [--check] FILE…",
+  usage: "fmt [--check] FILE|DIR…",
   summary: "lay models out canonically, comments kept (--check: list the files that are not, exit 1)",
   async run(args: string[], io: CliIo): Promise<number> {
-    const parsed = parseArgs(args, ["--check"], io, this.usage);
-    if (parsed === null) return EXIT_USAGE;
-    const checkOnly = parsed.flags.has("--check");
-    let unreadable = false;
+    const read = await readFileArgs(args, io, { usage: this.usage, flags: ["--check"], suffix: MODEL_SUFFIX });
+    if (read === null) return EXIT_USAGE;
+    const checkOnly = read.flags.has("--check");
     let broken = 0;
+    let unwritable = false;
     const changed: string[] = [];
-    for (const file of parsed.files) {
-      const source = await readText(io, file);
-      if (source === null) {
-        unreadable = true;
-        continue;
-      }
+    for (const [file, source] of read.texts) {
       const { formatted, diagnostics } = formatModel(source);
       if (formatted === null) {
         broken++;
@@ -38,12 +34,17 @@ export const fmtCommand: Command = {
       if (checkOnly) {
         io.stdout.write(`${file}\n`);
       } else {
-        await writeFile(resolve(io.cwd, file), formatted, "utf8");
-        io.stdout.write(`formatted ${file}\n`);
+        try {
+          await writeFile(resolve(io.cwd, file), formatted, "utf8");
+          io.stdout.write(`formatted ${file}\n`);
+        } catch (err) {
+          reportFile(io, file, fileProblem(err));
+          unwritable = true;
+        }
       }
     }
     if (checkOnly && changed.length > 0) io.stderr.write(`${count(changed.length, "file")} not formatted: run qualify fmt ${changed.join(" ")}\n`);
-    if (unreadable) return EXIT_USAGE;
+    if (unwritable) return EXIT_USAGE;
     return broken > 0 || (checkOnly && changed.length > 0) ? EXIT_PROBLEMS : EXIT_OK;
   },
 };

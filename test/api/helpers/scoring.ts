@@ -1,6 +1,6 @@
 /**
  * Scoring tests: the documents they send, and the oracle they compare the service with — the
- * canonical replay of `rules-language.md`, computed here with the DSL from the rows in the
+ * canonical replay of the language (`docs/language.md`), computed here with the DSL from the rows in the
  * database (the active model's source, each lead's fields and interactions).
  */
 import { leadFieldsOfRow } from "../../../src/scoring/ledger-rows";
