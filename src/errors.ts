@@ -49,7 +49,7 @@ export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} 
 /** What a client is told when a bound on waiting was hit (`reason`); worth retrying after `RETRY_AFTER_SECONDS`. */
 const UNAVAILABLE_MESSAGES: Record<TimeoutKind, string> = {
   STATEMENT_TIMEOUT: "The database took too long to answer",
-  LOCK_TIMEOUT: "The lead is locked by another change that is taking too long",
+  LOCK_TIMEOUT: "Data this request needs is locked by another change that is taking too long",
   IDLE_IN_TRANSACTION_TIMEOUT: "The database ended a transaction that waited too long",
   ACQUIRE_TIMEOUT: "Every database connection is busy",
   LEAD_BUSY: "Too many requests for this lead are waiting",
