@@ -40,6 +40,36 @@ export interface Config {
    * TypeORM's public transaction API (`false`: slower, independent of driver internals).
    */
   databasePipelining: boolean;
+  /** How long any database wait may last (`database/timeouts.ts` applies them to every connection). */
+  databaseTimeouts: DatabaseTimeouts;
+  /** How many pooled connections the requests for one lead may hold, and how the rest wait (`database/lead-gate.ts`). */
+  leadGate: LeadGateSettings;
+}
+
+/** Bounds on database waits, in milliseconds (PostgreSQL enforces the first four on a server). */
+export interface DatabaseTimeouts {
+  /** `statement_timeout`: the longest one statement may run. */
+  statementMs: number;
+  /** `lock_timeout`: the longest a statement may wait for a lock (a lead's row held elsewhere). */
+  lockMs: number;
+  /** `idle_in_transaction_session_timeout`: a session idle inside a transaction this long is ended (its locks freed). */
+  idleInTransactionMs: number;
+  /**
+   * `statement_timeout` and the idle bound inside the transactions of work over many leads at
+   * once (a publish's rescore batches, a preview), which may legitimately run longer.
+   */
+  bulkStatementMs: number;
+  /** The longest a request waits for a pooled connection (or for a new one to connect). */
+  acquireMs: number;
+}
+
+export interface LeadGateSettings {
+  /** Pooled connections the requests for one lead may hold at once. */
+  connectionsPerLead: number;
+  /** Requests for one lead that may wait (in memory, without a connection) beyond those. */
+  queueLength: number;
+  /** The longest one of them waits. */
+  queueTimeoutMs: number;
 }
 
 export interface Limits {
@@ -136,7 +166,25 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rescoreWorkers: database.kind === "embedded" ? 1 : rescoreWorkers,
     warmLeads: int("QUALIFY_WARM_LEADS", DEFAULT_WARM_LEADS, 0, 1_000_000),
     databasePipelining: oneOf("QUALIFY_DB_PIPELINING", "true", ["true", "false"] as const) === "true",
+    // Every wait is bounded: no setting turns a bound off (0 is refused).
+    databaseTimeouts: {
+      statementMs: int("QUALIFY_DB_STATEMENT_TIMEOUT_MS", 30_000, 10, 3_600_000),
+      lockMs: int("QUALIFY_DB_LOCK_TIMEOUT_MS", 5_000, 10, 600_000),
+      idleInTransactionMs: int("QUALIFY_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS", 60_000, 100, 3_600_000),
+      bulkStatementMs: int("QUALIFY_DB_BULK_STATEMENT_TIMEOUT_MS", 600_000, 10, 86_400_000),
+      acquireMs: int("QUALIFY_DB_ACQUIRE_TIMEOUT_MS", 5_000, 10, 600_000),
+    },
+    leadGate: {
+      connectionsPerLead: int("QUALIFY_MAX_CONNECTIONS_PER_LEAD", 2, 1, 1000),
+      queueLength: int("QUALIFY_LEAD_QUEUE_LENGTH", 100, 0, 100_000),
+      queueTimeoutMs: int("QUALIFY_LEAD_QUEUE_TIMEOUT_MS", 5_000, 10, 600_000),
+    },
   };
+  const timeouts = config.databaseTimeouts;
+  if (timeouts.lockMs >= timeouts.statementMs) {
+    // PostgreSQL would end every lock wait as a statement timeout first.
+    problems.push(`QUALIFY_DB_LOCK_TIMEOUT_MS (${timeouts.lockMs}) must be less than QUALIFY_DB_STATEMENT_TIMEOUT_MS (${timeouts.statementMs})`);
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;
 }

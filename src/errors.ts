@@ -5,6 +5,7 @@
  */
 import { GraphQLError, type GraphQLFormattedError } from "graphql";
 import { unwrapResolverError } from "@apollo/server/errors";
+import { type TimeoutKind, timeoutOf } from "./database/timeouts";
 import type { Logger } from "./logger";
 import { errorFields } from "./logger";
 
@@ -15,7 +16,8 @@ export type ErrorCode =
   | "FORBIDDEN"
   | "CONFLICT"
   | "RULES_INVALID"
-  | "RESCORE_INCOMPLETE";
+  | "RESCORE_INCOMPLETE"
+  | "UNAVAILABLE";
 
 /** A problem with one input field: `field` is a dotted path into the arguments (`input.email`). */
 export interface FieldProblem {
@@ -28,7 +30,7 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { fields?: FieldProblem[]; diagnostics?: unknown[]; version?: number } = {},
+    readonly details: { fields?: FieldProblem[]; diagnostics?: unknown[]; version?: number; reason?: TimeoutKind } = {},
   ) {
     super(message);
     this.name = "DomainError";
@@ -43,6 +45,35 @@ export class ValidationError extends DomainError {
 }
 
 export const notFound = (what: string) => new DomainError("NOT_FOUND", `${what} not found`);
+
+/** What a client is told when a bound on waiting was hit (`reason`); worth retrying after `RETRY_AFTER_SECONDS`. */
+const UNAVAILABLE_MESSAGES: Record<TimeoutKind, string> = {
+  STATEMENT_TIMEOUT: "The database took too long to answer",
+  LOCK_TIMEOUT: "Data this request needs is locked by another change that is taking too long",
+  IDLE_IN_TRANSACTION_TIMEOUT: "The database ended a transaction that waited too long",
+  ACQUIRE_TIMEOUT: "Every database connection is busy",
+  LEAD_BUSY: "Too many requests for this lead are waiting",
+};
+
+/** Seconds a client should wait before retrying an `UNAVAILABLE` request (`Retry-After`). */
+export const RETRY_AFTER_SECONDS = 1;
+
+/** The service could not answer in time (`reason`); the request is safe to retry. */
+export const unavailable = (reason: TimeoutKind): DomainError =>
+  new DomainError("UNAVAILABLE", `${UNAVAILABLE_MESSAGES[reason]}; nothing was changed, retry the request`, { reason });
+
+/**
+ * The domain error `err` is or carries: itself, the one a `toGraphQLError` was made from, or the
+ * `UNAVAILABLE` a database error stands for (a bound was hit: `database/timeouts.ts`); else null.
+ */
+export function domainErrorOf(err: unknown): DomainError | null {
+  if (err instanceof DomainError) return err;
+  if (err instanceof GraphQLError && err.originalError instanceof DomainError) return err.originalError;
+  const reason = timeoutOf(err);
+  return reason === null ? null : unavailable(reason);
+}
+
+const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
 export const badInput = (field: string, message: string) => new ValidationError([{ field, message }]);
 
 /** The GraphQL shape of a domain error; `http.status` is used by Apollo for single-error responses. */
@@ -67,6 +98,13 @@ export function toGraphQLError(err: DomainError): GraphQLError {
     case "RESCORE_INCOMPLETE":
       extensions.version = err.details.version;
       break;
+    case "UNAVAILABLE":
+      extensions.reason = err.details.reason;
+      extensions.retryable = true;
+      // Used by Apollo when this error is the whole answer (the request context could not be made);
+      // a resolver's answers get theirs from the HTTP server (http-server.ts, `unavailableStatus`).
+      extensions.http = { status: 503, headers: new Map([["retry-after", String(RETRY_AFTER_SECONDS)]]) };
+      break;
     case "NOT_FOUND":
     case "CONFLICT":
       break;
@@ -75,7 +113,9 @@ export function toGraphQLError(err: DomainError): GraphQLError {
       throw new Error(`unmapped error code ${String(unreachable)}`);
     }
   }
-  return new GraphQLError(err.message, { extensions });
+  // The domain error travels along, so that `formatError` meets it again when this is thrown
+  // outside a resolver (the request context).
+  return new GraphQLError(err.message, { extensions, originalError: err });
 }
 
 // Codes graphql-js and Apollo give to malformed requests; clients see them as BAD_USER_INPUT.
@@ -96,8 +136,11 @@ const REQUEST_ERROR_CODES = new Set([
 export function createErrorFormatter(logger: Logger, isDevelopment: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
     const original = unwrapResolverError(error);
-    if (original instanceof DomainError) {
-      const mapped = toGraphQLError(original);
+    const domain = domainErrorOf(original);
+    if (domain) {
+      // A bound hit is expected under load: one line, no stack.
+      if (domain.code === "UNAVAILABLE") logger.warn("unavailable", { reason: domain.details.reason, path: formatted.path, error: messageOf(original) });
+      const mapped = toGraphQLError(domain);
       const { http: _http, ...extensions } = mapped.extensions as Record<string, unknown>;
       return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions };
     }

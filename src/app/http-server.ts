@@ -13,7 +13,7 @@ import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
 import type { Config } from "../config";
-import { createErrorFormatter } from "../errors";
+import { createErrorFormatter, RETRY_AFTER_SECONDS } from "../errors";
 import type { Logger } from "../logger";
 import type { RequestContext } from "../resolvers/request-context";
 import { operationLimitsRule } from "./operation-limits.rule";
@@ -63,7 +63,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     stopOnTerminationSignals: false,
     // No cache hints are used, so every response is uncacheable: the header says so directly, rather
     // than the cache-control plugin computing a policy for every resolved field (it would set the same).
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), noStore],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), responseHead],
   });
   await apollo.start();
 
@@ -98,12 +98,22 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   };
 }
 
-/** `cache-control: no-store` on every GraphQL response over HTTP. */
-const noStore: ApolloServerPlugin<RequestContext> = {
+/**
+ * The HTTP head of every GraphQL response: `cache-control: no-store`; and 503 with `Retry-After`
+ * when the service could not answer in time (`UNAVAILABLE`) and answered nothing else (a batch
+ * whose other items were recorded stays 200, its unavailable items carry the code).
+ */
+const responseHead: ApolloServerPlugin<RequestContext> = {
   async requestDidStart() {
     return {
       async willSendResponse({ response }) {
         if (!response.http.headers.has("cache-control")) response.http.headers.set("cache-control", "no-store");
+        if (response.body.kind !== "single") return;
+        const { data, errors } = response.body.singleResult;
+        if (!errors?.some((e) => e.extensions?.code === "UNAVAILABLE")) return;
+        if (data && Object.values(data).some((value) => value !== null)) return;
+        response.http.status = 503;
+        response.http.headers.set("retry-after", String(RETRY_AFTER_SECONDS));
       },
     };
   },

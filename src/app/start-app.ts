@@ -7,7 +7,7 @@ import type { Config } from "../config";
 import { type Caller, type Clock, type ServiceContext, systemClock } from "../context";
 import { openDatabase, type QueryCounter } from "../database/data-source";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../database/embedded-database";
-import { DomainError, toGraphQLError } from "../errors";
+import { DomainError, domainErrorOf, toGraphQLError } from "../errors";
 import { createMemoryEventBus, createPostgresEventBus, type EventBus } from "../events/event-bus";
 import type { Logger } from "../logger";
 import { createLoaders } from "../resolvers/loaders";
@@ -48,12 +48,16 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   };
   try {
     const { url, poolSize, sharedSession } = await database(config, logger, shutdown);
-    const { dataSource, queries } = await openDatabase(url, poolSize, logger, { pipelining: config.databasePipelining, sharedSession });
+    const { dataSource, queries } = await openDatabase(url, poolSize, logger, {
+      pipelining: config.databasePipelining,
+      sharedSession,
+      timeouts: config.databaseTimeouts,
+    });
     shutdown.push(async () => {
       await dataSource.destroy();
       logger.debug("closed database connections");
     });
-    const events: EventBus = config.pubsub === "postgres" ? await createPostgresEventBus(url, logger) : createMemoryEventBus();
+    const events: EventBus = config.pubsub === "postgres" ? await createPostgresEventBus(url, logger, config.databaseTimeouts) : createMemoryEventBus();
     shutdown.push(() => events.close());
     const context = (caller: Caller | null): ServiceContext => ({ caller, db: dataSource.manager, clock, logger });
     const environment: ServiceEnvironment = { events, logger, context: () => context(null) };
@@ -78,7 +82,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     }
     const requestContext = async (authorization: unknown): Promise<RequestContext> => {
       const base = context(null);
-      const caller = await services.apiKeys.authenticate(base, keyFromAuthorization(authorization));
+      const caller = await services.apiKeys.authenticate(base, keyFromAuthorization(authorization)).catch((err: unknown) => {
+        // Before any resolver runs, Apollo takes the HTTP status from the error thrown (503 for a bound hit).
+        const domain = domainErrorOf(err);
+        throw domain ? toGraphQLError(domain) : err;
+      });
       if (!caller) throw toGraphQLError(new DomainError("UNAUTHENTICATED", "A valid API key is required"));
       return { ...base, caller, loaders: createLoaders(dataSource.manager, clock), services };
     };

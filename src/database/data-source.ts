@@ -2,10 +2,12 @@
  * The TypeORM DataSource. Migrations run on start (`synchronize` is never used here), and every
  * SQL statement passes through `QueryCounter`, which tests use to prove there is no N+1.
  */
-import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from "typeorm";
+import { DataSource, type DataSourceOptions, MigrationExecutor, type Logger as TypeOrmLogger } from "typeorm";
+import type { DatabaseTimeouts } from "../config";
 import { ENTITIES } from "../entities";
 import { MIGRATIONS } from "../entities/migrations";
 import type { Logger } from "../logger";
+import { connectionBounds } from "./timeouts";
 import { setTransactionMode } from "./transaction";
 
 /** Counts SQL statements sent by this DataSource. */
@@ -61,9 +63,15 @@ export function dataSourceOptions(url: string, poolSize: number, options: Databa
     // Extensions are created by migrations; PGlite has no uuid-ossp.
     uuidExtension: "pgcrypto",
     installExtensions: false,
-    // On a shared session (the embedded database) the connection is kept, never closed when idle:
-    // a new one would meet the session's state as the last one left it.
-    extra: { max: poolSize, application_name: "qualify", ...(options.sharedSession ? { idleTimeoutMillis: 0 } : {}) },
+    extra: {
+      max: poolSize,
+      application_name: "qualify",
+      // Every connection carries the bounds on its waits (startup parameters; see timeouts.ts).
+      ...(options.timeouts ? connectionBounds(options.timeouts) : {}),
+      // On a shared session (the embedded database) the connection is kept, never closed when idle:
+      // a new one would meet the session's state as the last one left it.
+      ...(options.sharedSession ? { idleTimeoutMillis: 0 } : {}),
+    },
   };
 }
 
@@ -75,6 +83,8 @@ export interface DatabaseOptions {
    * prepared statements and session settings outlive the connection that made them.
    */
   sharedSession?: boolean;
+  /** The bounds on every connection's waits (none: PostgreSQL's and pg-pool's defaults, unbounded). */
+  timeouts?: DatabaseTimeouts;
 }
 
 /** Connects to `url`, runs pending migrations and returns the DataSource. */
@@ -88,10 +98,29 @@ export async function openDatabase(url: string, poolSize: number, logger: Logger
   setTransactionMode(dataSource, options.pipelining === false ? "public" : "pipelined");
   await dataSource.initialize();
   try {
-    await dataSource.runMigrations({ transaction: "each" });
+    await runMigrations(dataSource);
   } catch (err) {
     await dataSource.destroy();
     throw err;
   }
   return { dataSource, queries };
+}
+
+/**
+ * Runs the pending migrations, each in its own transaction, without the statement bound: a schema
+ * change may take as long as its table needs. Its lock waits stay bounded, so a migration that
+ * cannot get its table fails the start rather than queueing every write behind it.
+ */
+async function runMigrations(dataSource: DataSource): Promise<void> {
+  const runner = dataSource.createQueryRunner("master");
+  try {
+    await runner.query("SET statement_timeout = 0");
+    const migrations = new MigrationExecutor(dataSource, runner);
+    migrations.transaction = "each";
+    await migrations.executePendingMigrations();
+    // Back to the connection's own bound (its startup parameter) before the pool hands it out.
+    await runner.query("RESET statement_timeout");
+  } finally {
+    await runner.release();
+  }
 }

@@ -25,6 +25,7 @@ import {
   settlePrepared,
   type Step,
 } from "./pg-pipeline";
+import { sqlState } from "./timeouts";
 
 const RETRYABLE_SQLSTATES = new Set(["40001", "40P01"]);
 const MAX_ATTEMPTS = 5;
@@ -35,11 +36,6 @@ export class RetryTransaction extends Error {
     super(reason);
     this.name = "RetryTransaction";
   }
-}
-
-/** The SQLSTATE of a database error, as TypeORM (`driverError`) or pg reports it. */
-export function sqlState(err: unknown): string | undefined {
-  return (err as { driverError?: { code?: string } } | undefined)?.driverError?.code ?? (err as { code?: string } | undefined)?.code;
 }
 
 function isRetryable(err: unknown): boolean {
@@ -86,9 +82,16 @@ function statementName(client: PgClient, sql: string): string | undefined {
   return prefix + n;
 }
 
+/** A pooled pg client: it queries, and reports the server ending its session between queries as an `error` event. */
+type PooledClient = PgClient & {
+  on(event: "error", listener: (err: Error) => void): unknown;
+  removeListener(event: "error", listener: (err: Error) => void): unknown;
+};
+
 /** A unit of work's transaction: how its statements travel, and how it ends. */
 interface Transaction {
   readonly runner: QueryRunner;
+  readonly client: PooledClient;
   /** Sends `sql` with the next statement or the COMMIT (pipelined), or now (public). */
   defer(sql: string, parameters: unknown[], onRows?: (rows: unknown[]) => void): Promise<void>;
   commit(): Promise<void>;
@@ -110,7 +113,7 @@ class PipelinedTransaction implements Transaction {
 
   constructor(
     readonly runner: QueryRunner,
-    private readonly client: PgClient,
+    readonly client: PooledClient,
   ) {
     // Every statement of the transaction passes here (TypeORM's own included).
     ({ original: this.original, restore: this.restore } = interceptQueries(client, (send, text, values, callback) => {
@@ -180,7 +183,10 @@ class PipelinedTransaction implements Transaction {
 
 /** TypeORM's public transaction API: every statement its own round trip. */
 class PublicTransaction implements Transaction {
-  constructor(readonly runner: QueryRunner) {}
+  constructor(
+    readonly runner: QueryRunner,
+    readonly client: PooledClient,
+  ) {}
 
   async defer(sql: string, parameters: unknown[], onRows?: (rows: unknown[]) => void): Promise<void> {
     const result = await this.runner.query(sql, parameters, true);
@@ -204,10 +210,11 @@ async function begin(db: EntityManager): Promise<Transaction> {
   // READ COMMITTED, PostgreSQL's default: naming it would cost a SET TRANSACTION round trip.
   const runner = db.connection.createQueryRunner("master");
   try {
-    const client = (await runner.connect()) as PgClient;
+    // Waits at most QUALIFY_DB_ACQUIRE_TIMEOUT_MS for a pooled connection (pg-pool's connectionTimeoutMillis).
+    const client = (await runner.connect()) as PooledClient;
     if (modeOf(db) === "pipelined") return new PipelinedTransaction(runner, client);
     await runner.startTransaction();
-    return new PublicTransaction(runner);
+    return new PublicTransaction(runner, client);
   } catch (err) {
     await runner.release();
     throw err;
@@ -228,21 +235,42 @@ export async function deferQuery(tx: ServiceContext, sql: string, parameters: un
   else await tx.db.query(sql, parameters);
 }
 
+export interface TransactionOptions {
+  /**
+   * A statement that sets this transaction's own bounds (`bulkWorkBounds` in `timeouts.ts`): sent
+   * with its first statement (pipelined) or first of all (public).
+   */
+  bounds?: string;
+}
+
 /**
  * Runs `work` in a transaction with a context whose `db` is the transaction's manager. Joins the
- * caller's transaction when there already is one. Rolls back on any error.
+ * caller's transaction when there already is one. Rolls back on any error. Serialization failures
+ * and deadlocks run it again; a bound hit (`timeouts.ts`: a lock held elsewhere, a statement too
+ * long) does not: the caller answers UNAVAILABLE at once.
  *
  * @example
  * const lead = await inTransaction(ctx, (tx) => lockLeadById(tx, id));
  */
-export async function inTransaction<T>(ctx: ServiceContext, work: (tx: ServiceContext) => Promise<T>): Promise<T> {
+export async function inTransaction<T>(ctx: ServiceContext, work: (tx: ServiceContext) => Promise<T>, options: TransactionOptions = {}): Promise<T> {
   if (ctx.db.queryRunner?.isTransactionActive) return work(ctx);
   for (let attempt = 1; ; attempt++) {
     const callbacks: Array<() => void | Promise<void>> = [];
     const transaction = await begin(ctx.db);
     open.set(transaction.runner, transaction);
+    // The server ends a session that sat idle in its transaction too long (25P03) between two
+    // statements: the client hears it as an event, and the next statement fails without saying why.
+    let ended: Error | undefined;
+    const onEnded = (err: Error) => void (ended ??= err);
+    transaction.client.on("error", onEnded);
+    const release = (failed: boolean) => {
+      open.delete(transaction.runner);
+      transaction.client.removeListener("error", onEnded);
+      return transaction.release(failed);
+    };
     let failed = true;
     try {
+      if (options.bounds) await transaction.defer(options.bounds, []);
       const result = await work({
         ...ctx,
         db: transaction.runner.manager,
@@ -250,16 +278,15 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (tx: ServiceCo
       });
       await transaction.commit();
       failed = false;
-      open.delete(transaction.runner);
-      await transaction.release(false);
+      await release(false);
       for (const callback of callbacks) {
         const pending = callback();
         if (pending) await pending;
       }
       return result;
-    } catch (err) {
-      open.delete(transaction.runner);
-      if (failed) await transaction.release(true).catch(() => undefined);
+    } catch (caught) {
+      const err = (failed && ended) || caught;
+      if (failed) await release(true).catch(() => undefined);
       if (failed && (!isRetryable(err) || attempt >= MAX_ATTEMPTS)) throw err;
       if (!failed) throw err;
       ctx.logger.debug("retrying transaction", { attempt, reason: String(err) });

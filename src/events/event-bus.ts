@@ -9,6 +9,8 @@
  */
 import { createPubSub } from "@graphql-yoga/subscription";
 import { Client } from "pg";
+import type { DatabaseTimeouts } from "../config";
+import { connectionBounds } from "../database/timeouts";
 import type { Logger } from "../logger";
 import { errorFields } from "../logger";
 import type { Events, Topic } from "./events";
@@ -37,15 +39,20 @@ const CHANNEL = "qualify_events";
 /** PostgreSQL's NOTIFY payload limit is 8000 bytes; stay under it. */
 const MAX_PAYLOAD = 7000;
 
-/** Across instances through PostgreSQL LISTEN/NOTIFY on `url`. */
-export async function createPostgresEventBus(url: string, logger: Logger): Promise<EventBus> {
+/**
+ * Across instances through PostgreSQL LISTEN/NOTIFY on `url`. Its two connections carry the
+ * service's bounds (`timeouts`): a NOTIFY that cannot be sent in time is logged as lost, like any
+ * failed publish, rather than holding every later event.
+ */
+export async function createPostgresEventBus(url: string, logger: Logger, timeouts?: DatabaseTimeouts): Promise<EventBus> {
   const local = createPubSub<Events>();
+  const options = { connectionString: url, application_name: "qualify-events", ...(timeouts ? connectionBounds(timeouts) : {}) };
   let closed = false;
   let listener: Client | null = null;
   let publisher: Client | null = null;
 
   const connectListener = async (): Promise<void> => {
-    const client = new Client({ connectionString: url, application_name: "qualify-events" });
+    const client = new Client(options);
     client.on("notification", (message) => {
       if (message.channel !== CHANNEL || !message.payload) return;
       const { events } = JSON.parse(message.payload) as { events: Array<{ topic: Topic; event: Events[Topic][0] }> };
@@ -64,7 +71,7 @@ export async function createPostgresEventBus(url: string, logger: Logger): Promi
 
   const getPublisher = async (): Promise<Client> => {
     if (publisher) return publisher;
-    const client = new Client({ connectionString: url, application_name: "qualify-events" });
+    const client = new Client(options);
     client.on("error", () => {
       publisher = null;
     });

@@ -44,10 +44,13 @@ const byMovement = (a: ScoreChange, b: ScoreChange) =>
  * Replays every lead with `model` and compares with what is stored, inside one read-only
  * snapshot (`REPEATABLE READ READ ONLY`): nothing can be written, and the counts are consistent.
  * A lead's stage with the model is its current stage moved forward by the model's stage rules.
+ * `bulkBounds` (`bulkWorkBounds`) sets the transaction's bounds: it reads every lead, and replays
+ * a batch of them in process between two reads.
  */
-export async function previewModel(ctx: ServiceContext, model: CompiledModel): Promise<Omit<PreviewResult, "diagnostics">> {
+export async function previewModel(ctx: ServiceContext, model: CompiledModel, bulkBounds: string): Promise<Omit<PreviewResult, "diagnostics">> {
   return ctx.db.transaction("REPEATABLE READ", async (db) => {
     await db.query(`SET TRANSACTION READ ONLY`);
+    await db.query(bulkBounds);
     const now = ctx.clock.now();
     const stagesNow = new Map<string, number>();
     const stagesWith = new Map<string, number>();

@@ -18,7 +18,8 @@
 import { randomUUID } from "node:crypto";
 import { In } from "typeorm";
 import type { ServiceContext } from "../context";
-import { inTransaction, RetryTransaction, sqlState } from "../database/transaction";
+import { sqlState } from "../database/timeouts";
+import { inTransaction, RetryTransaction } from "../database/transaction";
 import { InteractionEntity } from "../entities/interaction.entity";
 import { LeadEntity } from "../entities/lead.entity";
 import { notFound } from "../errors";

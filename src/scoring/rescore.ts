@@ -33,6 +33,8 @@ export const RESCORE_BATCH = 1000;
 export interface RescoreDeps {
   models: ModelVersions;
   announce: Announcements;
+  /** The statement giving a batch's transaction the bounds of bulk work (`bulkWorkBounds`). */
+  bulkBounds: string;
 }
 
 export interface RescoreTotals {
@@ -82,7 +84,7 @@ async function rescoreStale(deps: RescoreDeps, ctx: ServiceContext, options: Res
         let after: string | null = null;
         for (;;) {
           if (options.shouldStop?.()) return;
-          const batch = await inTransaction(ctx, (tx) => rescoreBatch(deps, tx, slice, after, batchSize, waitForLocks));
+          const batch = await inTransaction(ctx, (tx) => rescoreBatch(deps, tx, slice, after, batchSize, waitForLocks), { bounds: deps.bulkBounds });
           totals.leadsRescored += batch.rescored;
           totals.stageChanges += batch.moves;
           passRescored += batch.rescored;

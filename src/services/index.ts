@@ -5,6 +5,8 @@
  */
 import { type Config, DEFAULT_WARM_LEADS } from "../config";
 import type { ServiceContext } from "../context";
+import { LeadGate } from "../database/lead-gate";
+import { bulkWorkBounds } from "../database/timeouts";
 import { Announcements } from "../events/announce";
 import type { EventBus } from "../events/event-bus";
 import type { Logger } from "../logger";
@@ -34,9 +36,11 @@ export interface Services {
   sweeper: ExpirySweeper;
   /** Finishes rescores in the background (once enabled by the serving process). */
   backgroundRescore: BackgroundRescore;
+  /** How many connections the requests for one lead hold at once (see database/lead-gate.ts). */
+  leadGate: LeadGate;
 }
 
-export type ServiceSettings = Pick<Config, "adminKey" | "limits"> & Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds">>;
+export type ServiceSettings = Pick<Config, "adminKey" | "limits" | "databaseTimeouts" | "leadGate"> & Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds">>;
 
 export interface ServiceEnvironment {
   events: EventBus;
@@ -53,20 +57,24 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
   const modelVersions = new ModelVersions();
   const warmLedgers = env.warmLedgers ?? new WarmLedgers(settings.warmLeads ?? DEFAULT_WARM_LEADS);
   const announce = new Announcements(events);
+  const leadGate = new LeadGate(settings.leadGate);
+  // A publish's rescore batches and a preview work over many leads at once, under their own bound.
+  const bulkBounds = bulkWorkBounds(settings.databaseTimeouts);
   const scorer = new Scorer({ models: modelVersions, warmLedgers, announce });
-  const rescorer = new Rescorer({ models: modelVersions, announce });
+  const rescorer = new Rescorer({ models: modelVersions, announce, bulkBounds });
   const backgroundRescore = new BackgroundRescore(rescorer, context, workers, logger.child({ component: "rescore" }));
   const sweeper = new ExpirySweeper(announce, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
-  const leads = new LeadService(scorer, announce, settings.limits.maxJsonBytes);
+  const leads = new LeadService(scorer, announce, leadGate, settings.limits.maxJsonBytes);
   return {
     leads,
-    interactions: new InteractionService(leads, scorer, settings.limits.maxJsonBytes),
-    stages: new StageService(modelVersions, leads, announce),
-    models: new ModelService(modelVersions, rescorer, backgroundRescore, workers),
+    interactions: new InteractionService(leads, scorer, leadGate, settings.limits.maxJsonBytes),
+    stages: new StageService(modelVersions, leads, announce, leadGate),
+    models: new ModelService(modelVersions, rescorer, backgroundRescore, bulkBounds, workers),
     apiKeys: new ApiKeyService(settings.adminKey),
     modelVersions,
     warmLedgers,
     sweeper,
     backgroundRescore,
+    leadGate,
   };
 }

@@ -13,10 +13,11 @@
  * A batch is one transaction of a few set-based statements (`scoring/record-batch.ts`).
  */
 import type { ServiceContext } from "../context";
-import { inTransaction, RetryTransaction } from "../database/transaction";
+import type { LeadGate } from "../database/lead-gate";
+import { RetryTransaction } from "../database/transaction";
 import { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
-import { badInput, DomainError, notFound } from "../errors";
+import { badInput, DomainError, domainErrorOf, notFound } from "../errors";
 import { errorFields } from "../logger";
 import { lockByEmailWithKey } from "../scoring/lead-rows";
 import type { BatchItem } from "../scoring/record-batch";
@@ -58,6 +59,7 @@ export class InteractionService {
   constructor(
     private readonly leads: LeadService,
     private readonly scorer: Scorer,
+    private readonly gate: LeadGate,
     private readonly maxJsonBytes: number,
   ) {}
 
@@ -67,7 +69,7 @@ export class InteractionService {
    */
   async record(ctx: ServiceContext, input: InteractionInputData, prefix = "input"): Promise<RecordResult> {
     const valid = this.validate(ctx, input, prefix);
-    const outcome = await inTransaction(ctx, async (tx): Promise<RecordResult | { duplicateOf: string }> => {
+    const outcome = await this.gate.transaction(ctx, leadKey(valid), async (tx): Promise<RecordResult | { duplicateOf: string }> => {
       if ("leadId" in valid.who) return this.recordById(tx, valid.who.leadId, valid);
       const locked = await this.findOriginalOrLockLead(tx, valid.values, valid.who);
       if ("duplicateOf" in locked) return locked;
@@ -128,13 +130,40 @@ export class InteractionService {
       // One transaction for the batch, each item still its own change (see batch-ingest.ts).
       for (const [index, result] of await this.scorer.recordBatch(ctx, valid)) results[index] = result;
     } catch (err) {
-      // Unexpected: record item by item, so that only a failing item fails.
-      ctx.logger.warn("a batch failed as a whole; recording it item by item", errorFields(err));
-      for (const { index } of valid) {
-        results[index] = await this.record(ctx, inputs[index], `inputs.${index}`).catch((e: unknown) => toError(e));
-      }
+      const reason = domainErrorOf(err)?.details.reason;
+      // No connection in time, or the database too slow for the batch: nothing was recorded, and
+      // item by item would only wait again, once per item.
+      if (reason !== undefined && reason !== "LOCK_TIMEOUT") throw err;
+      // Unexpected, or a lead locked elsewhere: record item by item, so that only a failing item fails.
+      ctx.logger.warn("a batch failed as a whole; recording it item by item", reason ? { reason } : errorFields(err));
+      await this.recordOneByOne(ctx, inputs, valid, results);
     }
     return results;
+  }
+
+  /**
+   * The items of a batch that failed as a whole, each in its own transaction. A lead found
+   * unavailable (locked elsewhere, too many requests waiting) fails its later items at once, and
+   * once the database is unavailable (no connection in time, too slow) so does every item left:
+   * each would only wait for the same bound again.
+   */
+  private async recordOneByOne(ctx: ServiceContext, inputs: InteractionInputData[], valid: BatchItem[], results: Array<RecordResult | Error>): Promise<void> {
+    const unavailableLeads = new Map<string, Error>();
+    let unavailableAll: Error | null = null;
+    for (const { index, valid: item } of valid) {
+      const key = leadKey(item);
+      const known = unavailableAll ?? unavailableLeads.get(key);
+      if (known) {
+        results[index] = known;
+        continue;
+      }
+      const result = await this.record(ctx, inputs[index], `inputs.${index}`).catch((e: unknown) => toError(e));
+      results[index] = result;
+      if (!(result instanceof Error)) continue;
+      const reason = domainErrorOf(result)?.details.reason;
+      if (reason === "LOCK_TIMEOUT" || reason === "LEAD_BUSY") unavailableLeads.set(key, result);
+      else if (reason !== undefined) unavailableAll = result;
+    }
   }
 
   /** The interaction with this id, or null. */
@@ -227,6 +256,9 @@ export class InteractionService {
     };
   }
 }
+
+/** What the lead gate knows an interaction's lead by: its id, or its normalised email. */
+const leadKey = (valid: ValidInteraction): string => ("leadId" in valid.who ? valid.who.leadId : valid.who.email);
 
 /** A just-recorded interaction's answer. */
 function recordedResult(lead: LeadEntity, interaction: InteractionEntity, effect: ScoringEffect): RecordResult {

@@ -5,7 +5,8 @@
 import type { SelectQueryBuilder } from "typeorm";
 import type { ServiceContext } from "../context";
 import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "../database/cursor";
-import { inTransaction, RetryTransaction } from "../database/transaction";
+import type { LeadGate } from "../database/lead-gate";
+import { RetryTransaction } from "../database/transaction";
 import type { LeadFields } from "../dsl/model";
 import { LeadEntity } from "../entities/lead.entity";
 import { badInput, notFound } from "../errors";
@@ -91,6 +92,7 @@ export class LeadService {
   constructor(
     private readonly scorer: Scorer,
     private readonly announce: Announcements,
+    private readonly gate: LeadGate,
     private readonly maxJsonBytes: number,
   ) {}
 
@@ -143,7 +145,7 @@ export class LeadService {
    */
   async upsert(ctx: ServiceContext, input: LeadInputData, prefix = "input"): Promise<LeadEntity> {
     const { email, patch } = validateLeadInput(input, prefix, this.maxJsonBytes);
-    return inTransaction(ctx, async (tx) => {
+    return this.gate.transaction(ctx, email, async (tx) => {
       const { lead } = await this.lockOrCreate(tx, email);
       await this.applyPatch(tx, lead, patch);
       await this.scorer.scoreProfileChange(tx, lead);
@@ -191,7 +193,7 @@ export class LeadService {
   /** Erases the lead and, by cascade, its interactions, awards and stage history. False if unknown. */
   async delete(ctx: ServiceContext, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    return inTransaction(ctx, (tx) => deleteLead(tx, id));
+    return this.gate.transaction(ctx, id, (tx) => deleteLead(tx, id));
   }
 
   private filtered(ctx: ServiceContext, filter: LeadFilterData | null | undefined): SelectQueryBuilder<LeadEntity> {

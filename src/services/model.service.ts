@@ -25,11 +25,13 @@ export class ModelService {
   /**
    * @param rescoreWorkers batches a publish rescores at once (see `Rescorer`)
    * @param background finishes a rescore that stopped midway (when this process runs one)
+   * @param bulkBounds the statement giving a preview's transaction the bounds of bulk work
    */
   constructor(
     private readonly versions: ModelVersions,
     private readonly rescorer: Rescorer,
     private readonly background: BackgroundRescore,
+    private readonly bulkBounds: string,
     private readonly rescoreWorkers = 1,
   ) {}
 
@@ -110,7 +112,7 @@ export class ModelService {
   async preview(ctx: ServiceContext, source: string): Promise<PreviewResult> {
     const { model, diagnostics } = this.versions.compile(source);
     if (!model) return { diagnostics, leadsChanged: 0, stages: [], topMovers: [] };
-    return { ...(await previewModel(ctx, model)), diagnostics };
+    return { ...(await previewModel(ctx, model, this.bulkBounds)), diagnostics };
   }
 
   /** The active model's row, or null. */

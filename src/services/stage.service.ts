@@ -3,7 +3,7 @@
  * funnel statistics.
  */
 import type { ServiceContext } from "../context";
-import { inTransaction } from "../database/transaction";
+import type { LeadGate } from "../database/lead-gate";
 import type { Funnel } from "../dsl/model";
 import type { LeadEntity } from "../entities/lead.entity";
 import type { Announcements } from "../events/announce";
@@ -24,6 +24,7 @@ export class StageService {
     private readonly models: ModelVersions,
     private readonly leads: LeadService,
     private readonly announce: Announcements,
+    private readonly gate: LeadGate,
   ) {}
 
   /** The funnel in force: the active scoring model's. */
@@ -42,7 +43,7 @@ export class StageService {
     if (!target) problems.add("stage", `must be one of ${[...funnel.stages, ...funnel.offPath].join(", ")}`);
     const why = checkText(problems, "reason", reason, MAX_REASON_LENGTH) ?? null;
     problems.throwIfAny();
-    return inTransaction(ctx, async (tx) => {
+    return this.gate.transaction(ctx, leadId, async (tx) => {
       const lead = await this.leads.lockById(tx, leadId);
       if (lead.stage === target) return lead;
       const transition = await moveByHand(tx, lead, target as string, why);

@@ -13,7 +13,8 @@ import { Client } from "pg";
 import type { DataSource } from "typeorm";
 import type { ServiceContext } from "../../src/context";
 import { type PgConnection, VERIFIED_WITH } from "../../src/database/pg-pipeline";
-import { deferQuery, hotStatement, inTransaction, sqlState } from "../../src/database/transaction";
+import { sqlState } from "../../src/database/timeouts";
+import { deferQuery, hotStatement, inTransaction } from "../../src/database/transaction";
 import { ApiKeyEntity } from "../../src/entities/api-key.entity";
 import { testDatabase, useTestApp } from "./helpers/test-app";
 

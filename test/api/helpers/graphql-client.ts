@@ -22,6 +22,7 @@ export interface GraphQLErrorShape {
 
 export interface Response<TData> {
   status: number;
+  headers: Headers;
   data: TData | null;
   errors?: GraphQLErrorShape[];
 }
@@ -43,7 +44,7 @@ export class GraphQLTestClient {
     if (this.key) headers.authorization = `Bearer ${this.key}`;
     const res = await fetch(this.url, { method: "POST", headers, body: JSON.stringify({ query: doc.query, variables }) });
     const body = (await res.json()) as { data?: TData | null; errors?: GraphQLErrorShape[] };
-    return { status: res.status, data: body.data ?? null, errors: body.errors };
+    return { status: res.status, headers: res.headers, data: body.data ?? null, errors: body.errors };
   }
 
   /** Sends `doc` and returns its data; fails the test with the errors when there are any. */

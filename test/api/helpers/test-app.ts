@@ -69,7 +69,8 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
   const loaded = loadConfig({ NODE_ENV: "test", QUALIFY_LOG_LEVEL: "silent", PORT: "0", ...env, DATABASE_URL: provisioned.url, QUALIFY_ADMIN_KEY: adminKey });
   const config: Config = {
     ...loaded,
-    database: { kind: "postgres", url: provisioned.url, poolSize: 10, embedded: database === "embedded" },
+    // DATABASE_POOL_SIZE in `env` as a server would take it (the embedded database always uses one).
+    database: { kind: "postgres", url: provisioned.url, poolSize: loaded.database.kind === "postgres" ? loaded.database.poolSize : 10, embedded: database === "embedded" },
     pubsub: database === "embedded" ? "memory" : "postgres",
   };
   const app = await startApp(config, createLogger(config.logLevel));
