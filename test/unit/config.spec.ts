@@ -84,7 +84,7 @@ describe("loadConfig", () => {
       });
     expect(load).toThrow(ConfigError);
     for (const name of [
-      "QUALIFY_DB_STATEMENT_TIMEOUT_MS must be an integer from 10",
+      "QUALIFY_DB_STATEMENT_TIMEOUT_MS must be a whole number from 10",
       "QUALIFY_DB_IDLE_IN_TRANSACTION_TIMEOUT_MS",
       "QUALIFY_DB_ACQUIRE_TIMEOUT_MS",
       "QUALIFY_DB_BULK_STATEMENT_TIMEOUT_MS",
