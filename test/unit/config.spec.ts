@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../../src/config";
+import { ConfigError, loadConfig, loadRemoteService } from "../../src/config";
 
 describe("loadConfig", () => {
   it("defaults to the embedded database and in-process events", () => {
@@ -18,5 +18,25 @@ describe("loadConfig", () => {
     const load = () => loadConfig({ PORT: "http", QUALIFY_LOG_LEVEL: "loud", QUALIFY_ADMIN_KEY: "short" });
     expect(load).toThrow(ConfigError);
     for (const name of ["PORT", "QUALIFY_LOG_LEVEL", "QUALIFY_ADMIN_KEY"]) expect(load).toThrow(name);
+  });
+});
+
+describe("loadRemoteService (qualify keys)", () => {
+  it("is null without QUALIFY_URL and QUALIFY_API_KEY: the commands use the database", () => {
+    expect(loadRemoteService({})).toBeNull();
+    expect(loadRemoteService({ QUALIFY_URL: " ", QUALIFY_API_KEY: "" })).toBeNull();
+  });
+
+  it("names the running service when both are set", () => {
+    expect(loadRemoteService({ QUALIFY_URL: " https://qualify.example/graphql ", QUALIFY_API_KEY: "qk_x" })).toEqual({
+      url: "https://qualify.example/graphql",
+      apiKey: "qk_x",
+    });
+  });
+
+  it("refuses one without the other, and a URL that is not http(s)", () => {
+    expect(() => loadRemoteService({ QUALIFY_API_KEY: "qk_x" })).toThrow("QUALIFY_API_KEY is set but QUALIFY_URL is not");
+    expect(() => loadRemoteService({ QUALIFY_URL: "http://h/graphql" })).toThrow("QUALIFY_URL is set but QUALIFY_API_KEY is not");
+    expect(() => loadRemoteService({ QUALIFY_URL: "ftp://h/graphql", QUALIFY_API_KEY: "qk_x" })).toThrow(ConfigError);
   });
 });
