@@ -96,10 +96,12 @@ export async function directKeyStore(config: Config): Promise<ApiKeyStore> {
     if (!(err instanceof DataDirInUseError)) {
       throw new CliError(EXIT_UNAVAILABLE, `cannot open the database: ${err instanceof Error ? err.message : String(err)}`);
     }
+    // The URL the service listens on with these settings (any interface: loopback reaches it).
+    const host = config.host === "0.0.0.0" || config.host === "::" ? "127.0.0.1" : config.host;
     throw new CliError(
       EXIT_USAGE,
       `the embedded database in ${err.dataDir} is in use by process ${err.pid} (a running service holds it): ` +
-        "stop it first, or manage keys through it with QUALIFY_URL=http://127.0.0.1:4000/graphql and QUALIFY_API_KEY=<an admin key>",
+        `stop it first, or manage keys through it with QUALIFY_URL=http://${host}:${config.port}/graphql and QUALIFY_API_KEY=<an admin key>`,
     );
   });
   const caller: Caller = { keyId: null, name: DIRECT_CALLER_NAME, scopes: new Set<Scope>(["admin"]) };

@@ -98,7 +98,7 @@ export class ApiKeyService {
     return inTransaction(ctx, async (tx) => {
       // The key and every active admin key, locked in id order (concurrent revocations cannot
       // deadlock): two admins revoking the last two admin keys at once are serialised here, and
-      // the second finds only its own key left.
+      // the second, once the first has committed, finds only the key it would revoke left.
       const locked: LockedKey[] = await tx.db.query(
         `SELECT id, scopes, revoked_at FROM api_key
          WHERE id = $1 OR (revoked_at IS NULL AND 'admin' = ANY (scopes))

@@ -107,7 +107,7 @@ function actionOf(args: string[], io: CliIo): Action | null {
 export const keysCommand: Command = {
   name: "keys",
   usage: "keys create|list|revoke",
-  summary: "manage API keys (create --scopes read,ingest; list; revoke ID_OR_PREFIX); QUALIFY_URL + QUALIFY_API_KEY: of a running service",
+  summary: "manage API keys (create --scopes read,ingest; list; revoke ID_OR_PREFIX); through a running service with QUALIFY_URL and QUALIFY_API_KEY",
   async run(args: string[], io: CliIo): Promise<number> {
     const action = actionOf(args, io);
     if (!action) return EXIT_USAGE;
