@@ -188,3 +188,35 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;
 }
+
+/** A running service the `qualify keys` commands manage keys through (GraphQL), instead of the database. */
+export interface RemoteService {
+  /** `http://127.0.0.1:4000/graphql` */
+  url: string;
+  /** An admin API key of that service. */
+  apiKey: string;
+}
+
+/**
+ * `QUALIFY_URL` and `QUALIFY_API_KEY`, for the CLI: both set, the service at that URL; neither,
+ * null (the commands open the database). Throws `ConfigError` when only one is set or the URL is
+ * not an http(s) URL.
+ */
+export function loadRemoteService(env: Env = process.env): RemoteService | null {
+  const url = env.QUALIFY_URL?.trim() || null;
+  const apiKey = env.QUALIFY_API_KEY?.trim() || null;
+  if (url === null && apiKey === null) return null;
+  if (url === null || apiKey === null) {
+    throw new ConfigError(`${url === null ? "QUALIFY_API_KEY" : "QUALIFY_URL"} is set but ${url === null ? "QUALIFY_URL" : "QUALIFY_API_KEY"} is not: set both to use a running service, or neither to use the database`);
+  }
+  let parsed: URL | null = null;
+  try {
+    parsed = new URL(url);
+  } catch {
+    // reported below
+  }
+  if (!parsed || (parsed.protocol !== "http:" && parsed.protocol !== "https:")) {
+    throw new ConfigError(`QUALIFY_URL must be the service's http(s) GraphQL URL, e.g. http://127.0.0.1:4000/graphql (got "${url}")`);
+  }
+  return { url, apiKey };
+}

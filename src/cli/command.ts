@@ -16,16 +16,34 @@ export interface CliIo {
   stderr: Output;
   /** The directory relative paths are read from. */
   cwd: string;
+  /** The settings the command reads (`qualify keys`); default: the process's environment. */
+  env?: Record<string, string | undefined>;
 }
 
 /** Scoring models are `*.rules` files; their tests `*.rules.test`. */
 export const MODEL_SUFFIX = ".rules";
 export const TEST_SUFFIX = ".rules.test";
 
-/** Exit codes: 0 all good; 1 the command found problems; 2 it could not run as asked. */
+/**
+ * Exit codes: 0 all good; 1 the command found problems (or the service refused the change); 2 it
+ * could not run as asked (usage, settings, a refused API key); 3 the service or database could not
+ * be reached (worth retrying).
+ */
 export const EXIT_OK = 0;
 export const EXIT_PROBLEMS = 1;
 export const EXIT_USAGE = 2;
+export const EXIT_UNAVAILABLE = 3;
+
+/** A command's failure: one line for stderr and the exit code it ends with. */
+export class CliError extends Error {
+  constructor(
+    readonly exitCode: number,
+    message: string,
+  ) {
+    super(message);
+    this.name = "CliError";
+  }
+}
 
 /** One entry of the command table in `main.ts`. */
 export interface Command {

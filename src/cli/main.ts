@@ -2,8 +2,9 @@
  * The `qualify` command line: `bin/qualify.js` calls `main(process.argv.slice(2))`.
  *
  * Commands are one table; each lives in `commands/` and writes only to the streams it is given.
- * Exit codes: 0 all good, 1 problems found (model errors, failing tests, unformatted files),
- * 2 the command could not run as asked (unknown command or option, unreadable file).
+ * Exit codes: 0 all good, 1 problems found (model errors, failing tests, unformatted files; a key
+ * the service will not revoke), 2 the command could not run as asked (unknown command or option,
+ * unreadable file, a refused API key), 3 the service or its database could not be reached.
  */
 import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from "./command";
 import { checkCommand } from "./commands/check";
@@ -19,7 +20,7 @@ const helpCommand: Command = {
     const width = Math.max(...COMMANDS.map((c) => c.usage.length));
     io.stdout.write("usage: qualify <command> [arguments]\n\ncommands:\n");
     for (const c of COMMANDS) io.stdout.write(`  ${c.usage.padEnd(width)}  ${c.summary}\n`);
-    io.stdout.write("\nexit codes: 0 all good, 1 problems found, 2 the command could not run as asked\n");
+    io.stdout.write("\nexit codes: 0 all good, 1 problems found, 2 the command could not run as asked, 3 the service could not be reached\n");
     io.stdout.write("model tests: docs/testing-models.md\n");
     return EXIT_OK;
   },

@@ -51,6 +51,17 @@ export async function startEmbeddedDatabase(dataDir: string | null): Promise<Emb
   };
 }
 
+/** Another running process (a service, a CLI command) has the embedded database open. */
+export class DataDirInUseError extends Error {
+  constructor(
+    readonly dataDir: string,
+    readonly pid: number,
+  ) {
+    super(`the embedded database in ${dataDir} is in use by process ${pid}; stop it first (or set DATABASE_URL)`);
+    this.name = "DataDirInUseError";
+  }
+}
+
 /**
  * PGlite must be opened by one process at a time: a lock file holds the owner's pid, and a lock
  * left by a process that no longer runs is taken over.
@@ -60,11 +71,7 @@ function lockDataDir(dataDir: string): () => void {
   const lockFile = path.join(dataDir, "qualify.lock");
   try {
     const owner = Number(fs.readFileSync(lockFile, "utf8"));
-    if (owner && owner !== process.pid && isRunning(owner)) {
-      throw new Error(
-        `the embedded database in ${dataDir} is in use by process ${owner}; stop it first (or set DATABASE_URL)`,
-      );
-    }
+    if (owner && owner !== process.pid && isRunning(owner)) throw new DataDirInUseError(dataDir, owner);
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
   }

@@ -27,6 +27,17 @@ export class ApiKeyEntity {
   @Column({ name: "created_at", type: "timestamptz", precision: 3 })
   createdAt: Date;
 
+  /** Who created it: the creating caller's name (null for keys made before this was recorded). */
+  @Column({ name: "created_by", type: "varchar", length: 200, nullable: true })
+  createdBy: string | null;
+
   @Column({ name: "revoked_at", type: "timestamptz", precision: 3, nullable: true })
   revokedAt: Date | null;
+
+  @Column({ name: "revoked_by", type: "varchar", length: 200, nullable: true })
+  revokedBy: string | null;
+
+  /** When the key was last presented, to the minute (the verifying statement writes it at most once a minute). */
+  @Column({ name: "last_used_at", type: "timestamptz", precision: 3, nullable: true })
+  lastUsedAt: Date | null;
 }

@@ -1,3 +1,4 @@
+import { ApiKeyResolver } from "./api-key.resolver";
 import { InteractionConnectionResolver, LeadConnectionResolver, ScoringModelConnectionResolver } from "./connection.resolver";
 import { InteractionResolver } from "./interaction.resolver";
 import { LeadResolver } from "./lead.resolver";
@@ -16,4 +17,5 @@ export const RESOLVERS = [
   LeadConnectionResolver,
   InteractionConnectionResolver,
   ScoringModelConnectionResolver,
+  ApiKeyResolver,
 ] as const;

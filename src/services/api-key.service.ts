@@ -6,23 +6,12 @@ import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { IsNull } from "typeorm";
 import type { Caller, ServiceContext } from "../context";
+import { inTransaction } from "../database/transaction";
 import { ApiKeyEntity, type Scope, SCOPES } from "../entities/api-key.entity";
-import { badInput } from "../errors";
+import { DomainError, notFound } from "../errors";
+import { checkText, isUuid, MAX_NAME_LENGTH, Problems } from "./validation";
 
 export const hashKey = (key: string): string => createHash("sha256").update(key, "utf8").digest("hex");
-
-/** Parses a comma-separated scope list (`read,ingest`). */
-export function parseScopes(text: string): Scope[] {
-  const scopes = text
-    .split(",")
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== "");
-  const unknown = scopes.filter((s) => !(SCOPES as readonly string[]).includes(s));
-  if (unknown.length > 0 || scopes.length === 0) {
-    throw badInput("scopes", `must be a list of ${SCOPES.join(", ")} (got "${text}")`);
-  }
-  return [...new Set(scopes)] as Scope[];
-}
 
 /**
  * How long a verified key is trusted without asking the database again. A revoked key is refused
@@ -31,24 +20,62 @@ export function parseScopes(text: string): Scope[] {
 export const KEY_TRUST_MS = 1000;
 /** Verified keys held at most (only keys that exist are held, so this is a bound, not a working size). */
 const MAX_TRUSTED = 10_000;
+/**
+ * `last_used_at` is written by the statement that verifies a key, and only when the stored time is
+ * older than this: a key in constant use costs one write a minute, not one per request.
+ */
+export const LAST_USED_PRECISION_SECONDS = 60;
+
+// One statement: the key's caller, and its last use recorded when the stored one is stale.
+const VERIFY_SQL = `
+  WITH k AS (
+    SELECT id, name, scopes, last_used_at FROM api_key WHERE hash = $1 AND revoked_at IS NULL
+  ), used AS (
+    UPDATE api_key SET last_used_at = $2 FROM k
+    WHERE api_key.id = k.id AND api_key.revoked_at IS NULL
+      AND (k.last_used_at IS NULL OR k.last_used_at < $2::timestamptz - make_interval(secs => ${LAST_USED_PRECISION_SECONDS}))
+  )
+  SELECT id, name, scopes FROM k`;
+
+/** What a key row locked for revocation looks like (the key and every active admin key). */
+interface LockedKey {
+  id: string;
+  scopes: Scope[];
+  revoked_at: Date | null;
+}
 
 export class ApiKeyService {
   /** Callers of recently verified keys, by key hash, with the (monotonic) time they expire. */
   private readonly trusted = new Map<string, { caller: Caller; until: number }>();
+  /**
+   * Revocations committed by this instance. A verification that read the database before one of
+   * them committed does not put its (possibly revoked) key in `trusted`.
+   */
+  private revocations = 0;
 
   constructor(private readonly environmentAdminKey: string | null) {}
 
-  /** Creates a key; the returned `key` is the only time the secret exists outside the caller. */
-  async create(ctx: ServiceContext, name: string, scopes: Scope[]): Promise<{ key: string; record: ApiKeyEntity }> {
-    if (name.trim() === "" || name.length > 200) throw badInput("name", "must be 1 to 200 characters");
+  /**
+   * Creates a key for `scopes` (`admin` implies the others); the returned `key` is the only time
+   * the secret exists outside the caller. Every invalid argument is reported at once.
+   */
+  async create(ctx: ServiceContext, name: string, scopes: readonly Scope[]): Promise<{ key: string; record: ApiKeyEntity }> {
+    const problems = new Problems();
+    const cleanName = checkText(problems, "name", name, MAX_NAME_LENGTH);
+    if (cleanName === null) problems.add("name", "must not be empty");
+    if (scopes.length === 0) problems.add("scopes", `must name at least one scope (${SCOPES.join(", ")})`);
+    problems.throwIfAny();
     const key = `qk_${randomBytes(32).toString("base64url")}`;
     const record = ctx.db.create(ApiKeyEntity, {
-      name: name.trim(),
+      name: cleanName as string,
       prefix: key.slice(0, 10),
       hash: hashKey(key),
-      scopes,
+      scopes: SCOPES.filter((s) => scopes.includes(s)),
       createdAt: ctx.clock.now(),
+      createdBy: ctx.caller?.name ?? null,
       revokedAt: null,
+      revokedBy: null,
+      lastUsedAt: null,
     });
     await ctx.db.save(record);
     return { key, record };
@@ -56,21 +83,43 @@ export class ApiKeyService {
 
   /** Every key, newest first, revoked ones included. */
   async list(ctx: ServiceContext): Promise<ApiKeyEntity[]> {
-    return ctx.db.find(ApiKeyEntity, { order: { createdAt: "DESC" } });
+    return ctx.db.find(ApiKeyEntity, { order: { createdAt: "DESC", id: "ASC" } });
   }
 
-  /** Revokes the key whose id or prefix is `idOrPrefix`; false when there is no such active key. */
-  async revoke(ctx: ServiceContext, idOrPrefix: string): Promise<boolean> {
-    const qb = ctx.db
-      .createQueryBuilder()
-      .update(ApiKeyEntity)
-      .set({ revokedAt: ctx.clock.now() })
-      .where("revoked_at IS NULL");
-    if (/^[0-9a-f-]{36}$/i.test(idOrPrefix)) qb.andWhere("id = :id", { id: idOrPrefix });
-    else qb.andWhere("prefix = :prefix", { prefix: idOrPrefix });
-    const result = await qb.execute();
-    this.trusted.clear();
-    return (result.affected ?? 0) > 0;
+  /**
+   * Revokes the key `id`. Idempotent: a key already revoked is answered as it is (its first
+   * `revokedAt` and `revokedBy` kept), so a retried call succeeds. An unknown id is NOT_FOUND.
+   * The last active admin key is not revoked (CONFLICT) unless `QUALIFY_ADMIN_KEY` is set: with it
+   * gone nobody could manage keys over the API. The instance refuses the key from the commit on;
+   * other instances within `KEY_TRUST_MS`.
+   */
+  async revoke(ctx: ServiceContext, id: string): Promise<ApiKeyEntity> {
+    if (!isUuid(id)) throw notFound("API key");
+    return inTransaction(ctx, async (tx) => {
+      // The key and every active admin key, locked in id order (concurrent revocations cannot
+      // deadlock): two admins revoking the last two admin keys at once are serialised here, and
+      // the second, once the first has committed, finds only the key it would revoke left.
+      const locked: LockedKey[] = await tx.db.query(
+        `SELECT id, scopes, revoked_at FROM api_key
+         WHERE id = $1 OR (revoked_at IS NULL AND 'admin' = ANY (scopes))
+         ORDER BY id FOR UPDATE`,
+        [id],
+      );
+      const target = locked.find((k) => k.id === id);
+      if (!target) throw notFound("API key");
+      if (target.revoked_at === null) {
+        const activeAdmins = locked.filter((k) => k.revoked_at === null && k.scopes.includes("admin"));
+        if (!this.environmentAdminKey && activeAdmins.length === 1 && activeAdmins[0].id === id) {
+          throw new DomainError(
+            "CONFLICT",
+            "This is the last active admin key: create another admin key first (or set QUALIFY_ADMIN_KEY), then revoke this one",
+          );
+        }
+        await tx.db.query(`UPDATE api_key SET revoked_at = $2, revoked_by = $3 WHERE id = $1`, [id, tx.clock.now(), tx.caller?.name ?? null]);
+        tx.afterCommit?.(() => this.forgetTrusted());
+      }
+      return tx.db.findOneByOrFail(ApiKeyEntity, { id });
+    });
   }
 
   /** Whether any active key exists (on first start, one admin key is generated). */
@@ -90,18 +139,26 @@ export class ApiKeyService {
     }
     if (!key.startsWith("qk_") || key.length > 100) return null;
     const hash = hashKey(key);
-    const now = performance.now();
     const known = this.trusted.get(hash);
-    if (known && known.until > now) return known.caller;
-    const record = await ctx.db.findOneBy(ApiKeyEntity, { hash, revokedAt: IsNull() });
+    if (known && known.until > performance.now()) return known.caller;
+    const revocations = this.revocations;
+    const [record]: Array<{ id: string; name: string; scopes: Scope[] }> = await ctx.db.query(VERIFY_SQL, [hash, ctx.clock.now()]);
     if (!record) {
       this.trusted.delete(hash);
       return null;
     }
     const caller: Caller = { keyId: record.id, name: record.name, scopes: new Set(record.scopes) };
-    if (this.trusted.size >= MAX_TRUSTED) this.trusted.clear();
-    this.trusted.set(hash, { caller, until: now + KEY_TRUST_MS });
+    if (revocations === this.revocations) {
+      if (this.trusted.size >= MAX_TRUSTED) this.trusted.clear();
+      this.trusted.set(hash, { caller, until: performance.now() + KEY_TRUST_MS });
+    }
     return caller;
+  }
+
+  /** After a revocation committed: every key is looked up again on its next use. */
+  private forgetTrusted(): void {
+    this.revocations++;
+    this.trusted.clear();
   }
 }
 

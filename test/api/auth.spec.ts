@@ -30,7 +30,7 @@ describe(`auth [${testDatabase()}]`, () => {
     const { key, record } = await s.t.app.services.apiKeys.create(s.t.app.context(null), "to revoke", ["read"]);
     const client = s.t.admin.as(key);
     expect((await client.request(LEADS, {})).status).toBe(200);
-    expect(await s.t.app.services.apiKeys.revoke(s.t.app.context(null), record.prefix)).toBe(true);
+    expect((await s.t.app.services.apiKeys.revoke(s.t.app.context(null), record.id)).revokedAt).not.toBeNull();
     expect((await client.request(LEADS, {})).status).toBe(401);
   });
 
@@ -41,7 +41,7 @@ describe(`auth [${testDatabase()}]`, () => {
     // Another instance of the service (its own ApiKeyService) revokes it in the shared database.
     const elsewhere = new ApiKeyService(null);
     const revokedAt = performance.now();
-    expect(await elsewhere.revoke(s.t.app.context(null), record.prefix)).toBe(true);
+    expect((await elsewhere.revoke(s.t.app.context(null), record.id)).revokedAt).not.toBeNull();
     const first = await client.request(LEADS, {});
     if (first.status === 200) expect(performance.now() - revokedAt).toBeLessThan(KEY_TRUST_MS);
     await new Promise((resolve) => setTimeout(resolve, KEY_TRUST_MS + 50));
@@ -71,7 +71,7 @@ describe(`auth [${testDatabase()}]`, () => {
       const messages: Array<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }> = [];
       ws.subscribe({ query: `subscription { leadScored { score } }` }, { next: (m) => void messages.push(m as never), error: () => undefined, complete: () => undefined });
       await new Promise((r) => setTimeout(r, 300)); // the server registers it asynchronously
-      return { ws, prefix: record.prefix, messages, closed: () => closedWith };
+      return { ws, id: record.id, messages, closed: () => closedWith };
     };
     const visit = () => s.t.admin.data(RECORD_INTERACTION, { input: { email: uniqueEmail("sub"), type: "visit", target: "/pricing" } });
 
@@ -80,7 +80,7 @@ describe(`auth [${testDatabase()}]`, () => {
       try {
         await visit();
         await until(() => sub.messages.length >= 1);
-        expect(await s.t.app.services.apiKeys.revoke(s.t.app.context(null), sub.prefix)).toBe(true);
+        expect((await s.t.app.services.apiKeys.revoke(s.t.app.context(null), sub.id)).revokedAt).not.toBeNull();
         await visit();
         await until(() => sub.closed() !== null);
         expect(sub.closed()).toBe(4403);
@@ -94,7 +94,7 @@ describe(`auth [${testDatabase()}]`, () => {
     it("are closed when idle too, within seconds", async () => {
       const sub = await subscribe("revoked while idle");
       try {
-        expect(await s.t.app.services.apiKeys.revoke(s.t.app.context(null), sub.prefix)).toBe(true);
+        expect((await s.t.app.services.apiKeys.revoke(s.t.app.context(null), sub.id)).revokedAt).not.toBeNull();
         await until(() => sub.closed() !== null, 8000);
         expect(sub.closed()).toBe(4403);
         expect(sub.messages).toEqual([]);

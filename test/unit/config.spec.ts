@@ -1,4 +1,4 @@
-import { ConfigError, loadConfig } from "../../src/config";
+import { ConfigError, loadConfig, loadRemoteService } from "../../src/config";
 
 /** The message `loadConfig(env)` throws, or null when it accepts the settings. */
 function refusal(env: Record<string, string>): string | null {
@@ -147,5 +147,25 @@ describe("loadConfig refuses what a setting does not accept, naming it and its r
 
   it("the embedded database cannot carry events across processes", () => {
     expect(refusal({ QUALIFY_PUBSUB: "postgres" })).toContain("QUALIFY_PUBSUB=postgres needs DATABASE_URL");
+  });
+});
+
+describe("loadRemoteService (qualify keys)", () => {
+  it("is null without QUALIFY_URL and QUALIFY_API_KEY: the commands use the database", () => {
+    expect(loadRemoteService({})).toBeNull();
+    expect(loadRemoteService({ QUALIFY_URL: " ", QUALIFY_API_KEY: "" })).toBeNull();
+  });
+
+  it("names the running service when both are set", () => {
+    expect(loadRemoteService({ QUALIFY_URL: " https://qualify.example/graphql ", QUALIFY_API_KEY: "qk_x" })).toEqual({
+      url: "https://qualify.example/graphql",
+      apiKey: "qk_x",
+    });
+  });
+
+  it("refuses one without the other, and a URL that is not http(s)", () => {
+    expect(() => loadRemoteService({ QUALIFY_API_KEY: "qk_x" })).toThrow("QUALIFY_API_KEY is set but QUALIFY_URL is not");
+    expect(() => loadRemoteService({ QUALIFY_URL: "http://h/graphql" })).toThrow("QUALIFY_URL is set but QUALIFY_API_KEY is not");
+    expect(() => loadRemoteService({ QUALIFY_URL: "ftp://h/graphql", QUALIFY_API_KEY: "qk_x" })).toThrow(ConfigError);
   });
 });

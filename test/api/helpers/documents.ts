@@ -212,3 +212,25 @@ export const LEADS_DEEP = gql<
       } }
     }
   }`);
+
+export interface ApiKeyShape {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: Array<"READ" | "INGEST" | "SALES" | "ADMIN">;
+  createdAt: string;
+  createdBy: string | null;
+  revokedAt: string | null;
+  revokedBy: string | null;
+  lastUsedAt: string | null;
+}
+
+const API_KEY_FIELDS = "id name prefix scopes createdAt createdBy revokedAt revokedBy lastUsedAt";
+
+export const API_KEYS = gql<{ apiKeys: ApiKeyShape[] }>(`query Keys { apiKeys { ${API_KEY_FIELDS} } }`);
+
+export const CREATE_API_KEY = gql<{ createApiKey: { key: string; apiKey: ApiKeyShape } }, { name: string; scopes: string[] }>(`
+  mutation CreateKey($name: String!, $scopes: [Scope!]!) { createApiKey(name: $name, scopes: $scopes) { key apiKey { ${API_KEY_FIELDS} } } }`);
+
+export const REVOKE_API_KEY = gql<{ revokeApiKey: ApiKeyShape }, { id: string }>(`
+  mutation RevokeKey($id: ID!) { revokeApiKey(id: $id) { ${API_KEY_FIELDS} } }`);

@@ -5,14 +5,10 @@
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 
-/** A GraphQL document typed with its result and variables. */
-export interface Doc<TData, TVariables> {
-  query: string;
-  /** Type carrier only. */
-  readonly __types?: (variables: TVariables) => TData;
-}
+import type { Doc } from "../../../src/cli/graphql.client";
 
-export const gql = <TData, TVariables = Record<string, never>>(query: string): Doc<TData, TVariables> => ({ query });
+// The typed documents of the CLI's client: the tests write theirs the same way.
+export { type Doc, gql } from "../../../src/cli/graphql.client";
 
 export interface GraphQLErrorShape {
   message: string;

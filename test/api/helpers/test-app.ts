@@ -55,40 +55,63 @@ export interface TestApp {
   app: RunningApp;
   database: TestDatabase;
   config: Config;
-  /** Clients holding keys with exactly these scopes; `admin` is the QUALIFY_ADMIN_KEY. */
+  /**
+   * A client holding an admin key: the QUALIFY_ADMIN_KEY, or (when `env` sets QUALIFY_ADMIN_KEY
+   * to "", i.e. none) the admin key generated on the first start.
+   */
   admin: GraphQLTestClient;
+  /** A client holding a new key with exactly these scopes. */
   client(scopes: Scope[]): Promise<GraphQLTestClient>;
+  /** Stops the service and starts it again on the same database with `env` (as a restart with other settings). */
+  restart(env?: Record<string, string>): Promise<void>;
+  /**
+   * A second instance of the service on the same database (its own HTTP server, pool and key
+   * cache); close its `app` after use. PostgreSQL only: the embedded database is one process.
+   */
+  another(): Promise<{ app: RunningApp; admin: GraphQLTestClient }>;
   close(): Promise<void>;
+}
+
+/** Boots the service on `url` with `env`; the admin key is a random QUALIFY_ADMIN_KEY unless `env` names one ("": none). */
+async function boot(database: TestDatabase, url: string, env: Record<string, string>) {
+  const adminKey = "QUALIFY_ADMIN_KEY" in env ? env.QUALIFY_ADMIN_KEY : `test-admin-${randomBytes(16).toString("hex")}`;
+  const loaded = loadConfig({ NODE_ENV: "test", QUALIFY_LOG_LEVEL: "silent", PORT: "0", ...env, DATABASE_URL: url, QUALIFY_ADMIN_KEY: adminKey });
+  const config: Config = {
+    ...loaded,
+    // DATABASE_POOL_SIZE in `env` as a server would take it (the embedded database always uses one).
+    database: { kind: "postgres", url, poolSize: loaded.database.kind === "postgres" ? loaded.database.poolSize : 10, embedded: database === "embedded" },
+    pubsub: database === "embedded" ? "memory" : "postgres",
+  };
+  const app = await startApp(config, createLogger(config.logLevel));
+  return { app, config, admin: new GraphQLTestClient(app.url, adminKey || app.firstAdminKey) };
 }
 
 /** Starts the service for one suite. `env` adds settings (as environment variables would). */
 export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
   const database = testDatabase();
   const provisioned = await provision(database);
-  const adminKey = `test-admin-${randomBytes(16).toString("hex")}`;
-  const loaded = loadConfig({ NODE_ENV: "test", QUALIFY_LOG_LEVEL: "silent", PORT: "0", ...env, DATABASE_URL: provisioned.url, QUALIFY_ADMIN_KEY: adminKey });
-  const config: Config = {
-    ...loaded,
-    // DATABASE_POOL_SIZE in `env` as a server would take it (the embedded database always uses one).
-    database: { kind: "postgres", url: provisioned.url, poolSize: loaded.database.kind === "postgres" ? loaded.database.poolSize : 10, embedded: database === "embedded" },
-    pubsub: database === "embedded" ? "memory" : "postgres",
-  };
-  const app = await startApp(config, createLogger(config.logLevel));
-  const admin = new GraphQLTestClient(app.url, adminKey);
-  return {
-    app,
+  const running = await boot(database, provisioned.url, env);
+  const testApp: TestApp = {
+    ...running,
     database,
-    config,
-    admin,
     async client(scopes) {
-      const { key } = await app.services.apiKeys.create(app.context(null), `test ${scopes.join(",")}`, scopes);
-      return new GraphQLTestClient(app.url, key);
+      const { key } = await testApp.app.services.apiKeys.create(testApp.app.context(null), `test ${scopes.join(",")}`, scopes);
+      return new GraphQLTestClient(testApp.app.url, key);
+    },
+    async restart(newEnv = {}) {
+      await testApp.app.close();
+      Object.assign(testApp, await boot(database, provisioned.url, newEnv));
+    },
+    async another() {
+      if (database === "embedded") throw new Error("the embedded database serves one instance");
+      return boot(database, provisioned.url, {});
     },
     async close() {
-      await app.close();
+      await testApp.app.close();
       await provisioned.drop();
     },
   };
+  return testApp;
 }
 
 /** A unique email for a test, so tests in one suite never see each other's leads by accident. */

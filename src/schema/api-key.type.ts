@@ -1,0 +1,68 @@
+import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import type { Scope } from "../entities/api-key.entity";
+
+/**
+ * The scopes as GraphQL names them (upper case, like every enum of the API); the values are the
+ * lower-case scopes the database stores and `qualify keys create --scopes` takes.
+ */
+export enum ScopeName {
+  READ = "read",
+  INGEST = "ingest",
+  SALES = "sales",
+  ADMIN = "admin",
+}
+registerEnumType(ScopeName, {
+  name: "Scope",
+  description: "What an API key may do.",
+  valuesConfig: {
+    READ: { description: "Queries and subscriptions." },
+    INGEST: { description: "upsertLead, recordInteraction, recordInteractions." },
+    SALES: { description: "setLeadStage." },
+    ADMIN: { description: "Everything: the other scopes, models, API keys, deleteLead." },
+  },
+});
+
+@ObjectType({ description: "An API key as listings show it. The key itself is shown only once, by createApiKey." })
+export class ApiKey {
+  @Field(() => ID)
+  id: string;
+
+  @Field()
+  name: string;
+
+  @Field({ description: "The key's first 10 characters (qk_ and 7 more), to tell keys apart." })
+  prefix: string;
+
+  @Field(() => [ScopeName])
+  scopes: Scope[];
+
+  @Field()
+  createdAt: Date;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Who created it: the name of the key that did, `QUALIFY_ADMIN_KEY`, or `qualify keys (database)`; null for the first-start admin key.",
+  })
+  createdBy: string | null;
+
+  @Field(() => Date, { nullable: true, description: "When it was revoked; null: active." })
+  revokedAt: Date | null;
+
+  @Field(() => String, { nullable: true, description: "Who revoked it (as createdBy)." })
+  revokedBy: string | null;
+
+  @Field(() => Date, {
+    nullable: true,
+    description: "When it was last presented, to the minute (recorded at most once a minute per key); null: not used yet.",
+  })
+  lastUsedAt: Date | null;
+}
+
+@ObjectType({ description: "A new API key: `key` is the secret, shown only in this answer (only its hash is stored)." })
+export class CreatedApiKey {
+  @Field(() => ApiKey)
+  apiKey: ApiKey;
+
+  @Field({ description: "Send it as `Authorization: Bearer <key>`. Keep it: it cannot be shown again." })
+  key: string;
+}
