@@ -40,6 +40,18 @@ export interface Config {
    * TypeORM's public transaction API (`false`: slower, independent of driver internals).
    */
   databasePipelining: boolean;
+  shutdown: ShutdownSettings;
+}
+
+/** How a signal stops the service (`main.ts`, `app/start-app.ts`). */
+export interface ShutdownSettings {
+  /**
+   * Seconds between the signal and the listener closing: readiness answers 503 meanwhile, and
+   * requests are served as usual, so a load balancer sees the instance leave before it goes.
+   */
+  graceSeconds: number;
+  /** Seconds from the signal after which whatever is still open is cut off (exit code 2). */
+  timeoutSeconds: number;
 }
 
 export interface Limits {
@@ -122,7 +134,16 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     rescoreWorkers: database.kind === "embedded" ? 1 : int("QUALIFY_RESCORE_WORKERS", 2, 1, 16),
     warmLeads: int("QUALIFY_WARM_LEADS", DEFAULT_WARM_LEADS, 0, 1_000_000),
     databasePipelining: oneOf("QUALIFY_DB_PIPELINING", "true", ["true", "false"] as const) === "true",
+    shutdown: {
+      graceSeconds: int("QUALIFY_SHUTDOWN_GRACE_SECONDS", 5, 0, 300),
+      timeoutSeconds: int("QUALIFY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600),
+    },
   };
+  if (config.shutdown.timeoutSeconds <= config.shutdown.graceSeconds) {
+    problems.push(
+      `QUALIFY_SHUTDOWN_TIMEOUT_SECONDS (${config.shutdown.timeoutSeconds}) must be more than QUALIFY_SHUTDOWN_GRACE_SECONDS (${config.shutdown.graceSeconds}): requests need time to finish after the grace period`,
+    );
+  }
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;
 }
