@@ -261,3 +261,80 @@ describe.each<TestDatabase>(["postgres", "embedded"])("SIGTERM under load (%s da
     expect(run.subscriptionClose!.at).toBeGreaterThanOrEqual(run.events[run.events.length - 1].at);
   });
 });
+
+describe("the shutdown timeout (PostgreSQL)", () => {
+  beforeAll(ensureBuilt, 120_000);
+
+  it("cuts off a request still running when it passes, and exits 2", async () => {
+    const provisioned = await provision("postgres");
+    const holder = new Client({ connectionString: provisioned.url });
+    try {
+      const adminKey = `shutdown-admin-${randomBytes(16).toString("hex")}`;
+      const service = await startService({
+        DATABASE_URL: provisioned.url,
+        QUALIFY_ADMIN_KEY: adminKey,
+        QUALIFY_SHUTDOWN_GRACE_SECONDS: "0",
+        QUALIFY_SHUTDOWN_TIMEOUT_SECONDS: "2",
+        QUALIFY_LOG_LEVEL: "info",
+      });
+      const api = new GraphQLTestClient(service.url, adminKey);
+      const { recordInteraction } = await api.data(RECORD_INTERACTION, { input: { email: "held@shutdown.example", type: "visit" } });
+      // A write to a lead whose row another session holds waits for it: a request that cannot finish.
+      await holder.connect();
+      await holder.query("BEGIN");
+      await holder.query("SELECT 1 FROM lead WHERE id = $1 FOR UPDATE", [recordInteraction.lead.id]);
+      const input = { leadId: recordInteraction.lead.id, type: "visit", source: SOURCE, externalId: "held" };
+      const held = send(new http.Agent(), service.url, "POST", JSON.stringify({ query: RECORD_INTERACTION.query, variables: { input } }), {
+        authorization: `Bearer ${adminKey}`,
+      });
+      for (;;) {
+        const { rows } = await holder.query("SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'");
+        if (rows[0].n > 0) break;
+        await new Promise((r) => setTimeout(r, 20));
+      }
+      service.child.kill("SIGTERM");
+      const outcome = await held;
+      expect(outcome).toMatchObject({ kind: "failed", code: "ECONNRESET" });
+      // Let the cut-off write go on, so that the pool can close.
+      await holder.query("ROLLBACK");
+      expect(await service.exited).toBe(2);
+      expect(service.log()).toMatch(/"message":"shutdown timeout: connections cut off","connections":1/);
+    } finally {
+      await holder.end().catch(() => undefined);
+      await provisioned.drop();
+    }
+  }, 240_000);
+});
+
+describe("a second signal (embedded database)", () => {
+  const dataDir = fs.mkdtempSync(path.join(os.tmpdir(), "qualify-shutdown-"));
+  beforeAll(ensureBuilt, 120_000);
+  afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
+
+  it("ends the shutdown at once (exit 143); the database opens again at the next start", async () => {
+    const adminKey = `shutdown-admin-${randomBytes(16).toString("hex")}`;
+    const env = { QUALIFY_DATA_DIR: dataDir, QUALIFY_ADMIN_KEY: adminKey, QUALIFY_SHUTDOWN_GRACE_SECONDS: "60", QUALIFY_SHUTDOWN_TIMEOUT_SECONDS: "120" };
+    const first = await startService(env);
+    const written = await new GraphQLTestClient(first.url, adminKey).data(RECORD_INTERACTION, {
+      input: { email: "forced@shutdown.example", type: "visit", source: SOURCE, externalId: "before-the-signal" },
+    });
+    first.child.kill("SIGTERM");
+    // The shutdown has begun (and would serve for 60 s more) once readiness answers 503.
+    const ready = first.url.replace(/\/graphql$/, "/health/ready");
+    while ((await fetch(ready)).status !== 503) await new Promise((r) => setTimeout(r, 20));
+    first.child.kill("SIGTERM");
+    expect(await first.exited).toBe(143);
+    expect(first.log()).toMatch(/second signal while stopping: exiting at once/);
+
+    const second = await startService({ ...env, QUALIFY_SHUTDOWN_GRACE_SECONDS: "0" });
+    try {
+      const stored = await new GraphQLTestClient(second.url, adminKey).data(RECORD_INTERACTION, {
+        input: { email: "forced@shutdown.example", type: "visit", source: SOURCE, externalId: "before-the-signal" },
+      });
+      expect(stored.recordInteraction).toMatchObject({ duplicate: true, interaction: { id: written.recordInteraction.interaction.id } });
+    } finally {
+      second.child.kill("SIGINT");
+      expect(await second.exited).toBe(0);
+    }
+  }, 300_000);
+});

@@ -19,4 +19,12 @@ describe("loadConfig", () => {
     expect(load).toThrow(ConfigError);
     for (const name of ["PORT", "QUALIFY_LOG_LEVEL", "QUALIFY_ADMIN_KEY"]) expect(load).toThrow(name);
   });
+
+  it("stops with a grace period of 5 s and a timeout of 30 s unless told otherwise; the timeout must exceed the grace", () => {
+    expect(loadConfig({}).shutdown).toEqual({ graceSeconds: 5, timeoutSeconds: 30 });
+    expect(loadConfig({ QUALIFY_SHUTDOWN_GRACE_SECONDS: "0", QUALIFY_SHUTDOWN_TIMEOUT_SECONDS: "1" }).shutdown).toEqual({ graceSeconds: 0, timeoutSeconds: 1 });
+    expect(() => loadConfig({ QUALIFY_SHUTDOWN_GRACE_SECONDS: "30" })).toThrow(/QUALIFY_SHUTDOWN_TIMEOUT_SECONDS \(30\) must be more than QUALIFY_SHUTDOWN_GRACE_SECONDS \(30\)/);
+    expect(() => loadConfig({ QUALIFY_SHUTDOWN_GRACE_SECONDS: "-1" })).toThrow("QUALIFY_SHUTDOWN_GRACE_SECONDS must be an integer from 0 to 300");
+    expect(() => loadConfig({ QUALIFY_SHUTDOWN_TIMEOUT_SECONDS: "0" })).toThrow("QUALIFY_SHUTDOWN_TIMEOUT_SECONDS must be an integer from 1 to 3600");
+  });
 });
