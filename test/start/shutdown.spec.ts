@@ -4,7 +4,8 @@
  * embedded one in a temporary data directory. Several keep-alive clients record interactions back
  * to back, a poller reads `/health/ready`, and a graphql-ws client subscribes to `leadScored`; then
  * SIGTERM, in the middle of the stream. One run per database; each `it` checks one promise of the
- * shutdown against what that run observed.
+ * shutdown against what that run observed (a line of figures is printed per run; with
+ * QUALIFY_TEST_SHOW_LOG=1 the service's log too). Then the timeout, and a second signal.
  */
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
@@ -184,7 +185,7 @@ async function runShutdownUnderLoad(database: TestDatabase): Promise<Run> {
     await load;
     await ws.dispose();
     const stored = provisioned ? await storedInDatabase(provisioned.url) : storedInDataDir(dataDir);
-    if (process.env.SHOW_LOG) console.log(service.log());
+    if (process.env.QUALIFY_TEST_SHOW_LOG) console.log(service.log());
     return { signalAt, exitCode, exitedAt, log: service.log(), writes, readiness, events, subscriptionClose, stored };
   } finally {
     await provisioned?.drop();
