@@ -112,7 +112,7 @@ export async function startBenchApp(databaseUrl: string): Promise<BenchApp> {
     url: app.url,
     key,
     request: <T>(query: string, variables: Record<string, unknown> = {}) => graphqlData<T>(app.url, key, query, variables),
-    close: () => app.close(),
+    close: async () => void (await app.close()),
   };
 }
 

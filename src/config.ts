@@ -44,6 +44,8 @@ export interface Config {
   databaseTimeouts: DatabaseTimeouts;
   /** How many pooled connections the requests for one lead may hold, and how the rest wait (`database/lead-gate.ts`). */
   leadGate: LeadGateSettings;
+  /** How a signal stops the service. */
+  shutdown: ShutdownSettings;
 }
 
 /** Bounds on database waits, in milliseconds (PostgreSQL enforces the first four on a server). */
@@ -70,6 +72,17 @@ export interface LeadGateSettings {
   queueLength: number;
   /** The longest one of them waits. */
   queueTimeoutMs: number;
+}
+
+/** How a signal stops the service (`main.ts`, `app/start-app.ts`). */
+export interface ShutdownSettings {
+  /**
+   * Seconds between the signal and the listener closing: readiness answers 503 meanwhile, and
+   * requests are served as usual, so a load balancer sees the instance leave before it goes.
+   */
+  graceSeconds: number;
+  /** Seconds from the signal after which whatever is still open is cut off (exit code 2). */
+  timeoutSeconds: number;
 }
 
 export interface Limits {
@@ -179,11 +192,20 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       queueLength: int("QUALIFY_LEAD_QUEUE_LENGTH", 100, 0, 100_000),
       queueTimeoutMs: int("QUALIFY_LEAD_QUEUE_TIMEOUT_MS", 5_000, 10, 600_000),
     },
+    shutdown: {
+      graceSeconds: int("QUALIFY_SHUTDOWN_GRACE_SECONDS", 5, 0, 300),
+      timeoutSeconds: int("QUALIFY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600),
+    },
   };
   const timeouts = config.databaseTimeouts;
   if (timeouts.lockMs >= timeouts.statementMs) {
     // PostgreSQL would end every lock wait as a statement timeout first.
     problems.push(`QUALIFY_DB_LOCK_TIMEOUT_MS (${timeouts.lockMs}) must be less than QUALIFY_DB_STATEMENT_TIMEOUT_MS (${timeouts.statementMs})`);
+  }
+  if (config.shutdown.timeoutSeconds <= config.shutdown.graceSeconds) {
+    problems.push(
+      `QUALIFY_SHUTDOWN_TIMEOUT_SECONDS (${config.shutdown.timeoutSeconds}) must be more than QUALIFY_SHUTDOWN_GRACE_SECONDS (${config.shutdown.graceSeconds}): requests need time to finish after the grace period`,
+    );
   }
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;

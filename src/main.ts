@@ -1,9 +1,15 @@
 /**
  * `npm start`: config → database (migrations) → schema → HTTP. Prints the GraphQL URL, and on
  * first start a generated admin API key.
+ *
+ * SIGTERM or SIGINT stops it gracefully (`app/start-app.ts`). Exit codes: 0 stopped cleanly;
+ * 1 failed to start, or an error while stopping; 2 the shutdown timeout passed and what was still
+ * open was cut off; 128 + the signal's number (130 for SIGINT, 143 for SIGTERM) when a second signal
+ * during the shutdown ended it at once.
  */
 import "./node-env"; // first: before graphql and express load
 import "reflect-metadata";
+import os from "node:os";
 import { ConfigError, loadConfig } from "./config";
 import { createLogger, errorFields } from "./logger";
 import { startApp } from "./app/start-app";
@@ -24,13 +30,25 @@ async function main(): Promise<void> {
     );
   }
   process.stdout.write(lines.join("\n") + "\n");
+  const { graceSeconds, timeoutSeconds } = config.shutdown;
   let stopping = false;
-  const stop = (signal: string) => {
-    if (stopping) return;
+  const stop = (signal: NodeJS.Signals) => {
+    if (stopping) {
+      // Someone means it (a second Ctrl-C): exit now, as if killed (the database server rolls back
+      // what was in progress; the embedded database recovers at its next start, like after a crash).
+      logger.warn("second signal while stopping: exiting at once", { signal });
+      process.exit(128 + os.constants.signals[signal]);
+    }
     stopping = true;
-    logger.info("stopping", { signal });
-    app.close().then(
-      () => process.exit(0),
+    logger.info("stopping", { signal, graceSeconds, timeoutSeconds });
+    // close() cuts off what is left at the timeout, but the database's close could still wait on a
+    // request it cut off: the process ends regardless, a little later.
+    setTimeout(() => {
+      logger.error("shutdown did not finish after the timeout: exiting");
+      process.exit(EXIT_TIMED_OUT);
+    }, timeoutSeconds * 1000 + LAST_RESORT_MS).unref();
+    app.close({ graceMs: graceSeconds * 1000 }).then(
+      (outcome) => process.exit(outcome.timedOut ? EXIT_TIMED_OUT : 0),
       (err: unknown) => {
         logger.error("error while stopping", errorFields(err));
         process.exit(1);
@@ -40,6 +58,11 @@ async function main(): Promise<void> {
   process.on("SIGINT", () => stop("SIGINT"));
   process.on("SIGTERM", () => stop("SIGTERM"));
 }
+
+/** The exit code when the shutdown timeout passed. */
+const EXIT_TIMED_OUT = 2;
+/** How long after the shutdown timeout the process exits even if closing the database still waits. */
+const LAST_RESORT_MS = 5000;
 
 main().catch((err: unknown) => {
   process.stderr.write(err instanceof ConfigError ? `${err.message}\n` : `qualify: failed to start: ${String(err instanceof Error ? err.stack : err)}\n`);

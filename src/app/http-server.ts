@@ -2,12 +2,15 @@
  * The HTTP side: express with a JSON body limit, Apollo Server on `/graphql` (every request
  * authenticated by its API key before anything runs), graphql-ws on the same port and path, and
  * the health routes. Nothing here knows about the database but the readiness check.
+ *
+ * A shutdown stops it in steps (`start-app.ts` orders them): `stopping` (readiness answers 503),
+ * `drainRequests` (no new connection; each open one ends between requests), `closeSubscriptions`
+ * (once the event bus has delivered: each connection closes with 1001), `close` (Apollo).
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
-import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -16,6 +19,7 @@ import type { Config } from "../config";
 import { createErrorFormatter, RETRY_AFTER_SECONDS } from "../errors";
 import type { Logger } from "../logger";
 import type { RequestContext } from "../resolvers/request-context";
+import { ConnectionDrain } from "./connection-drain";
 import { operationLimitsRule } from "./operation-limits.rule";
 import { serveSubscriptions } from "./subscriptions";
 
@@ -37,7 +41,23 @@ export interface HttpServer {
   port: number;
   /** `http://host:port/graphql` */
   url: string;
-  /** Ends subscriptions, stops Apollo (draining requests in flight) and closes the listener. */
+  /**
+   * From now on readiness answers 503 `{status: "stopping"}`; everything else is served as before
+   * (a subscription that ends now sends no `complete`: `closeSubscriptions`).
+   */
+  stopping(): void;
+  /**
+   * Stops accepting connections and ends each open HTTP connection between requests (every request
+   * received gets its answer); at `deadline` destroys those left. Resolves with how many it cut off.
+   */
+  drainRequests(deadline: AbortSignal): Promise<number>;
+  /**
+   * Lets every subscription deliver the events its stream holds until the stream ends (the event
+   * bus ends them when it closes), then closes each connection with 1001 (going away); at
+   * `deadline` terminates those left. Resolves with how many it cut off.
+   */
+  closeSubscriptions(deadline: AbortSignal): Promise<number>;
+  /** Stops Apollo (after the drain: no request is left). */
   close(): Promise<void>;
 }
 
@@ -49,7 +69,9 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
 
   const expressApp = express();
   expressApp.disable("x-powered-by");
-  const httpServer = http.createServer(expressApp);
+  const httpServer = http.createServer();
+  const connections = new ConnectionDrain(httpServer);
+  httpServer.on("request", expressApp);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.limits.bodyBytes });
   const subscriptions = serveSubscriptions(wsServer, schema, { requestContext, stillValid: options.stillValid }, limitsRule, formatError);
 
@@ -59,18 +81,23 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     includeStacktraceInErrorResponses: config.isDevelopment,
     validationRules: [limitsRule],
     introspection: true,
-    // main.ts owns the signals and stops everything in order (Apollo's own handler would race it).
+    // main.ts owns the signals and stops everything in order (Apollo's own handler would race it);
+    // the connections are drained here (ConnectionDrain), not by Apollo's drain plugin, which ends
+    // idle keep-alive connections at once, racing the clients' next requests.
     stopOnTerminationSignals: false,
     // No cache hints are used, so every response is uncacheable: the header says so directly, rather
     // than the cache-control plugin computing a policy for every resolved field (it would set the same).
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), responseHead],
+    plugins: [ApolloServerPluginCacheControlDisabled(), responseHead],
   });
   await apollo.start();
 
   expressApp.get("/health/live", (_req, res) => {
     res.json({ status: "ok" });
   });
+  let stopping = false;
   expressApp.get("/health/ready", async (_req, res) => {
+    // A load balancer takes the instance out of rotation while it still serves (the grace period).
+    if (stopping) return void res.status(503).json({ status: "stopping" });
     try {
       await options.ready();
       res.json({ status: "ok" });
@@ -91,8 +118,13 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   return {
     port,
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
+    stopping() {
+      stopping = true;
+      subscriptions.stopping();
+    },
+    drainRequests: (deadline) => connections.drain(deadline),
+    closeSubscriptions: (deadline) => subscriptions.drain(deadline),
     async close() {
-      await subscriptions.dispose();
       await apollo.stop();
     },
   };

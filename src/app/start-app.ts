@@ -1,7 +1,20 @@
 /**
  * The start-up order of the service: database (embedded or a server; migrations) → event bus →
  * services → the seed model on a new database → background jobs → the first admin key → schema →
- * HTTP. `close` undoes it in reverse.
+ * HTTP. `close` undoes it in reverse, so that nothing a client was told happened is lost:
+ *
+ * 1. readiness answers 503 at once, while requests are served as usual for the grace period (a
+ *    load balancer takes the instance out of rotation meanwhile); background jobs start stopping;
+ * 2. the listener closes and every HTTP connection ends between requests: each request received
+ *    gets its answer (`connection-drain.ts`);
+ * 3. the background jobs have stopped at a safe point (a sweep or a rescore batch finishes);
+ * 4. the event bus delivers every event published so far (to this instance's subscribers, and
+ *    NOTIFYed to the others), then ends the local streams;
+ * 5. each subscription sends what its stream held, then its connection closes with 1001;
+ * 6. the database: the pool, then the embedded database.
+ *
+ * At the shutdown timeout (`QUALIFY_SHUTDOWN_TIMEOUT_SECONDS` after `close` began) connections
+ * still open are cut off and what is still awaited is given up, and the database closes.
  */
 import type { Config } from "../config";
 import { type Caller, type Clock, type ServiceContext, systemClock } from "../context";
@@ -15,7 +28,8 @@ import type { RequestContext } from "../resolvers/request-context";
 import { buildQualifySchema } from "../schema/build-schema";
 import { createServices, type ServiceEnvironment, type Services } from "../services";
 import { keyFromAuthorization } from "../services/api-key.service";
-import { startHttpServer } from "./http-server";
+import { beforeDeadline, pause } from "./deadline";
+import { type HttpServer, startHttpServer } from "./http-server";
 
 export interface RunningApp {
   /** `http://host:port/graphql` */
@@ -30,7 +44,20 @@ export interface RunningApp {
   context(caller: Caller | null): ServiceContext;
   /** The services of another instance on the same database and event bus (tests), with `overrides`. */
   anotherInstance(overrides: Pick<ServiceEnvironment, "warmLedgers">): Services;
-  close(): Promise<void>;
+  /** Stops the service (the steps in this module's comment); a second call gets the first's outcome. */
+  close(options?: CloseOptions): Promise<CloseOutcome>;
+}
+
+export interface CloseOptions {
+  /** How long readiness answers 503 while requests are still served, before the listener closes (default 0). */
+  graceMs?: number;
+}
+
+export interface CloseOutcome {
+  /** Whether the shutdown timeout passed: what was still open then was cut off or given up. */
+  timedOut: boolean;
+  /** HTTP connections and subscription connections still open at the timeout, destroyed. */
+  cutOff: number;
 }
 
 export interface AppOptions {
@@ -42,23 +69,24 @@ export interface AppOptions {
 /** Starts the service as configured; resolves once it accepts requests. */
 export async function startApp(config: Config, logger: Logger, options: AppOptions = {}): Promise<RunningApp> {
   const clock = options.clock ?? systemClock;
-  const shutdown: Array<() => Promise<void>> = [];
-  const close = async () => {
-    for (const step of shutdown.splice(0).reverse()) await step();
-  };
+  // What start-up has made so far; `close` stops what is there, in reverse.
+  const started: Started = { database: [], events: null, stopJobs: null, server: null };
+  let closing: Promise<CloseOutcome> | null = null;
+  const close = (closeOptions: CloseOptions = {}) => (closing ??= stop(started, config, logger, closeOptions.graceMs ?? 0));
   try {
-    const { url, poolSize, sharedSession } = await database(config, logger, shutdown);
+    const { url, poolSize, sharedSession } = await database(config, logger, started.database);
     const { dataSource, queries } = await openDatabase(url, poolSize, logger, {
       pipelining: config.databasePipelining,
       sharedSession,
       timeouts: config.databaseTimeouts,
     });
-    shutdown.push(async () => {
+    started.database.push(async () => {
       await dataSource.destroy();
       logger.debug("closed database connections");
     });
-    const events: EventBus = config.pubsub === "postgres" ? await createPostgresEventBus(url, logger, config.databaseTimeouts) : createMemoryEventBus();
-    shutdown.push(() => events.close());
+    const events: EventBus =
+      config.pubsub === "postgres" ? await createPostgresEventBus(url, logger, config.databaseTimeouts) : createMemoryEventBus(logger);
+    started.events = events;
     const context = (caller: Caller | null): ServiceContext => ({ caller, db: dataSource.manager, clock, logger });
     const environment: ServiceEnvironment = { events, logger, context: () => context(null) };
     const services = createServices(config, environment);
@@ -76,7 +104,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     };
     if (options.noHttp) return app;
 
-    startBackgroundJobs(services, shutdown);
+    started.stopJobs = startBackgroundJobs(services);
     if (!config.adminKey && !(await services.apiKeys.anyActive(context(null)))) {
       app.firstAdminKey = (await services.apiKeys.create(context(null), "admin (first start)", ["admin"])).key;
     }
@@ -98,7 +126,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       stillValid: async (authorization) => (await services.apiKeys.authenticate(context(null), keyFromAuthorization(authorization))) !== null,
       ready: async () => void (await dataSource.query("SELECT 1")),
     });
-    shutdown.push(() => server.close());
+    started.server = server;
     return Object.assign(app, { port: server.port, url: server.url });
   } catch (err) {
     await close().catch(() => undefined);
@@ -106,18 +134,77 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   }
 }
 
+interface Started {
+  /** Closes the pool, then the embedded database (in reverse of this order). */
+  database: Array<() => Promise<void>>;
+  events: EventBus | null;
+  /** Stops the background jobs at a safe point. */
+  stopJobs: (() => Promise<void>) | null;
+  server: HttpServer | null;
+}
+
+/** The steps of this module's comment, each bounded by the shutdown timeout. */
+async function stop(started: Started, config: Config, logger: Logger, graceMs: number): Promise<CloseOutcome> {
+  const { server, events, stopJobs } = started;
+  const timeout = new AbortController();
+  const timer = setTimeout(() => timeout.abort(), config.shutdown.timeoutSeconds * 1000);
+  const deadline = timeout.signal;
+  // How long each step took, for the last log entry.
+  const ms: Record<string, number> = {};
+  let last = Date.now();
+  const took = (step: string) => {
+    const now = Date.now();
+    ms[step] = now - last;
+    last = now;
+  };
+  const gaveUp = (what: string) => (done: boolean) => {
+    if (!done) logger.warn(`shutdown timeout: stopped waiting for ${what}`);
+  };
+  let cutOff = 0;
+  try {
+    server?.stopping();
+    const jobsStopped = stopJobs?.();
+    if (server) {
+      if (graceMs > 0) {
+        logger.info("readiness answers 503; serving as usual until the grace period ends", { graceMs });
+        await pause(graceMs, deadline);
+        took("grace");
+      }
+      logger.info("listener closed; answering the requests received");
+      cutOff += await server.drainRequests(deadline);
+      took("requests");
+    }
+    if (jobsStopped) gaveUp("the background jobs")(await beforeDeadline(jobsStopped, deadline));
+    took("jobs");
+    if (events) gaveUp("the event bus to deliver the last events")(await beforeDeadline(events.close(), deadline));
+    took("events");
+    if (server) {
+      cutOff += await server.closeSubscriptions(deadline);
+      await server.close();
+      took("subscriptions");
+    }
+    for (const step of started.database.splice(0).reverse()) await step();
+    took("database");
+    if (cutOff > 0) logger.error("shutdown timeout: connections cut off", { connections: cutOff, timeoutSeconds: config.shutdown.timeoutSeconds });
+    if (server) logger.info("stopped", { ms });
+    return { timedOut: deadline.aborted, cutOff };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
 /** The database to connect to: the server configured, or an embedded one started here. */
 async function database(
   config: Config,
   logger: Logger,
-  shutdown: Array<() => Promise<void>>,
+  closing: Array<() => Promise<void>>,
 ): Promise<{ url: string; poolSize: number; sharedSession: boolean }> {
   if (config.database.kind === "postgres") {
     const shared = config.database.embedded === true;
     return { url: config.database.url, poolSize: shared ? 1 : config.database.poolSize, sharedSession: shared };
   }
   const embedded: EmbeddedDatabase = await startEmbeddedDatabase(config.database.dataDir);
-  shutdown.push(async () => {
+  closing.push(async () => {
     await embedded.close();
     logger.debug("stopped embedded database");
   });
@@ -129,13 +216,12 @@ async function database(
 /**
  * Leads still below the active version (a rescore an earlier process did not finish, data from
  * before scoring, a publish whose rescore stopped) are rescored in the background, and expired
- * points are swept; both stop at a safe point on close.
+ * points are swept. Returns how to stop both at a safe point.
  */
-function startBackgroundJobs(services: Services, shutdown: Array<() => Promise<void>>): void {
+function startBackgroundJobs(services: Services): () => Promise<void> {
   services.backgroundRescore.enable();
   services.sweeper.start();
-  shutdown.push(async () => {
-    await services.sweeper.stop();
-    await services.backgroundRescore.stop();
-  });
+  return async () => {
+    await Promise.all([services.sweeper.stop(), services.backgroundRescore.stop()]);
+  };
 }

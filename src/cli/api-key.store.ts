@@ -115,6 +115,6 @@ export async function directKeyStore(config: Config): Promise<ApiKeyStore> {
     create: (name, scopes) => asCliError(app.services.apiKeys.create(ctx(), name, scopes)),
     list: () => app.services.apiKeys.list(ctx()),
     revoke: (id) => asCliError(app.services.apiKeys.revoke(ctx(), id)),
-    close: () => app.close(),
+    close: async () => void (await app.close()),
   };
 }

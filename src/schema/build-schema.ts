@@ -7,7 +7,7 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphq
 import { buildSchema, type PubSub } from "type-graphql";
 import { RESOLVERS } from "../resolvers";
 import { scopeAuthChecker } from "../resolvers/auth-checker";
-import { createMemoryEventBus } from "../events/event-bus";
+import { createLocalPubSub } from "../events/local-pub-sub";
 import { DateTimeScalar } from "./scalars";
 
 export async function buildQualifySchema(pubSub: PubSub): Promise<GraphQLSchema> {
@@ -25,6 +25,6 @@ export async function buildQualifySchema(pubSub: PubSub): Promise<GraphQLSchema>
 
 /** The schema as SDL, sorted so the file only changes when the API does. */
 export async function printQualifySchema(): Promise<string> {
-  const schema = await buildQualifySchema(createMemoryEventBus().local);
+  const schema = await buildQualifySchema(createLocalPubSub());
   return printSchema(lexicographicSortSchema(schema)) + "\n";
 }

@@ -9,17 +9,10 @@ import os from "node:os";
 import path from "node:path";
 import { GraphQLTestClient } from "../api/helpers/graphql-client";
 import { API_KEYS, LEAD_BY_EMAIL, UPSERT_LEAD } from "../api/helpers/documents";
-import { ensureBuilt, ROOT, TSC } from "./helpers/build";
+import { ROOT, TSC } from "./helpers/build";
+import { ensureBuilt, type ServiceProcess, startService, stopService } from "./helpers/service-process";
 
-const MAIN = path.join(ROOT, "dist/src/main.js");
 const QUALIFY = path.join(ROOT, "bin/qualify.js");
-
-interface Started {
-  child: ChildProcessWithoutNullStreams;
-  url: string;
-  adminKey: string | null;
-  output: () => string;
-}
 
 /** The environment of a newcomer's shell with the data in `dataDir`, plus `extra`. */
 const shellEnv = (dataDir: string, extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
@@ -30,34 +23,9 @@ const shellEnv = (dataDir: string, extra: Record<string, string> = {}): NodeJS.P
   ...extra,
 });
 
-function start(dataDir: string, extra: Record<string, string> = {}): Promise<Started> {
-  const env = shellEnv(dataDir, { PORT: "0", ...extra });
-  const child = spawn(process.execPath, [MAIN], { cwd: ROOT, env });
-  let stdout = "";
-  let stderr = "";
-  child.stderr.on("data", (chunk: Buffer) => (stderr += chunk.toString()));
-  return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`no URL printed:\n${stdout}\n${stderr}`)), 45_000);
-    child.on("exit", (code) => reject(new Error(`exited with ${code}:\n${stdout}\n${stderr}`)));
-    child.stdout.on("data", (chunk: Buffer) => {
-      stdout += chunk.toString();
-      const url = /Qualify GraphQL API: (\S+)/.exec(stdout)?.[1];
-      // The whole banner is written at once; the key line follows the URL when there is one.
-      if (url && stdout.endsWith("\n")) {
-        clearTimeout(timer);
-        child.removeAllListeners("exit");
-        resolve({ child, url, adminKey: /^\s+(qk_\S+)$/m.exec(stdout)?.[1] ?? null, output: () => stdout });
-      }
-    });
-  });
-}
-
-function stop(started: Started): Promise<number | null> {
-  return new Promise((resolve) => {
-    started.child.on("exit", (code) => resolve(code));
-    started.child.kill("SIGTERM");
-  });
-}
+const start = (dataDir: string, extra: Record<string, string> = {}): Promise<ServiceProcess> =>
+  startService({ QUALIFY_DATA_DIR: dataDir, QUALIFY_LOG_LEVEL: "warn", ...extra });
+const stop = stopService;
 
 describe("npm start's build", () => {
   beforeAll(ensureBuilt, 120_000);
@@ -93,7 +61,8 @@ describe("npm start (embedded database)", () => {
     } finally {
       expect(await stop(second)).toBe(0);
     }
-  });
+    // Two starts (slow on a busy machine) and two stops with the default grace period of 5 s.
+  }, 300_000);
 });
 
 /** Runs the `qualify` command (bin/qualify.js) in a child process with `env`. */

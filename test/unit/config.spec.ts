@@ -54,6 +54,14 @@ describe("loadConfig", () => {
     for (const name of ["PORT", "QUALIFY_LOG_LEVEL", "QUALIFY_ADMIN_KEY"]) expect(load).toThrow(name);
   });
 
+  it("stops with a grace period of 5 s and a timeout of 30 s unless told otherwise; the timeout must exceed the grace", () => {
+    expect(loadConfig({}).shutdown).toEqual({ graceSeconds: 5, timeoutSeconds: 30 });
+    expect(loadConfig({ QUALIFY_SHUTDOWN_GRACE_SECONDS: "0", QUALIFY_SHUTDOWN_TIMEOUT_SECONDS: "1" }).shutdown).toEqual({ graceSeconds: 0, timeoutSeconds: 1 });
+    expect(() => loadConfig({ QUALIFY_SHUTDOWN_GRACE_SECONDS: "30" })).toThrow(/QUALIFY_SHUTDOWN_TIMEOUT_SECONDS \(30\) must be more than QUALIFY_SHUTDOWN_GRACE_SECONDS \(30\)/);
+    expect(() => loadConfig({ QUALIFY_SHUTDOWN_GRACE_SECONDS: "-1" })).toThrow("QUALIFY_SHUTDOWN_GRACE_SECONDS must be a whole number from 0 to 300");
+    expect(() => loadConfig({ QUALIFY_SHUTDOWN_TIMEOUT_SECONDS: "0" })).toThrow("QUALIFY_SHUTDOWN_TIMEOUT_SECONDS must be a whole number from 1 to 3600");
+  });
+
   it("bounds every database wait, and lets each bound be set", () => {
     expect(loadConfig({}).databaseTimeouts).toEqual({ statementMs: 30000, lockMs: 5000, idleInTransactionMs: 60000, bulkStatementMs: 600000, acquireMs: 5000 });
     expect(loadConfig({}).leadGate).toEqual({ connectionsPerLead: 2, queueLength: 100, queueTimeoutMs: 5000 });

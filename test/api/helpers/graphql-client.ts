@@ -2,7 +2,7 @@
  * A small GraphQL client for the end-to-end tests: typed documents sent with variables over real
  * HTTP (fetch), and subscriptions over graphql-ws. Values are never pasted into query strings.
  */
-import { type Client, createClient } from "graphql-ws";
+import { type Client, type ClientOptions, createClient } from "graphql-ws";
 import WebSocket from "ws";
 
 import type { Doc } from "../../../src/cli/graphql.client";
@@ -52,13 +52,14 @@ export class GraphQLTestClient {
     return res.data;
   }
 
-  /** A graphql-ws client authenticated with this client's key. Dispose it after use. */
-  subscriptions(): Client {
+  /** A graphql-ws client authenticated with this client's key (`options` added). Dispose it after use. */
+  subscriptions(options: Partial<ClientOptions> = {}): Client {
     return createClient({
       url: this.url.replace(/^http/, "ws"),
       webSocketImpl: WebSocket,
       connectionParams: this.key ? { authorization: `Bearer ${this.key}` } : {},
       retryAttempts: 0,
+      ...options,
     });
   }
 }

@@ -19,12 +19,13 @@ export const testDatabase = (): TestDatabase =>
 
 const POSTGRES_ADMIN_URL = process.env.QUALIFY_TEST_POSTGRES_URL ?? "postgres://postgres@127.0.0.1:5432/postgres";
 
-interface ProvisionedDatabase {
+export interface ProvisionedDatabase {
   url: string;
   drop(): Promise<void>;
 }
 
-async function provision(kind: TestDatabase): Promise<ProvisionedDatabase> {
+/** A fresh database of `kind` for one suite (embedded: from the broker of globalSetup); `drop` removes it. */
+export async function provision(kind: TestDatabase): Promise<ProvisionedDatabase> {
   if (kind === "embedded") {
     const broker = process.env.QUALIFY_TEST_PGLITE_BROKER;
     if (!broker) throw new Error("QUALIFY_TEST_PGLITE_BROKER is not set: run the tests through jest's globalSetup");
