@@ -28,6 +28,8 @@ export interface Config {
   /** A key accepted as an admin key without being stored (automation). */
   adminKey: string | null;
   logLevel: LogLevel;
+  /** Debug `sql` entries carry the statements' parameter values (emails, key hashes): only when asked. */
+  logSqlParameters: boolean;
   limits: Limits;
   /** How often each instance takes expired points out of scores, in seconds (0: never). */
   expirySweepSeconds: number;
@@ -110,6 +112,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pubsub,
     adminKey,
     logLevel: oneOf("QUALIFY_LOG_LEVEL", "info", ["debug", "info", "warn", "error", "silent"] as const),
+    logSqlParameters: oneOf("QUALIFY_LOG_SQL_PARAMETERS", "false", ["true", "false"] as const) === "true",
     limits: {
       bodyBytes: int("QUALIFY_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxDepth: int("QUALIFY_MAX_DEPTH", 10, 2, 100),

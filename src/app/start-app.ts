@@ -48,7 +48,11 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
   };
   try {
     const { url, poolSize, sharedSession } = await database(config, logger, shutdown);
-    const { dataSource, queries } = await openDatabase(url, poolSize, logger, { pipelining: config.databasePipelining, sharedSession });
+    const { dataSource, queries } = await openDatabase(url, poolSize, logger, {
+      pipelining: config.databasePipelining,
+      sharedSession,
+      logParameters: config.logSqlParameters,
+    });
     shutdown.push(async () => {
       await dataSource.destroy();
       logger.debug("closed database connections");

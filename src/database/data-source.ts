@@ -17,10 +17,12 @@ class SqlLogger implements TypeOrmLogger {
   constructor(
     private readonly logger: Logger,
     private readonly counter: QueryCounter,
+    /** Parameter values hold emails and key hashes: logged only behind QUALIFY_LOG_SQL_PARAMETERS. */
+    private readonly withParameters: boolean,
   ) {}
   logQuery(query: string, parameters?: unknown[]): void {
     this.counter.count++;
-    this.logger.debug("sql", { query, parameters });
+    this.logger.debug("sql", this.withParameters ? { query, parameters } : { query });
   }
   logQueryError(error: string | Error, query: string): void {
     // Expected failures (unique violations, serialization retries) are handled by callers.
@@ -75,6 +77,8 @@ export interface DatabaseOptions {
    * prepared statements and session settings outlive the connection that made them.
    */
   sharedSession?: boolean;
+  /** Debug `sql` entries include parameter values (default false: the statement text only). */
+  logParameters?: boolean;
 }
 
 /** Connects to `url`, runs pending migrations and returns the DataSource. */
@@ -83,7 +87,7 @@ export async function openDatabase(url: string, poolSize: number, logger: Logger
   const dataSource = new DataSource({
     ...dataSourceOptions(url, poolSize, options),
     maxQueryExecutionTime: 1000,
-    logger: new SqlLogger(logger.child({ component: "sql" }), queries),
+    logger: new SqlLogger(logger.child({ component: "sql" }), queries, options.logParameters === true),
   });
   setTransactionMode(dataSource, options.pipelining === false ? "public" : "pipelined");
   await dataSource.initialize();

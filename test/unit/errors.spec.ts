@@ -4,7 +4,7 @@ import { createErrorFormatter, DomainError, toGraphQLError, ValidationError } fr
 import { createLogger } from "../../src/logger";
 
 const logged: string[] = [];
-const logger = createLogger("error", {}, (line) => logged.push(line));
+const logger = createLogger("error", { write: (line) => logged.push(line) });
 
 /** What graphql-js hands to formatError for an error thrown in a resolver. */
 const located = (err: Error) => new GraphQLError(err.message, { path: ["leads"], originalError: err });

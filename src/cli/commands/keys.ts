@@ -78,7 +78,7 @@ export const keysCommand: Command = {
       return EXIT_USAGE;
     }
     const config = loadConfig();
-    const app = await startApp(config, createLogger("warn"), { noHttp: true });
+    const app = await startApp(config, createLogger("warn", { secrets: config.adminKey ? [config.adminKey] : [] }), { noHttp: true });
     try {
       return await work(app);
     } catch (err) {

@@ -61,8 +61,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Receives the service's log lines (JSON) at `QUALIFY_LOG_LEVEL` (silent unless `env` says otherwise). */
+  log?: (line: string) => void;
+}
+
 /** Starts the service for one suite. `env` adds settings (as environment variables would). */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = testDatabase();
   const provisioned = await provision(database);
   const adminKey = `test-admin-${randomBytes(16).toString("hex")}`;
@@ -72,7 +77,7 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     database: { kind: "postgres", url: provisioned.url, poolSize: 10, embedded: database === "embedded" },
     pubsub: database === "embedded" ? "memory" : "postgres",
   };
-  const app = await startApp(config, createLogger(config.logLevel));
+  const app = await startApp(config, createLogger(config.logLevel, { write: options.log, secrets: [adminKey] }));
   const admin = new GraphQLTestClient(app.url, adminKey);
   return {
     app,
@@ -102,10 +107,10 @@ export interface SuiteApp {
 }
 
 /** Boots the service for the enclosing `describe` (in `beforeAll`, so declare it first) and stops it after. */
-export function useTestApp(env: Record<string, string> = {}): SuiteApp {
+export function useTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): SuiteApp {
   let current: TestApp | null = null;
   beforeAll(async () => {
-    current = await startTestApp(env);
+    current = await startTestApp(env, options);
   });
   afterAll(() => current?.close());
   const started = (): TestApp => {
