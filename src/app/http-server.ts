@@ -1,12 +1,14 @@
 /**
  * The HTTP side: express with a JSON body limit, Apollo Server on `/graphql` (every request
- * authenticated by its API key before anything runs), graphql-ws on the same port and path, and
- * the health routes. Nothing here knows about the database but the readiness check.
+ * authenticated by its API key before anything runs; each one logged and counted by the
+ * request observer), graphql-ws on the same port and path, the health routes, and the metrics
+ * (on this port or one of their own). Nothing here knows about the database but the readiness
+ * check and the metrics' callbacks.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { ApolloServerPluginDrainHttpServer } from "@apollo/server/plugin/drainHttpServer";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
@@ -15,11 +17,14 @@ import { WebSocketServer } from "ws";
 import type { Config } from "../config";
 import { createErrorFormatter } from "../errors";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import type { RequestContext } from "../resolvers/request-context";
 import { operationLimitsRule } from "./operation-limits.rule";
+import { RequestObserver } from "./request-observer";
 import { serveSubscriptions } from "./subscriptions";
 
 export const GRAPHQL_PATH = "/graphql";
+export const METRICS_PATH = "/metrics";
 
 export interface HttpOptions {
   config: Config;
@@ -31,19 +36,23 @@ export interface HttpOptions {
   stillValid: (authorization: unknown) => Promise<boolean>;
   /** The readiness check: resolves when the service can serve (the database answers). */
   ready: () => Promise<void>;
+  metrics: Metrics;
 }
 
 export interface HttpServer {
   port: number;
   /** `http://host:port/graphql` */
   url: string;
+  /** `http://host:port/metrics` (the API's port or the metrics' own); null when metrics are off. */
+  metricsUrl: string | null;
   /** Ends subscriptions, stops Apollo (draining requests in flight) and closes the listener. */
   close(): Promise<void>;
 }
 
 /** Starts serving; resolves once the port accepts connections. */
 export async function startHttpServer(options: HttpOptions): Promise<HttpServer> {
-  const { config, logger, schema, requestContext } = options;
+  const { config, logger, schema, requestContext, metrics } = options;
+  const observer = new RequestObserver(logger, metrics);
   const formatError = createErrorFormatter(logger, config.isDevelopment);
   const limitsRule = operationLimitsRule(config.limits);
 
@@ -63,7 +72,14 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     stopOnTerminationSignals: false,
     // No cache hints are used, so every response is uncacheable: the header says so directly, rather
     // than the cache-control plugin computing a policy for every resolved field (it would set the same).
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), ApolloServerPluginCacheControlDisabled(), noStore],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer }),
+      ApolloServerPluginCacheControlDisabled(),
+      // Apollo's landing page loads its assets from a CDN (blank offline); `/` and `/graphiql` serve ours.
+      ApolloServerPluginLandingPageDisabled(),
+      noStore,
+      observer.plugin,
+    ],
   });
   await apollo.start();
 
@@ -80,22 +96,75 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   });
   expressApp.use(
     GRAPHQL_PATH,
+    observer.middleware,
     express.json({ limit: config.limits.bodyBytes }),
-    expressMiddleware(apollo, { context: ({ req }) => requestContext(req.headers.authorization) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const context = await requestContext(req.headers.authorization);
+        observer.attach(res, context);
+        return context;
+      },
+    }),
   );
   expressApp.use(bodyErrorHandler(logger));
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
-  const { port } = httpServer.address() as AddressInfo;
+  // Metrics on a port of their own get a server of their own (closed with this one).
+  let metricsServer: http.Server | null = null;
+  if (config.metrics.enabled && config.metrics.port !== null) {
+    const metricsApp = express();
+    metricsApp.disable("x-powered-by");
+    serveMetrics(metricsApp, metrics);
+    metricsServer = http.createServer(metricsApp);
+  } else if (config.metrics.enabled) {
+    serveMetrics(expressApp, metrics);
+  }
+
+  let port: number;
+  let metricsPort: number;
+  try {
+    port = await listen(httpServer, config.port, config.host);
+    metricsPort = metricsServer ? await listen(metricsServer, config.metrics.port ?? 0, config.host) : port;
+  } catch (err) {
+    // A port taken: nothing started here is left running (Apollo's drain plugin closes the listener).
+    await subscriptions.dispose();
+    await apollo.stop();
+    throw err;
+  }
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   return {
     port,
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
+    metricsUrl: config.metrics.enabled ? `http://${host}:${metricsPort}${METRICS_PATH}` : null,
     async close() {
       await subscriptions.dispose();
       await apollo.stop();
+      if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },
   };
+}
+
+/** Listens on `port` (0: any free one) of `host`; resolves with the port. */
+async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** `GET /metrics`: the Prometheus text format. No key: bind it to a port of its own to keep it inside. */
+function serveMetrics(app: express.Express, metrics: Metrics): void {
+  app.get(METRICS_PATH, async (_req, res, next) => {
+    try {
+      const { contentType, body } = await metrics.scrape();
+      res.set("cache-control", "no-store").type(contentType).send(body);
+    } catch (err) {
+      next(err);
+    }
+  });
 }
 
 /** `cache-control: no-store` on every GraphQL response over HTTP. */

@@ -3,16 +3,19 @@
  * services → the seed model on a new database → background jobs → the first admin key → schema →
  * HTTP. `close` undoes it in reverse.
  */
+import type { DataSource } from "typeorm";
 import type { Config } from "../config";
 import { type Caller, type Clock, type ServiceContext, systemClock } from "../context";
-import { openDatabase, type QueryCounter } from "../database/data-source";
+import { openDatabase, poolUse, type QueryCounter } from "../database/data-source";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../database/embedded-database";
 import { DomainError, toGraphQLError } from "../errors";
 import { createMemoryEventBus, createPostgresEventBus, type EventBus } from "../events/event-bus";
-import type { Logger } from "../logger";
+import { errorFields, type Logger } from "../logger";
+import { type Backlog, Metrics } from "../metrics";
 import { createLoaders } from "../resolvers/loaders";
 import type { RequestContext } from "../resolvers/request-context";
 import { buildQualifySchema } from "../schema/build-schema";
+import { readBacklog } from "../scoring/backlog";
 import { createServices, type ServiceEnvironment, type Services } from "../services";
 import { keyFromAuthorization } from "../services/api-key.service";
 import { startHttpServer } from "./http-server";
@@ -21,6 +24,9 @@ export interface RunningApp {
   /** `http://host:port/graphql` */
   url: string;
   port: number;
+  /** `http://host:port/metrics`; null when metrics are off (or without HTTP). */
+  metricsUrl: string | null;
+  metrics: Metrics;
   services: Services;
   /** Every SQL statement the service sends is counted here. */
   queries: QueryCounter;
@@ -60,13 +66,16 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const events: EventBus = config.pubsub === "postgres" ? await createPostgresEventBus(url, logger) : createMemoryEventBus();
     shutdown.push(() => events.close());
     const context = (caller: Caller | null): ServiceContext => ({ caller, db: dataSource.manager, clock, logger });
-    const environment: ServiceEnvironment = { events, logger, context: () => context(null) };
+    const metrics = new Metrics();
+    const environment: ServiceEnvironment = { events, logger, metrics, context: () => context(null) };
     const services = createServices(config, environment);
     // First start on an empty database: the seed model becomes version 1, so scoring starts at once.
     await services.models.ensureDefault(context(null));
     const app: RunningApp = {
       url: "",
       port: 0,
+      metricsUrl: null,
+      metrics,
       services,
       queries,
       firstAdminKey: null,
@@ -77,6 +86,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     if (options.noHttp) return app;
 
     startBackgroundJobs(services, shutdown);
+    watchDatabase(metrics, logger, dataSource, () => readBacklog(context(null)), services);
     if (!config.adminKey && !(await services.apiKeys.anyActive(context(null)))) {
       app.firstAdminKey = (await services.apiKeys.create(context(null), "admin (first start)", ["admin"])).key;
     }
@@ -93,9 +103,10 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       requestContext,
       stillValid: async (authorization) => (await services.apiKeys.authenticate(context(null), keyFromAuthorization(authorization))) !== null,
       ready: async () => void (await dataSource.query("SELECT 1")),
+      metrics,
     });
     shutdown.push(() => server.close());
-    return Object.assign(app, { port: server.port, url: server.url });
+    return Object.assign(app, { port: server.port, url: server.url, metricsUrl: server.metricsUrl });
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -134,4 +145,26 @@ function startBackgroundJobs(services: Services, shutdown: Array<() => Promise<v
     await services.sweeper.stop();
     await services.backgroundRescore.stop();
   });
+}
+
+/** What the metrics read at each scrape: the pool, the backlogs in the database, this process's last sweep. */
+function watchDatabase(
+  metrics: Metrics,
+  logger: Logger,
+  dataSource: DataSource,
+  backlog: () => Promise<Backlog>,
+  services: Services,
+): void {
+  metrics.watchPool(() => poolUse(dataSource));
+  metrics.watchBacklog(() =>
+    backlog().catch((err: unknown) => {
+      logger.warn("metrics: could not read the backlog", errorFields(err));
+      throw err;
+    }),
+  );
+  metrics.watch(
+    "qualify_expiry_last_sweep_timestamp_seconds",
+    "When this process last finished an expiry sweep (Unix time); absent before its first",
+    () => (services.sweeper.lastSweptAt ? services.sweeper.lastSweptAt.getTime() / 1000 : null),
+  );
 }

@@ -2,10 +2,12 @@
  * The TypeORM DataSource. Migrations run on start (`synchronize` is never used here), and every
  * SQL statement passes through `QueryCounter`, which tests use to prove there is no N+1.
  */
+import type { Pool } from "pg";
 import { DataSource, type DataSourceOptions, type Logger as TypeOrmLogger } from "typeorm";
 import { ENTITIES } from "../entities";
 import { MIGRATIONS } from "../entities/migrations";
 import type { Logger } from "../logger";
+import type { PoolUse } from "../metrics";
 import { setTransactionMode } from "./transaction";
 
 /** Counts SQL statements sent by this DataSource. */
@@ -98,4 +100,11 @@ export async function openDatabase(url: string, poolSize: number, logger: Logger
     throw err;
   }
   return { dataSource, queries };
+}
+
+/** The pg pool behind `dataSource` at this moment (TypeORM's PostgresDriver keeps it as `master`); null once closed. */
+export function poolUse(dataSource: DataSource): PoolUse | null {
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (!dataSource.isInitialized || !pool) return null;
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
 }

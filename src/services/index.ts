@@ -8,6 +8,7 @@ import type { ServiceContext } from "../context";
 import { Announcements } from "../events/announce";
 import type { EventBus } from "../events/event-bus";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import { BackgroundRescore } from "../scoring/background-rescore";
 import { ExpirySweeper } from "../scoring/expiry-sweeper";
 import { ModelVersions } from "../scoring/model-versions";
@@ -41,6 +42,8 @@ export type ServiceSettings = Pick<Config, "adminKey" | "limits"> & Partial<Pick
 export interface ServiceEnvironment {
   events: EventBus;
   logger: Logger;
+  /** This process's metrics (the scoring pipeline reports its time). */
+  metrics: Metrics;
   /** A fresh context for work outside a request (background jobs). */
   context: () => ServiceContext;
   /** This process's warm ledgers (a test stands up a second instance with its own). */
@@ -48,13 +51,13 @@ export interface ServiceEnvironment {
 }
 
 export function createServices(settings: ServiceSettings, env: ServiceEnvironment): Services {
-  const { events, logger, context } = env;
+  const { events, logger, context, metrics } = env;
   const workers = settings.rescoreWorkers ?? 1;
   const modelVersions = new ModelVersions();
   const warmLedgers = env.warmLedgers ?? new WarmLedgers(settings.warmLeads ?? DEFAULT_WARM_LEADS);
   const announce = new Announcements(events);
-  const scorer = new Scorer({ models: modelVersions, warmLedgers, announce });
-  const rescorer = new Rescorer({ models: modelVersions, announce });
+  const scorer = new Scorer({ models: modelVersions, warmLedgers, announce, metrics });
+  const rescorer = new Rescorer({ models: modelVersions, announce, metrics });
   const backgroundRescore = new BackgroundRescore(rescorer, context, workers, logger.child({ component: "rescore" }));
   const sweeper = new ExpirySweeper(announce, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
   const leads = new LeadService(scorer, announce, settings.limits.maxJsonBytes);
