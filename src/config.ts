@@ -32,6 +32,8 @@ export interface Config {
   logSqlParameters: boolean;
   /** Prometheus metrics at `/metrics`: on the API's port (`port` null), on a port of their own, or not at all. */
   metrics: { enabled: boolean; port: number | null };
+  /** GraphiQL at `/graphiql`, served from the npm packages (no CDN): in development, or when asked. */
+  graphiql: boolean;
   limits: Limits;
   /** How often each instance takes expired points out of scores, in seconds (0: never). */
   expirySweepSeconds: number;
@@ -119,6 +121,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: oneOf("QUALIFY_LOG_LEVEL", "info", ["debug", "info", "warn", "error", "silent"] as const),
     logSqlParameters: oneOf("QUALIFY_LOG_SQL_PARAMETERS", "false", ["true", "false"] as const) === "true",
     metrics: { enabled: metricsEnabled, port: metricsPort },
+    graphiql: oneOf("QUALIFY_GRAPHIQL", environment === "development" ? "on" : "off", ["on", "off"] as const) === "on",
     limits: {
       bodyBytes: int("QUALIFY_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxDepth: int("QUALIFY_MAX_DEPTH", 10, 2, 100),

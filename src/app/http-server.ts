@@ -1,9 +1,9 @@
 /**
  * The HTTP side: express with a JSON body limit, Apollo Server on `/graphql` (every request
  * authenticated by its API key before anything runs; each one logged and counted by the
- * request observer), graphql-ws on the same port and path, the health routes, and the metrics
- * (on this port or one of their own). Nothing here knows about the database but the readiness
- * check and the metrics' callbacks.
+ * request observer), graphql-ws on the same port and path, the health routes, the metrics (on
+ * this port or one of their own), the home page at `/` and, when on, GraphiQL. Nothing here knows
+ * about the database but the readiness check and the metrics' callbacks.
  */
 import http from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,6 +19,8 @@ import { createErrorFormatter } from "../errors";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { RequestContext } from "../resolvers/request-context";
+import { GRAPHIQL_PATH, graphiqlRoutes } from "./graphiql-page";
+import { homeRoutes } from "./home-page";
 import { operationLimitsRule } from "./operation-limits.rule";
 import { RequestObserver } from "./request-observer";
 import { serveSubscriptions } from "./subscriptions";
@@ -94,6 +96,18 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
       res.status(503).json({ status: "unavailable" });
     }
   });
+  const graphiqlPath = config.graphiql ? GRAPHIQL_PATH : null;
+  // The metrics' own port is known once it listens (QUALIFY_METRICS_PORT=0: any free one).
+  let ownMetricsPort: number | null = null;
+  expressApp.use(
+    homeRoutes({
+      graphqlPath: GRAPHQL_PATH,
+      metrics: () => (config.metrics.enabled ? { path: METRICS_PATH, port: ownMetricsPort } : null),
+      graphiqlPath,
+    }),
+  );
+  if (graphiqlPath) expressApp.use(graphiqlRoutes(GRAPHQL_PATH));
+  expressApp.get(GRAPHQL_PATH, sendBrowsersTo(graphiqlPath ?? "/"));
   expressApp.use(
     GRAPHQL_PATH,
     observer.middleware,
@@ -124,6 +138,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   try {
     port = await listen(httpServer, config.port, config.host);
     metricsPort = metricsServer ? await listen(metricsServer, config.metrics.port ?? 0, config.host) : port;
+    if (metricsServer) ownMetricsPort = metricsPort;
   } catch (err) {
     // A port taken: nothing started here is left running (Apollo's drain plugin closes the listener).
     await subscriptions.dispose();
@@ -140,6 +155,17 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
       await apollo.stop();
       if (metricsServer) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },
+  };
+}
+
+/**
+ * A browser opening the endpoint (GET, preferring HTML, no query) is sent to GraphiQL or the home
+ * page rather than answered with a JSON error; clients asking for JSON go on to Apollo.
+ */
+function sendBrowsersTo(location: string): express.RequestHandler {
+  return (req, res, next) => {
+    if (req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html") res.redirect(302, location);
+    else next();
   };
 }
 
