@@ -4,6 +4,7 @@
  * the expiry lag and the rescore backlog (through real time), the process metrics; the settings
  * that move the endpoint to a port of its own or turn it off.
  */
+import net from "node:net";
 import { AwardColumns } from "../../src/scoring/ledger-writer";
 import { FUNNEL, RECORD_INTERACTION, RECORD_INTERACTIONS } from "./helpers/documents";
 import { gql } from "./helpers/graphql-client";
@@ -142,6 +143,17 @@ describe(`/metrics settings [${testDatabase()}]`, () => {
       expect((await fetch(off.app.url.replace(/\/graphql$/, "/metrics"))).status).toBe(404);
     } finally {
       await off.close();
+    }
+  });
+
+  it("a metrics port already taken stops the start with the reason (it does not hang)", async () => {
+    const taken = net.createServer();
+    await new Promise<void>((resolve) => taken.listen(0, "127.0.0.1", resolve));
+    const { port } = taken.address() as net.AddressInfo;
+    try {
+      await expect(startTestApp({ QUALIFY_METRICS_PORT: String(port) })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await new Promise((resolve) => taken.close(resolve));
     }
   });
 });

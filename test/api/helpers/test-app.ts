@@ -77,7 +77,10 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
     database: { kind: "postgres", url: provisioned.url, poolSize: 10, embedded: database === "embedded" },
     pubsub: database === "embedded" ? "memory" : "postgres",
   };
-  const app = await startApp(config, createLogger(config.logLevel, { write: options.log, secrets: [adminKey] }));
+  const app = await startApp(config, createLogger(config.logLevel, { write: options.log, secrets: [adminKey] })).catch(async (err: unknown) => {
+    await provisioned.drop();
+    throw err;
+  });
   const admin = new GraphQLTestClient(app.url, adminKey);
   return {
     app,
