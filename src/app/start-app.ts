@@ -26,7 +26,6 @@ export interface RunningApp {
   port: number;
   /** `http://host:port/metrics`; null when metrics are off (or without HTTP). */
   metricsUrl: string | null;
-  metrics: Metrics;
   services: Services;
   /** Every SQL statement the service sends is counted here. */
   queries: QueryCounter;
@@ -75,7 +74,6 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       url: "",
       port: 0,
       metricsUrl: null,
-      metrics,
       services,
       queries,
       firstAdminKey: null,
