@@ -28,6 +28,12 @@ export interface Config {
   /** A key accepted as an admin key without being stored (automation). */
   adminKey: string | null;
   logLevel: LogLevel;
+  /** Debug `sql` entries carry the statements' parameter values (emails, key hashes): only when asked. */
+  logSqlParameters: boolean;
+  /** Prometheus metrics at `/metrics`: on the API's port (`port` null), on a port of their own, or not at all. */
+  metrics: { enabled: boolean; port: number | null };
+  /** GraphiQL at `/graphiql`, served from the npm packages (no CDN): in development, or when asked. */
+  graphiql: boolean;
   limits: Limits;
   /** How often each instance takes expired points out of scores, in seconds (0: never). */
   expirySweepSeconds: number;
@@ -158,6 +164,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (adminKey !== null && adminKey.length < 24) {
     problems.push("QUALIFY_ADMIN_KEY must be at least 24 characters");
   }
+  const metricsEnabled = oneOf("QUALIFY_METRICS", "on", ["on", "off"] as const) === "on";
+  const metricsPort = env.QUALIFY_METRICS_PORT ? int("QUALIFY_METRICS_PORT", 0, 0, 65535) : null;
+  if (metricsPort !== null && !metricsEnabled) problems.push("QUALIFY_METRICS_PORT is set but QUALIFY_METRICS is off");
   const config: Config = {
     environment,
     isDevelopment: environment === "development",
@@ -167,6 +176,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     pubsub,
     adminKey,
     logLevel: oneOf("QUALIFY_LOG_LEVEL", "info", ["debug", "info", "warn", "error", "silent"] as const),
+    logSqlParameters: oneOf("QUALIFY_LOG_SQL_PARAMETERS", "false", ["true", "false"] as const) === "true",
+    metrics: { enabled: metricsEnabled, port: metricsPort },
+    graphiql: oneOf("QUALIFY_GRAPHIQL", environment === "development" ? "on" : "off", ["on", "off"] as const) === "on",
     limits: {
       bodyBytes: int("QUALIFY_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxDepth: int("QUALIFY_MAX_DEPTH", 10, 2, 100),
@@ -206,6 +218,9 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push(
       `QUALIFY_SHUTDOWN_TIMEOUT_SECONDS (${config.shutdown.timeoutSeconds}) must be more than QUALIFY_SHUTDOWN_GRACE_SECONDS (${config.shutdown.graceSeconds}): requests need time to finish after the grace period`,
     );
+  }
+  if (config.metrics.port !== null && config.metrics.port !== 0 && config.metrics.port === config.port) {
+    problems.push("QUALIFY_METRICS_PORT must differ from PORT (unset it to serve /metrics on the API's port)");
   }
   if (problems.length > 0) throw new ConfigError(`Invalid settings:\n  ${problems.join("\n  ")}`);
   return config;

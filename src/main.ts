@@ -16,7 +16,7 @@ import { startApp } from "./app/start-app";
 
 async function main(): Promise<void> {
   const config = loadConfig();
-  const logger = createLogger(config.logLevel);
+  const logger = createLogger(config.logLevel, { secrets: config.adminKey ? [config.adminKey] : [] });
   const app = await startApp(config, logger);
   const lines = [`Qualify GraphQL API: ${app.url}`];
   if (config.database.kind === "embedded") lines.push(`Embedded database in ${config.database.dataDir}`);

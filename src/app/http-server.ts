@@ -1,7 +1,9 @@
 /**
  * The HTTP side: express with a JSON body limit, Apollo Server on `/graphql` (every request
- * authenticated by its API key before anything runs), graphql-ws on the same port and path, and
- * the health routes. Nothing here knows about the database but the readiness check.
+ * authenticated by its API key before anything runs; each one logged and counted by the
+ * request observer), graphql-ws on the same port and path, the health routes, the metrics (on
+ * this port or one of their own), the home page at `/` and, when on, GraphiQL. Nothing here knows
+ * about the database but the readiness check and the metrics' callbacks.
  *
  * A shutdown stops it in steps (`start-app.ts` orders them): `stopping` (readiness answers 503),
  * `drainRequests` (no new connection; each open one ends between requests), `closeSubscriptions`
@@ -10,7 +12,7 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { ApolloServerPluginCacheControlDisabled } from "@apollo/server/plugin/disabled";
+import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { expressMiddleware } from "@as-integrations/express5";
 import express from "express";
 import type { GraphQLSchema } from "graphql";
@@ -18,12 +20,17 @@ import { WebSocketServer } from "ws";
 import type { Config } from "../config";
 import { createErrorFormatter, RETRY_AFTER_SECONDS } from "../errors";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import type { RequestContext } from "../resolvers/request-context";
 import { ConnectionDrain } from "./connection-drain";
+import { GRAPHIQL_PATH, graphiqlRoutes } from "./graphiql-page";
+import { homeRoutes } from "./home-page";
 import { operationLimitsRule } from "./operation-limits.rule";
+import { RequestObserver } from "./request-observer";
 import { serveSubscriptions } from "./subscriptions";
 
 export const GRAPHQL_PATH = "/graphql";
+export const METRICS_PATH = "/metrics";
 
 export interface HttpOptions {
   config: Config;
@@ -35,12 +42,15 @@ export interface HttpOptions {
   stillValid: (authorization: unknown) => Promise<boolean>;
   /** The readiness check: resolves when the service can serve (the database answers). */
   ready: () => Promise<void>;
+  metrics: Metrics;
 }
 
 export interface HttpServer {
   port: number;
   /** `http://host:port/graphql` */
   url: string;
+  /** `http://host:port/metrics` (the API's port or the metrics' own); null when metrics are off. */
+  metricsUrl: string | null;
   /**
    * From now on readiness answers 503 `{status: "stopping"}`; everything else is served as before
    * (a subscription that ends now sends no `complete`: `closeSubscriptions`).
@@ -57,13 +67,14 @@ export interface HttpServer {
    * `deadline` terminates those left. Resolves with how many it cut off.
    */
   closeSubscriptions(deadline: AbortSignal): Promise<number>;
-  /** Stops Apollo (after the drain: no request is left). */
+  /** Stops Apollo (after the drain: no request is left) and the metrics' own listener, if any. */
   close(): Promise<void>;
 }
 
 /** Starts serving; resolves once the port accepts connections. */
 export async function startHttpServer(options: HttpOptions): Promise<HttpServer> {
-  const { config, logger, schema, requestContext } = options;
+  const { config, logger, schema, requestContext, metrics } = options;
+  const observer = new RequestObserver(logger, metrics);
   const formatError = createErrorFormatter(logger, config.isDevelopment);
   const limitsRule = operationLimitsRule(config.limits);
 
@@ -87,7 +98,13 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     stopOnTerminationSignals: false,
     // No cache hints are used, so every response is uncacheable: the header says so directly, rather
     // than the cache-control plugin computing a policy for every resolved field (it would set the same).
-    plugins: [ApolloServerPluginCacheControlDisabled(), responseHead],
+    plugins: [
+      ApolloServerPluginCacheControlDisabled(),
+      // Apollo's landing page loads its assets from a CDN (blank offline); `/` and `/graphiql` serve ours.
+      ApolloServerPluginLandingPageDisabled(),
+      responseHead,
+      observer.plugin,
+    ],
   });
   await apollo.start();
 
@@ -105,19 +122,61 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
       res.status(503).json({ status: "unavailable" });
     }
   });
+  const graphiqlPath = config.graphiql ? GRAPHIQL_PATH : null;
+  // The metrics' own port is known once it listens (QUALIFY_METRICS_PORT=0: any free one).
+  let ownMetricsPort: number | null = null;
+  expressApp.use(
+    homeRoutes({
+      graphqlPath: GRAPHQL_PATH,
+      metrics: () => (config.metrics.enabled ? { path: METRICS_PATH, port: ownMetricsPort } : null),
+      graphiqlPath,
+    }),
+  );
+  if (graphiqlPath) expressApp.use(graphiqlRoutes(GRAPHQL_PATH));
+  expressApp.get(GRAPHQL_PATH, sendBrowsersTo(graphiqlPath ?? "/"));
   expressApp.use(
     GRAPHQL_PATH,
+    observer.middleware,
     express.json({ limit: config.limits.bodyBytes }),
-    expressMiddleware(apollo, { context: ({ req }) => requestContext(req.headers.authorization) }),
+    expressMiddleware(apollo, {
+      context: async ({ req, res }) => {
+        const context = await requestContext(req.headers.authorization);
+        observer.attach(res, context);
+        return context;
+      },
+    }),
   );
   expressApp.use(bodyErrorHandler(logger));
 
-  await new Promise<void>((resolve) => httpServer.listen(config.port, config.host, resolve));
-  const { port } = httpServer.address() as AddressInfo;
+  // Metrics on a port of their own get a server of their own (closed with this one).
+  let metricsServer: http.Server | null = null;
+  if (config.metrics.enabled && config.metrics.port !== null) {
+    const metricsApp = express();
+    metricsApp.disable("x-powered-by");
+    serveMetrics(metricsApp, metrics);
+    metricsServer = http.createServer(metricsApp);
+  } else if (config.metrics.enabled) {
+    serveMetrics(expressApp, metrics);
+  }
+
+  let port: number;
+  let metricsPort: number;
+  try {
+    port = await listen(httpServer, config.port, config.host);
+    metricsPort = metricsServer ? await listen(metricsServer, config.metrics.port ?? 0, config.host) : port;
+    if (metricsServer) ownMetricsPort = metricsPort;
+  } catch (err) {
+    // A port taken: nothing started here is left running.
+    if (httpServer.listening) await new Promise<void>((resolve) => httpServer.close(() => resolve()));
+    await subscriptions.drain(AbortSignal.abort());
+    await apollo.stop();
+    throw err;
+  }
   const host = config.host === "0.0.0.0" || config.host === "::" ? "localhost" : config.host;
   return {
     port,
     url: `http://${host}:${port}${GRAPHQL_PATH}`,
+    metricsUrl: config.metrics.enabled ? `http://${host}:${metricsPort}${METRICS_PATH}` : null,
     stopping() {
       stopping = true;
       subscriptions.stopping();
@@ -126,8 +185,44 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     closeSubscriptions: (deadline) => subscriptions.drain(deadline),
     async close() {
       await apollo.stop();
+      if (metricsServer?.listening) await new Promise<void>((resolve) => metricsServer.close(() => resolve()));
     },
   };
+}
+
+/**
+ * A browser opening the endpoint (GET, preferring HTML, no query) is sent to GraphiQL or the home
+ * page rather than answered with a JSON error; clients asking for JSON go on to Apollo.
+ */
+function sendBrowsersTo(location: string): express.RequestHandler {
+  return (req, res, next) => {
+    if (req.query.query === undefined && req.accepts(["application/json", "text/html"]) === "text/html") res.redirect(302, location);
+    else next();
+  };
+}
+
+/** Listens on `port` (0: any free one) of `host`; resolves with the port. */
+async function listen(server: http.Server, port: number, host: string): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once("error", reject);
+    server.listen(port, host, () => {
+      server.off("error", reject);
+      resolve();
+    });
+  });
+  return (server.address() as AddressInfo).port;
+}
+
+/** `GET /metrics`: the Prometheus text format. No key: bind it to a port of its own to keep it inside. */
+function serveMetrics(app: express.Express, metrics: Metrics): void {
+  app.get(METRICS_PATH, async (_req, res, next) => {
+    try {
+      const { contentType, body } = await metrics.scrape();
+      res.set("cache-control", "no-store").type(contentType).send(body);
+    } catch (err) {
+      next(err);
+    }
+  });
 }
 
 /**

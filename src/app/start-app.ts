@@ -16,15 +16,18 @@
  * At the shutdown timeout (`QUALIFY_SHUTDOWN_TIMEOUT_SECONDS` after `close` began) connections
  * still open are cut off and what is still awaited is given up, and the database closes.
  */
+import type { DataSource } from "typeorm";
 import type { Config } from "../config";
 import { type Caller, type Clock, type ServiceContext, systemClock } from "../context";
-import { openDatabase, type QueryCounter } from "../database/data-source";
+import { openDatabase, poolUse, type QueryCounter } from "../database/data-source";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../database/embedded-database";
 import { DomainError, domainErrorOf, toGraphQLError } from "../errors";
 import { createMemoryEventBus, createPostgresEventBus, type EventBus } from "../events/event-bus";
-import type { Logger } from "../logger";
+import { errorFields, type Logger } from "../logger";
+import { type Backlog, Metrics } from "../metrics";
 import { createLoaders } from "../resolvers/loaders";
 import type { RequestContext } from "../resolvers/request-context";
+import { readBacklog } from "../scoring/backlog";
 import { buildQualifySchema } from "../schema/build-schema";
 import { createServices, type ServiceEnvironment, type Services } from "../services";
 import { keyFromAuthorization } from "../services/api-key.service";
@@ -34,6 +37,8 @@ import { type HttpServer, startHttpServer } from "./http-server";
 export interface RunningApp {
   /** `http://host:port/graphql` */
   url: string;
+  /** `http://host:port/metrics`; null when metrics are off (or without HTTP). */
+  metricsUrl: string | null;
   port: number;
   services: Services;
   /** Every SQL statement the service sends is counted here. */
@@ -79,6 +84,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       pipelining: config.databasePipelining,
       sharedSession,
       timeouts: config.databaseTimeouts,
+      logParameters: config.logSqlParameters,
     });
     started.database.push(async () => {
       await dataSource.destroy();
@@ -88,13 +94,15 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       config.pubsub === "postgres" ? await createPostgresEventBus(url, logger, config.databaseTimeouts) : createMemoryEventBus(logger);
     started.events = events;
     const context = (caller: Caller | null): ServiceContext => ({ caller, db: dataSource.manager, clock, logger });
-    const environment: ServiceEnvironment = { events, logger, context: () => context(null) };
+    const metrics = new Metrics();
+    const environment: ServiceEnvironment = { events, logger, metrics, context: () => context(null) };
     const services = createServices(config, environment);
     // First start on an empty database: the seed model becomes version 1, so scoring starts at once.
     await services.models.ensureDefault(context(null));
     const app: RunningApp = {
       url: "",
       port: 0,
+      metricsUrl: null,
       services,
       queries,
       firstAdminKey: null,
@@ -105,6 +113,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     if (options.noHttp) return app;
 
     started.stopJobs = startBackgroundJobs(services);
+    watchDatabase(metrics, logger, dataSource, () => readBacklog(context(null)), services);
     if (!config.adminKey && !(await services.apiKeys.anyActive(context(null)))) {
       app.firstAdminKey = (await services.apiKeys.create(context(null), "admin (first start)", ["admin"])).key;
     }
@@ -125,9 +134,10 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       requestContext,
       stillValid: async (authorization) => (await services.apiKeys.authenticate(context(null), keyFromAuthorization(authorization))) !== null,
       ready: async () => void (await dataSource.query("SELECT 1")),
+      metrics,
     });
     started.server = server;
-    return Object.assign(app, { port: server.port, url: server.url });
+    return Object.assign(app, { port: server.port, url: server.url, metricsUrl: server.metricsUrl });
   } catch (err) {
     await close().catch(() => undefined);
     throw err;
@@ -224,4 +234,26 @@ function startBackgroundJobs(services: Services): () => Promise<void> {
   return async () => {
     await Promise.all([services.sweeper.stop(), services.backgroundRescore.stop()]);
   };
+}
+
+/** What the metrics read at each scrape: the pool, the backlogs in the database, this process's last sweep. */
+function watchDatabase(
+  metrics: Metrics,
+  logger: Logger,
+  dataSource: DataSource,
+  backlog: () => Promise<Backlog>,
+  services: Services,
+): void {
+  metrics.watchPool(() => poolUse(dataSource));
+  metrics.watchBacklog(() =>
+    backlog().catch((err: unknown) => {
+      logger.warn("metrics: could not read the backlog", errorFields(err));
+      throw err;
+    }),
+  );
+  metrics.watch(
+    "qualify_expiry_last_sweep_timestamp_seconds",
+    "When this process last finished an expiry sweep (Unix time); absent before its first",
+    () => (services.sweeper.lastSweptAt ? services.sweeper.lastSweptAt.getTime() / 1000 : null),
+  );
 }

@@ -92,7 +92,7 @@ export async function directKeyStore(config: Config): Promise<ApiKeyStore> {
     import("../errors"),
     import("../database/embedded-database"),
   ]);
-  const app = await startApp(config, createLogger("warn"), { noHttp: true }).catch((err: unknown) => {
+  const app = await startApp(config, createLogger("warn", { secrets: config.adminKey ? [config.adminKey] : [] }), { noHttp: true }).catch((err: unknown) => {
     if (!(err instanceof DataDirInUseError)) {
       throw new CliError(EXIT_UNAVAILABLE, `cannot open the database: ${err instanceof Error ? err.message : String(err)}`);
     }

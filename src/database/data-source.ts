@@ -2,11 +2,13 @@
  * The TypeORM DataSource. Migrations run on start (`synchronize` is never used here), and every
  * SQL statement passes through `QueryCounter`, which tests use to prove there is no N+1.
  */
+import type { Pool } from "pg";
 import { DataSource, type DataSourceOptions, MigrationExecutor, type Logger as TypeOrmLogger } from "typeorm";
 import type { DatabaseTimeouts } from "../config";
 import { ENTITIES } from "../entities";
 import { MIGRATIONS } from "../entities/migrations";
 import type { Logger } from "../logger";
+import type { PoolUse } from "../metrics";
 import { connectionBounds } from "./timeouts";
 import { setTransactionMode } from "./transaction";
 
@@ -19,10 +21,12 @@ class SqlLogger implements TypeOrmLogger {
   constructor(
     private readonly logger: Logger,
     private readonly counter: QueryCounter,
+    /** Parameter values hold emails and key hashes: logged only behind QUALIFY_LOG_SQL_PARAMETERS. */
+    private readonly withParameters: boolean,
   ) {}
   logQuery(query: string, parameters?: unknown[]): void {
     this.counter.count++;
-    this.logger.debug("sql", { query, parameters });
+    this.logger.debug("sql", this.withParameters ? { query, parameters } : { query });
   }
   logQueryError(error: string | Error, query: string): void {
     // Expected failures (unique violations, serialization retries) are handled by callers.
@@ -85,6 +89,8 @@ export interface DatabaseOptions {
   sharedSession?: boolean;
   /** The bounds on every connection's waits (none: PostgreSQL's and pg-pool's defaults, unbounded). */
   timeouts?: DatabaseTimeouts;
+  /** Debug `sql` entries include parameter values (default false: the statement text only). */
+  logParameters?: boolean;
 }
 
 /** Connects to `url`, runs pending migrations and returns the DataSource. */
@@ -93,7 +99,7 @@ export async function openDatabase(url: string, poolSize: number, logger: Logger
   const dataSource = new DataSource({
     ...dataSourceOptions(url, poolSize, options),
     maxQueryExecutionTime: 1000,
-    logger: new SqlLogger(logger.child({ component: "sql" }), queries),
+    logger: new SqlLogger(logger.child({ component: "sql" }), queries, options.logParameters === true),
   });
   setTransactionMode(dataSource, options.pipelining === false ? "public" : "pipelined");
   await dataSource.initialize();
@@ -123,4 +129,11 @@ async function runMigrations(dataSource: DataSource): Promise<void> {
   } finally {
     await runner.release();
   }
+}
+
+/** The pg pool behind `dataSource` at this moment (TypeORM's PostgresDriver keeps it as `master`); null once closed. */
+export function poolUse(dataSource: DataSource): PoolUse | null {
+  const pool = (dataSource.driver as unknown as { master?: Pool }).master;
+  if (!dataSource.isInitialized || !pool) return null;
+  return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
 }

@@ -36,6 +36,8 @@ const SWEEP_SQL = `
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null;
   private running: Promise<number> | null = null;
+  /** When the last sweep of this process finished without error (for the metrics). */
+  lastSweptAt: Date | null = null;
 
   /**
    * @param context a fresh service context per sweep (not a request's)
@@ -93,7 +95,10 @@ export class ExpirySweeper {
         return rows.length;
       });
       total += swept;
-      if (swept < SWEEP_BATCH) return total;
+      if (swept < SWEEP_BATCH) {
+        this.lastSweptAt = new Date();
+        return total;
+      }
     }
   }
 }

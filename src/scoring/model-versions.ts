@@ -14,17 +14,10 @@ import { DEFAULT_INTERACTION_TYPES } from "../dsl/catalog";
 import { compile } from "../dsl/compiler";
 import type { Diagnostic } from "../dsl/diagnostics";
 import type { CompiledModel } from "../dsl/model";
+import { projectRoot } from "../project-root";
 
 /** Where the default model lives, relative to the project root. */
 export const SEED_MODEL_PATH = path.join("examples", "seed-model.rules");
-
-/** The project root: the nearest directory above `start` holding `package.json` (from `src/` or `dist/src/`). */
-export function projectRoot(start: string = __dirname): string {
-  for (let dir = start; ; dir = path.dirname(dir)) {
-    if (fs.existsSync(path.join(dir, "package.json"))) return dir;
-    if (path.dirname(dir) === dir) throw new Error(`no package.json in or above ${start}`);
-  }
-}
 
 let seedSource: string | null = null;
 

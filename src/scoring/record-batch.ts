@@ -16,6 +16,7 @@
  * caller then records the batch item by item.
  */
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import { In } from "typeorm";
 import type { ServiceContext } from "../context";
 import { sqlState } from "../database/timeouts";
@@ -138,7 +139,9 @@ async function recordInTransaction(deps: ScoringDeps, tx: ServiceContext, items:
   const insert = insertInteractions(tx, entities, now);
   // Let the insert reach the server before scoring (it is sent from a continuation).
   if (insert) await new Promise((resolve) => setImmediate(resolve));
+  const scoring = performance.now();
   scoreInOrder(deps, tx, { candidates, live, entities, leads, ledgers, outcomes, leadOfInteraction, now });
+  deps.metrics.scored("batch", scoring);
   await insert?.catch((err: unknown) => {
     // A concurrent request recorded one of the keys first: run the batch again (its copies are then duplicates).
     if (sqlState(err) === UNIQUE_VIOLATION) throw new RetryTransaction("a concurrent copy of a batch's interaction was recorded");

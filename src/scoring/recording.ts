@@ -5,17 +5,19 @@
 import type { Award, InteractionFacts } from "../dsl/model";
 import type { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
+import type { Metrics } from "../metrics";
 import type { StageTransitionEntity } from "../entities/stage-transition.entity";
 import type { Announcements } from "../events/announce";
 import type { LeadPatch } from "./lead-profile";
 import type { ModelVersions } from "./model-versions";
 import type { WarmLedgers } from "./warm-ledgers";
 
-/** What the recording paths work with: the compiled models, this process's warm ledgers, the announcements. */
+/** What the recording paths work with: the compiled models, this process's warm ledgers, the announcements, the metrics. */
 export interface ScoringDeps {
   models: ModelVersions;
   warmLedgers: WarmLedgers;
   announce: Announcements;
+  metrics: Metrics;
 }
 
 /** An input that passed validation: who it is about, and the interaction's values. */

@@ -16,11 +16,13 @@
  * across the switch.
  */
 import { randomUUID } from "node:crypto";
+import { performance } from "node:perf_hooks";
 import type { ServiceContext } from "../context";
 import { inTransaction } from "../database/transaction";
 import type { CompiledModel, InteractionFacts } from "../dsl/model";
 import { LeadEntity } from "../entities/lead.entity";
 import type { Announcements } from "../events/announce";
+import type { Metrics } from "../metrics";
 import { lockStaleLeads } from "./lead-rows";
 import { interactionsOf, leadFieldsOfRow, nextExpiry } from "./ledger-rows";
 import { type LeadOutcome, type RuleMove, writeOutcomes } from "./ledger-writer";
@@ -35,6 +37,7 @@ export interface RescoreDeps {
   announce: Announcements;
   /** The statement giving a batch's transaction the bounds of bulk work (`bulkWorkBounds`). */
   bulkBounds: string;
+  metrics: Metrics;
 }
 
 export interface RescoreTotals {
@@ -160,7 +163,10 @@ async function rescoreBatch(
   const model = await deps.models.version(tx, version);
   const ids = leads.map((l) => l.id as string);
   const now = tx.clock.now();
-  const { outcomes, moves } = replayBatch(leads, await interactionsOf(tx.db, ids), model, now);
+  const interactions = await interactionsOf(tx.db, ids);
+  const replaying = performance.now();
+  const { outcomes, moves } = replayBatch(leads, interactions, model, now);
+  deps.metrics.scored("rescore", replaying);
   // The batch's id range bounds every statement to the batch, whatever the size of the tables.
   await writeOutcomes(tx, { model, version, now, outcomes, idRange: [ids[0], ids[ids.length - 1]] });
   for (const outcome of outcomes) for (const move of outcome.moves) deps.announce.stageChanged(tx, move.leadId, { ...move, at: now, cause: "RULE", actor: null, reason: null });

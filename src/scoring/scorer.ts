@@ -16,6 +16,7 @@
  * published model), `preview.ts` (a model's what-if), `expiry-sweeper.ts` (expired points leave
  * scores), `background-rescore.ts` (rescores that must be finished).
  */
+import { performance } from "node:perf_hooks";
 import type { ServiceContext } from "../context";
 import { hotStatement } from "../database/transaction";
 import { InteractionEntity } from "../entities/interaction.entity";
@@ -128,7 +129,9 @@ export class Scorer {
 
   /** Applies one change, writes it, and announces the score and any stage move for after the commit. */
   private async finish(tx: ServiceContext, ledger: LeadLedger, interaction: InteractionEntity | null, fieldsChanged: boolean): Promise<ScoringEffect> {
+    const started = performance.now();
     const effect = ledger.apply({ interaction: interaction && factsOf(interaction), fieldsChanged });
+    this.deps.metrics.scored("change", started);
     await LeadLedger.write(tx, [ledger], this.deps.warmLedgers);
     const { lead } = ledger;
     this.deps.announce.scored(tx, { leadId: lead.id, interactionId: interaction?.id ?? null, pointsAwarded: effect.pointsAwarded, score: lead.score });

@@ -10,6 +10,7 @@ import { bulkWorkBounds } from "../database/timeouts";
 import { Announcements } from "../events/announce";
 import type { EventBus } from "../events/event-bus";
 import type { Logger } from "../logger";
+import type { Metrics } from "../metrics";
 import { BackgroundRescore } from "../scoring/background-rescore";
 import { ExpirySweeper } from "../scoring/expiry-sweeper";
 import { ModelVersions } from "../scoring/model-versions";
@@ -45,6 +46,8 @@ export type ServiceSettings = Pick<Config, "adminKey" | "limits" | "databaseTime
 export interface ServiceEnvironment {
   events: EventBus;
   logger: Logger;
+  /** This process's metrics (the scoring pipeline reports its time). */
+  metrics: Metrics;
   /** A fresh context for work outside a request (background jobs). */
   context: () => ServiceContext;
   /** This process's warm ledgers (a test stands up a second instance with its own). */
@@ -52,7 +55,7 @@ export interface ServiceEnvironment {
 }
 
 export function createServices(settings: ServiceSettings, env: ServiceEnvironment): Services {
-  const { events, logger, context } = env;
+  const { events, logger, context, metrics } = env;
   const workers = settings.rescoreWorkers ?? 1;
   const modelVersions = new ModelVersions();
   const warmLedgers = env.warmLedgers ?? new WarmLedgers(settings.warmLeads ?? DEFAULT_WARM_LEADS);
@@ -60,8 +63,8 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
   const leadGate = new LeadGate(settings.leadGate);
   // A publish's rescore batches and a preview work over many leads at once, under their own bound.
   const bulkBounds = bulkWorkBounds(settings.databaseTimeouts);
-  const scorer = new Scorer({ models: modelVersions, warmLedgers, announce });
-  const rescorer = new Rescorer({ models: modelVersions, announce, bulkBounds });
+  const scorer = new Scorer({ models: modelVersions, warmLedgers, announce, metrics });
+  const rescorer = new Rescorer({ models: modelVersions, announce, bulkBounds, metrics });
   const backgroundRescore = new BackgroundRescore(rescorer, context, workers, logger.child({ component: "rescore" }));
   const sweeper = new ExpirySweeper(announce, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
   const leads = new LeadService(scorer, announce, leadGate, settings.limits.maxJsonBytes);

@@ -13,7 +13,7 @@ import { provision, type ProvisionedDatabase, testDatabase } from "./helpers/tes
 /** Rounds of publish-then-close, with this many events each (without the round trip on close, about half of them lost events). */
 const ROUNDS = [1, 50, 100, 150, 200, 1, 50, 100, 150, 200];
 const logged: string[] = [];
-const logger = createLogger("warn", {}, (line) => logged.push(line));
+const logger = createLogger("warn", { write: (line) => logged.push(line) });
 
 const event = (n: number): LeadScoredEvent => ({ leadId: `lead-${n}`, interactionId: null, pointsAwarded: n, score: n });
 

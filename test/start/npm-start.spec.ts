@@ -1,7 +1,8 @@
 /**
  * `npm start` as a newcomer runs it: no settings, embedded database. Runs the built service
  * (`dist/`, made by `npm ci` / `npm run build`) in a child process: prints the URL and, on the first
- * start only, an admin key; the data survives a restart; SIGTERM stops it cleanly.
+ * start only, an admin key; serves its home page, docs and metrics; the data survives a restart;
+ * SIGTERM stops it cleanly.
  */
 import { type ChildProcessWithoutNullStreams, execFile, execFileSync, spawn } from "node:child_process";
 import fs from "node:fs";
@@ -49,6 +50,15 @@ describe("npm start (embedded database)", () => {
     expect(first.adminKey).toMatch(/^qk_/);
     const api = new GraphQLTestClient(first.url, first.adminKey);
     await api.data(UPSERT_LEAD, { input: { email: "persist@example.com", company: "Kept" } });
+    // The built service finds its pages' files (package.json, the docs) from dist/, and counts the request.
+    const origin = new URL(first.url).origin;
+    const home = await fetch(`${origin}/`);
+    expect(home.status).toBe(200);
+    expect(await home.text()).toContain('href="/docs/README.md"');
+    expect((await fetch(`${origin}/docs/README.md`)).status).toBe(200);
+    expect(await (await fetch(`${origin}/metrics`)).text()).toMatch(/^qualify_graphql_requests_total\{operation="UpsertLead",type="mutation",outcome="ok"\} 1$/m);
+    // Production by default: no GraphiQL.
+    expect((await fetch(`${origin}/graphiql`)).status).toBe(404);
     expect(await stop(first)).toBe(0);
 
     const second = await start(dataDir);

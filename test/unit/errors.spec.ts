@@ -6,7 +6,7 @@ import { createErrorFormatter, DomainError, domainErrorOf, toGraphQLError, unava
 import { createLogger } from "../../src/logger";
 
 const logged: string[] = [];
-const logger = createLogger("error", {}, (line) => logged.push(line));
+const logger = createLogger("error", { write: (line) => logged.push(line) });
 
 /** What graphql-js hands to formatError for an error thrown in a resolver. */
 const located = (err: Error) => new GraphQLError(err.message, { path: ["leads"], originalError: err });
@@ -94,7 +94,7 @@ describe("errors", () => {
 
     it("is formatted as UNAVAILABLE and logged at warn, without a stack, in a resolver or before one", () => {
       const lines: string[] = [];
-      const format = createErrorFormatter(createLogger("debug", {}, (line) => lines.push(line)), false);
+      const format = createErrorFormatter(createLogger("debug", { write: (line) => lines.push(line) }), false);
       const raw = fromTypeOrm("55P03", "canceling statement due to lock timeout");
       const inResolver = format(located(raw).toJSON(), located(raw));
       expect(inResolver).toEqual({

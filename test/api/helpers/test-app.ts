@@ -73,8 +73,13 @@ export interface TestApp {
   close(): Promise<void>;
 }
 
+export interface TestAppOptions {
+  /** Receives the service's log lines (JSON) at `QUALIFY_LOG_LEVEL` (silent unless `env` says otherwise). */
+  log?: (line: string) => void;
+}
+
 /** Boots the service on `url` with `env`; the admin key is a random QUALIFY_ADMIN_KEY unless `env` names one ("": none). */
-async function boot(database: TestDatabase, url: string, env: Record<string, string>) {
+async function boot(database: TestDatabase, url: string, env: Record<string, string>, options: TestAppOptions = {}) {
   const adminKey = "QUALIFY_ADMIN_KEY" in env ? env.QUALIFY_ADMIN_KEY : `test-admin-${randomBytes(16).toString("hex")}`;
   const loaded = loadConfig({ NODE_ENV: "test", QUALIFY_LOG_LEVEL: "silent", PORT: "0", ...env, DATABASE_URL: url, QUALIFY_ADMIN_KEY: adminKey });
   const config: Config = {
@@ -83,15 +88,18 @@ async function boot(database: TestDatabase, url: string, env: Record<string, str
     database: { kind: "postgres", url, poolSize: loaded.database.kind === "postgres" ? loaded.database.poolSize : 10, embedded: database === "embedded" },
     pubsub: database === "embedded" ? "memory" : "postgres",
   };
-  const app = await startApp(config, createLogger(config.logLevel));
+  const app = await startApp(config, createLogger(config.logLevel, { write: options.log, secrets: adminKey ? [adminKey] : [] }));
   return { app, config, admin: new GraphQLTestClient(app.url, adminKey || app.firstAdminKey) };
 }
 
 /** Starts the service for one suite. `env` adds settings (as environment variables would). */
-export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+export async function startTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): Promise<TestApp> {
   const database = testDatabase();
   const provisioned = await provision(database);
-  const running = await boot(database, provisioned.url, env);
+  const running = await boot(database, provisioned.url, env, options).catch(async (err: unknown) => {
+    await provisioned.drop();
+    throw err;
+  });
   const testApp: TestApp = {
     ...running,
     database,
@@ -101,11 +109,11 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     },
     async restart(newEnv = {}) {
       await testApp.app.close();
-      Object.assign(testApp, await boot(database, provisioned.url, newEnv));
+      Object.assign(testApp, await boot(database, provisioned.url, newEnv, options));
     },
     async another() {
       if (database === "embedded") throw new Error("the embedded database serves one instance");
-      return boot(database, provisioned.url, {});
+      return boot(database, provisioned.url, {}, options);
     },
     async close() {
       await testApp.app.close();
@@ -127,10 +135,10 @@ export interface SuiteApp {
 }
 
 /** Boots the service for the enclosing `describe` (in `beforeAll`, so declare it first) and stops it after. */
-export function useTestApp(env: Record<string, string> = {}): SuiteApp {
+export function useTestApp(env: Record<string, string> = {}, options: TestAppOptions = {}): SuiteApp {
   let current: TestApp | null = null;
   beforeAll(async () => {
-    current = await startTestApp(env);
+    current = await startTestApp(env, options);
   });
   afterAll(() => current?.close());
   const started = (): TestApp => {

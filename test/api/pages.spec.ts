@@ -1,0 +1,118 @@
+/**
+ * What a browser finds, over real HTTP: the home page at `/` (self-contained, with the endpoint,
+ * authentication, health, metrics and the docs it serves as text), `GET /graphql` sending browsers
+ * there instead of Apollo's CDN landing page, and GraphiQL served offline from the npm packages
+ * when QUALIFY_GRAPHIQL is on (404 otherwise).
+ */
+import { testDatabase, useTestApp } from "./helpers/test-app";
+
+/** What a browser sends when a page is opened. */
+const BROWSER = { accept: "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8" };
+
+const get = (url: string, headers: Record<string, string> = {}) => fetch(url, { headers, redirect: "manual" });
+
+/** Every absolute http(s) or ws(s) URL, or protocol-relative one, in `text`. */
+const absoluteUrls = (text: string): string[] => text.match(/(?:(?:https?|wss?):)?\/\/[^\s"'<>)]+/gi) ?? [];
+
+describe(`the home page and the docs [${testDatabase()}]`, () => {
+  const s = useTestApp();
+  const origin = () => new URL(s.t.app.url).origin;
+
+  it("GET / is a self-contained page: what the service is, the endpoint, authentication, health, metrics, the docs", async () => {
+    const res = await get(`${origin()}/`, BROWSER);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.headers.get("content-security-policy")).toMatch(/default-src 'none'/);
+    const html = await res.text();
+    expect(html).toContain("lead qualification");
+    expect(html).toContain(`POST ${s.t.app.url}`);
+    expect(html).toContain("Authorization: Bearer &lt;key&gt;");
+    for (const href of ["/health/live", "/health/ready", "/metrics", "/docs/README.md", "/docs/architecture.md", "/docs/language.md", "/docs/schema.graphql"]) {
+      expect(html).toContain(`href="${href}"`);
+    }
+    expect(html).toContain("QUALIFY_GRAPHIQL=on");
+    expect(html).not.toMatch(/<script|<link|<img|@import/i);
+    // The only absolute URLs are the service's own (http and ws).
+    for (const url of absoluteUrls(html)) expect(url.replace(/^ws/, "http")).toMatch(new RegExp(`^${origin()}`));
+  });
+
+  it("serves each document it links as plain text, and nothing else of the disk", async () => {
+    const html = await (await get(`${origin()}/`)).text();
+    const docs = [...html.matchAll(/href="(\/docs\/[^"]+)"/g)].map((m) => m[1]);
+    expect(docs.length).toBeGreaterThanOrEqual(6);
+    for (const path of docs) {
+      const res = await get(`${origin()}${path}`);
+      expect(res.status).toBe(200);
+      expect(res.headers.get("content-type")).toBe("text/plain; charset=utf-8");
+      expect(res.headers.get("x-content-type-options")).toBe("nosniff");
+      expect((await res.text()).length).toBeGreaterThan(100);
+    }
+    expect(await (await get(`${origin()}/docs/README.md`)).text()).toMatch(/^# Qualify\n/);
+    for (const path of ["/docs/package.json", "/docs/..%2Fpackage.json", "/docs/%2E%2E%2Fsrc%2Fconfig.ts", "/docs/.env", "/docs/"]) {
+      expect((await get(`${origin()}${path}`)).status).toBe(404);
+    }
+  });
+
+  it("GET /graphql from a browser is sent to the home page, not to Apollo's landing page; JSON clients still reach Apollo", async () => {
+    const res = await get(s.t.app.url, BROWSER);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/");
+    expect(await res.text()).not.toMatch(/apollo|cdn|sandbox/i);
+    // A client asking for JSON without a query gets the API's error, as before.
+    const json = await get(s.t.app.url, { accept: "application/json" });
+    expect(json.status).toBe(400);
+    expect(((await json.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe("BAD_USER_INPUT");
+  });
+
+  it("has no GraphiQL outside development unless asked for", async () => {
+    for (const path of ["/graphiql", "/graphiql/assets/graphiql.min.js", "/graphiql/assets/start.js"]) {
+      expect((await get(`${origin()}${path}`, BROWSER)).status).toBe(404);
+    }
+  });
+});
+
+describe(`GraphiQL with QUALIFY_GRAPHIQL=on [${testDatabase()}]`, () => {
+  const s = useTestApp({ QUALIFY_GRAPHIQL: "on" });
+  const origin = () => new URL(s.t.app.url).origin;
+
+  it("serves the page and everything it loads from this service: no URL elsewhere, the right content types", async () => {
+    const res = await get(`${origin()}/graphiql`, BROWSER);
+    expect(res.status).toBe(200);
+    expect(res.headers.get("content-type")).toBe("text/html; charset=utf-8");
+    expect(res.headers.get("content-security-policy")).toMatch(/default-src 'self'.*script-src 'self'/);
+    const html = await res.text();
+    expect(absoluteUrls(html)).toEqual([]);
+    expect(html).toContain('data-endpoint="/graphql"');
+
+    const assets = [...html.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]);
+    expect(assets.sort()).toEqual([
+      "/graphiql/assets/graphiql.min.css",
+      "/graphiql/assets/graphiql.min.js",
+      "/graphiql/assets/react-dom.production.min.js",
+      "/graphiql/assets/react.production.min.js",
+      "/graphiql/assets/start.js",
+    ]);
+    const bodies: Record<string, string> = {};
+    for (const asset of assets) {
+      const loaded = await get(`${origin()}${asset}`);
+      expect(loaded.status).toBe(200);
+      expect(loaded.headers.get("content-type")).toBe(asset.endsWith(".css") ? "text/css; charset=utf-8" : "text/javascript; charset=utf-8");
+      bodies[asset.slice("/graphiql/assets/".length)] = await loaded.text();
+    }
+    // The packages' own builds: GraphiQL 3 on React 18.
+    expect(bodies["react.production.min.js"]).toMatch(/React v18|18\.3\.1/);
+    expect(bodies["react-dom.production.min.js"]).toMatch(/18\.3\.1/);
+    expect(bodies["graphiql.min.js"]).toContain("window.GraphiQL");
+    expect(bodies["start.js"]).toContain("GraphiQL.createFetcher");
+    // The stylesheet pulls nothing from elsewhere (its images are data: URLs).
+    expect(bodies["graphiql.min.css"]).not.toMatch(/@import|url\(\s*['"]?(?:https?:)?\/\//i);
+    expect((await get(`${origin()}/graphiql/assets/package.json`)).status).toBe(404);
+  });
+
+  it("is where a browser opening /graphql goes, and the home page links it", async () => {
+    const res = await get(s.t.app.url, BROWSER);
+    expect(res.status).toBe(302);
+    expect(res.headers.get("location")).toBe("/graphiql");
+    expect(await (await get(`${origin()}/`)).text()).toContain('href="/graphiql"');
+  });
+});
