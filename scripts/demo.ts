@@ -8,45 +8,22 @@
  */
 import "../src/node-env"; // first: the service runs as in production (graphql-js, express)
 import "reflect-metadata";
-import fs from "node:fs";
 import path from "node:path";
 import { ConfigError, loadConfig } from "../src/config";
 import type { Caller, Clock } from "../src/context";
+import { dataDirHolder } from "../src/database/embedded-database";
 import { createLogger } from "../src/logger";
 import { DAY, DEMO_LEADS, generateDemo } from "./demo-data";
 
 /** A failure the user can fix, said in a line of its own, without a stack trace. */
 class DemoRefused extends Error {}
 
-/**
- * The process that holds the embedded database in `dataDir`, if one is running: the service
- * writes its pid to `qualify.lock` there and one process at a time may open the data
- * (`src/database/embedded-database.ts`). Looked at before the service is even loaded, so that
- * the demo stops at once instead of failing with a stack trace on the locked data.
- */
-function embeddedDatabaseHolder(dataDir: string): number | null {
-  let text: string;
-  try {
-    text = fs.readFileSync(path.join(dataDir, "qualify.lock"), "utf8");
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
-    throw err;
-  }
-  const pid = Number(text);
-  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return null;
-  try {
-    process.kill(pid, 0); // signal 0: only asks whether the process exists
-    return pid;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM" ? pid : null;
-  }
-}
-
 async function main(): Promise<void> {
   const config = loadConfig();
   if (config.database.kind === "embedded") {
     const { dataDir } = config.database;
-    const holder = embeddedDatabaseHolder(dataDir);
+    // Asked before the service is loaded: the demo stops at once instead of failing on the locked data.
+    const holder = dataDirHolder(dataDir);
     if (holder !== null) {
       throw new DemoRefused(
         `the embedded database in ${path.relative(process.cwd(), dataDir) || dataDir} is in use by process ${holder} ` +

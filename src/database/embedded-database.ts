@@ -62,28 +62,42 @@ export class DataDirInUseError extends Error {
   }
 }
 
+/** The lock file of a data directory: the pid of the process that has the data open. */
+const lockFileOf = (dataDir: string): string => path.join(dataDir, "qualify.lock");
+
+/**
+ * The process that holds the embedded database in `dataDir`, if one is running (not this one):
+ * the pid in its lock file, when that process still runs. A lock left by a process that no longer
+ * runs holds nothing. Cheap (no database code is loaded): `npm run demo` asks before it loads the
+ * service.
+ */
+export function dataDirHolder(dataDir: string): number | null {
+  let text: string;
+  try {
+    text = fs.readFileSync(lockFileOf(dataDir), "utf8");
+  } catch (err) {
+    if ((err as NodeJS.ErrnoException).code === "ENOENT") return null;
+    throw err;
+  }
+  const pid = Number(text);
+  if (!Number.isSafeInteger(pid) || pid <= 0 || pid === process.pid) return null;
+  try {
+    process.kill(pid, 0); // signal 0: only asks whether the process exists
+    return pid;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === "EPERM" ? pid : null;
+  }
+}
+
 /**
  * PGlite must be opened by one process at a time: a lock file holds the owner's pid, and a lock
  * left by a process that no longer runs is taken over.
  */
 function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
-  const lockFile = path.join(dataDir, "qualify.lock");
-  try {
-    const owner = Number(fs.readFileSync(lockFile, "utf8"));
-    if (owner && owner !== process.pid && isRunning(owner)) throw new DataDirInUseError(dataDir, owner);
-  } catch (err) {
-    if ((err as NodeJS.ErrnoException).code !== "ENOENT") throw err;
-  }
+  const holder = dataDirHolder(dataDir);
+  if (holder !== null) throw new DataDirInUseError(dataDir, holder);
+  const lockFile = lockFileOf(dataDir);
   fs.writeFileSync(lockFile, String(process.pid));
   return () => fs.rmSync(lockFile, { force: true });
-}
-
-function isRunning(pid: number): boolean {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (err) {
-    return (err as NodeJS.ErrnoException).code === "EPERM";
-  }
 }
