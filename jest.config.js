@@ -4,7 +4,7 @@
  * - test/unit: service pieces without a database (schema artifact and compatibility, config);
  * - test/start: `npm start` as a newcomer runs it (child process, embedded database), and how
  *   `npm run demo` refuses what it cannot do;
- * - test/api: end-to-end over HTTP, run twice: against the embedded database (PGlite) and
+ * - test/api and test/security (what keeps the service safe to expose): end-to-end over HTTP, run twice: against the embedded database (PGlite) and
  *   against a real PostgreSQL server (a throwaway database per suite). The project's `globals`
  *   tell the suites which one (see test/api/helpers/test-app.ts).
  */
@@ -21,7 +21,7 @@ const base = {
 const api = (database) => ({
   ...base,
   displayName: `api:${database}`,
-  testMatch: ["<rootDir>/test/api/**/*.spec.ts"],
+  testMatch: ["<rootDir>/test/api/**/*.spec.ts", "<rootDir>/test/security/**/*.spec.ts"],
   globals: { QUALIFY_TEST_DATABASE: database },
 });
 
