@@ -219,8 +219,6 @@ describe(`model audit [${testDatabase()}]`, () => {
     // Both problems at once.
     const both = await s.api.request(REPUBLISH, { version: 77, comment: tooLong });
     expect(both.errors?.[0]?.extensions?.fields?.map((f) => f.field)).toEqual(["comment", "version"]);
-    // A version's source that no longer compiles cannot happen with the trigger in place; an
-    // invalid publish is RULES_INVALID (scoring-models.spec), and so is nothing here.
     expect(await dump()).toEqual(before);
   });
 
