@@ -16,6 +16,8 @@ export const MAX_TYPE_LENGTH = 64;
 export const MAX_TARGET_LENGTH = 2048;
 export const MAX_EXTERNAL_ID_LENGTH = 255;
 export const MAX_REASON_LENGTH = 1000;
+/** A scoring model's `comment` (publishModel, republishModel). */
+export const MAX_COMMENT_LENGTH = 1000;
 /** How far in the future `occurredAt` may be (clock skew of the sender). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
