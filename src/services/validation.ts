@@ -121,3 +121,14 @@ export const isUuid = (id: string): boolean => UUID.test(id);
 export function checkLeadId(id: string, field: string): void {
   if (!isUuid(id)) throw badInput(field, "is not a lead id");
 }
+
+/** An instant in the past (time travel: `scoreAt`, `funnel(asOf:)`); the future is not known yet. */
+export function checkPast(problems: Problems, field: string, value: Date, now: Date): void {
+  if (Number.isNaN(value.getTime())) problems.add(field, "must be a valid time");
+  else if (value.getTime() > now.getTime()) problems.add(field, "must not be in the future");
+}
+
+/** A window `[since, until]` whose ends, when both are given, are in order. */
+export function checkWindow(problems: Problems, since: Date | null | undefined, until: Date | null | undefined): void {
+  if (since && until && since.getTime() > until.getTime()) problems.add("until", "must not be before since");
+}
