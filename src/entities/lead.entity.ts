@@ -10,7 +10,8 @@ import { Column, Entity, Index, PrimaryGeneratedColumn } from "typeorm";
 @Index("lead_created_order", ["createdAt", "id"])
 @Index("lead_updated_order", ["updatedAt", "id"])
 @Index("lead_email_order", ["email", "id"])
-@Index("lead_stage", ["stage"])
+@Index("lead_fit_order", ["fit", "id"])
+@Index("lead_engagement_order", ["engagement", "id"])
 @Index("lead_source", ["source"])
 @Index("lead_model_version", ["modelVersion"])
 export class LeadEntity {

@@ -69,7 +69,7 @@ export class InteractionInput {
 
 @InputType()
 export class LeadFilter {
-  @Field(() => [String], { nullable: true })
+  @Field(() => [String], { nullable: true, description: "Any of these stages, matched ignoring case." })
   stage?: string[] | null;
 
   @Field(() => Int, { nullable: true })
@@ -86,10 +86,48 @@ export class LeadFilter {
 
   @Field(() => Date, { nullable: true })
   updatedSince?: Date | null;
+
+  @Field(() => String, { nullable: true, description: "Equal, ignoring case and surrounding spaces." })
+  role?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Equal, ignoring case and surrounding spaces." })
+  industry?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Equal, ignoring case and surrounding spaces." })
+  country?: string | null;
+
+  @Field(() => String, { nullable: true, description: "Equal, ignoring case and surrounding spaces." })
+  company?: string | null;
+
+  @Field(() => Int, { nullable: true })
+  minFit?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  maxFit?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  minEngagement?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  maxEngagement?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  minCompanySize?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  maxCompanySize?: number | null;
+
+  @Field(() => JSONObjectScalar, {
+    nullable: true,
+    description: "Every key's value equals the lead's attribute as text, ignoring case (a null value: the attribute is absent or null).",
+  })
+  attributes?: Record<string, unknown> | null;
 }
 
 export enum LeadOrderField {
   SCORE = "SCORE",
+  FIT = "FIT",
+  ENGAGEMENT = "ENGAGEMENT",
   CREATED_AT = "CREATED_AT",
   UPDATED_AT = "UPDATED_AT",
   EMAIL = "EMAIL",

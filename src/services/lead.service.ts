@@ -41,9 +41,20 @@ export interface LeadFilterData {
   source?: string | null;
   search?: string | null;
   updatedSince?: Date | null;
+  role?: string | null;
+  industry?: string | null;
+  country?: string | null;
+  company?: string | null;
+  minFit?: number | null;
+  maxFit?: number | null;
+  minEngagement?: number | null;
+  maxEngagement?: number | null;
+  minCompanySize?: number | null;
+  maxCompanySize?: number | null;
+  attributes?: Record<string, unknown> | null;
 }
 
-export type LeadOrderField = "SCORE" | "CREATED_AT" | "UPDATED_AT" | "EMAIL";
+export type LeadOrderField = "SCORE" | "FIT" | "ENGAGEMENT" | "CREATED_AT" | "UPDATED_AT" | "EMAIL";
 export type OrderDirection = "ASC" | "DESC";
 export interface LeadOrderData {
   field: LeadOrderField;
@@ -55,6 +66,8 @@ const TEXT_FIELDS = ["firstName", "lastName", "role", "company", "industry", "co
 
 const ORDER_COLUMNS: Record<LeadOrderField, { property: keyof LeadEntity; kind: "number" | "date" | "text" }> = {
   SCORE: { property: "score", kind: "number" },
+  FIT: { property: "fit", kind: "number" },
+  ENGAGEMENT: { property: "engagement", kind: "number" },
   CREATED_AT: { property: "createdAt", kind: "date" },
   UPDATED_AT: { property: "updatedAt", kind: "date" },
   EMAIL: { property: "email", kind: "text" },
@@ -199,16 +212,47 @@ export class LeadService {
   private filtered(ctx: ServiceContext, filter: LeadFilterData | null | undefined): SelectQueryBuilder<LeadEntity> {
     const qb = ctx.db.getRepository(LeadEntity).createQueryBuilder("l");
     if (!filter) return qb;
-    if (filter.stage) qb.andWhere("l.stage IN (:...stages)", { stages: filter.stage.length ? filter.stage : [""] });
-    if (filter.minScore != null) qb.andWhere("l.score >= :minScore", { minScore: filter.minScore });
-    if (filter.maxScore != null) qb.andWhere("l.score <= :maxScore", { maxScore: filter.maxScore });
-    for (const [name, text] of [["source", filter.source], ["search", filter.search]] as const) {
-      if (text?.includes("\u0000")) throw badInput(`filter.${name}`, NUL_PROBLEM);
+    const problems = new Problems();
+    const texts = { source: filter.source, search: filter.search, role: filter.role, industry: filter.industry, country: filter.country, company: filter.company };
+    for (const [name, text] of Object.entries(texts)) {
+      if (text?.includes("\u0000")) problems.add(`filter.${name}`, NUL_PROBLEM);
+      else if (text && text.trim().length > MAX_NAME_LENGTH) problems.add(`filter.${name}`, `must be at most ${MAX_NAME_LENGTH} characters`);
+    }
+    filter.stage?.forEach((stage, i) => {
+      if (stage.includes("\u0000")) problems.add(`filter.stage.${i}`, NUL_PROBLEM);
+    });
+    const attributes = Object.entries(filter.attributes ?? {});
+    for (const [key, value] of attributes) {
+      if (key.includes("\u0000") || (typeof value === "string" && value.includes("\u0000"))) problems.add(`filter.attributes.${key.replace(/\u0000/g, "")}`, NUL_PROBLEM);
+      else if (value !== null && !["string", "number", "boolean"].includes(typeof value)) problems.add(`filter.attributes.${key}`, "must be text, a number, a boolean or null");
+    }
+    problems.throwIfAny();
+
+    // Stage names match ignoring case, as `setLeadStage` takes them (the index `lead_stage_ci`).
+    if (filter.stage) qb.andWhere("lower(l.stage) IN (:...stages)", { stages: filter.stage.length ? filter.stage.map((s) => s.trim().toLowerCase()) : [""] });
+    const ranges = [
+      ["score", filter.minScore, filter.maxScore],
+      ["fit", filter.minFit, filter.maxFit],
+      ["engagement", filter.minEngagement, filter.maxEngagement],
+      ["company_size", filter.minCompanySize, filter.maxCompanySize],
+    ] as const;
+    for (const [column, min, max] of ranges) {
+      if (min != null) qb.andWhere(`l.${column} >= :min_${column}`, { [`min_${column}`]: min });
+      if (max != null) qb.andWhere(`l.${column} <= :max_${column}`, { [`max_${column}`]: max });
     }
     if (filter.source != null) qb.andWhere("l.source = :source", { source: filter.source.trim() });
+    // Profile fields: equal ignoring case and surrounding spaces.
+    for (const column of ["role", "industry", "country", "company"] as const) {
+      const text = filter[column];
+      if (text != null) qb.andWhere(`lower(l.${column}) = :${column}_ci`, { [`${column}_ci`]: text.trim().toLowerCase() });
+    }
+    // Attributes: every key's value equal as text, ignoring case; null: the key is absent or null.
+    attributes.forEach(([key, value], i) => {
+      if (value === null) qb.andWhere(`l.attributes ->> :attr_key_${i} IS NULL`, { [`attr_key_${i}`]: key });
+      else qb.andWhere(`lower(l.attributes ->> :attr_key_${i}) = :attr_value_${i}`, { [`attr_key_${i}`]: key, [`attr_value_${i}`]: String(value).toLowerCase() });
+    });
     if (filter.updatedSince != null) qb.andWhere("l.updatedAt >= :updatedSince", { updatedSince: filter.updatedSince });
     const search = filter.search?.trim();
-    if (search && search.length > MAX_NAME_LENGTH) throw badInput("filter.search", `must be at most ${MAX_NAME_LENGTH} characters`);
     if (search) {
       // The same expression as the trigram index `lead_search`.
       qb.andWhere(

@@ -1,6 +1,6 @@
 /** Leads: upsert merge semantics, reads, filters, ordering and keyset pagination. */
 import { codeOf } from "./helpers/graphql-client";
-import { LEAD, LEAD_BY_EMAIL, LEADS, type LeadsShape, type LeadsVars, RECORD_INTERACTION, UPSERT_LEAD } from "./helpers/documents";
+import { LEAD, LEAD_BY_EMAIL, LEADS, type LeadShape, type LeadsShape, type LeadsVars, RECORD_INTERACTION, UPSERT_LEAD } from "./helpers/documents";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 describe(`leads [${testDatabase()}]`, () => {
@@ -97,6 +97,40 @@ describe(`leads [${testDatabase()}]`, () => {
       expect(wildcard.leads.totalCount).toBe(0);
     });
 
+    it("filters by profile fields ignoring case, by fit, engagement and company size ranges, by attributes, and stages ignoring case", async () => {
+      const tag = `pf${Date.now().toString(36)}`;
+      const lead = async (input: Record<string, unknown>) => (await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail(tag), ...input } })).upsertLead.id;
+      const cto = await lead({ role: "CTO", industry: "Software", country: "FR", company: "Acme", companySize: 50, attributes: { plan: "Team", seats: 5, trial: true } });
+      const vp = await lead({ role: "VP Sales", industry: "software", country: "DE", company: "Globex", companySize: 500, attributes: { plan: "enterprise" } });
+      const none = await lead({});
+      const ids = async (filter: LeadsVars["filter"]) =>
+        (await s.api.data(LEADS, { filter: { search: tag, ...filter }, orderBy: { field: "EMAIL", direction: "ASC" }, first: 100 })).leads.edges
+          .map((e) => e.node.id)
+          .sort();
+      const sorted = (...list: string[]) => [...list].sort();
+      expect(await ids({ role: " cto " })).toEqual([cto]);
+      expect(await ids({ industry: "SOFTWARE" })).toEqual(sorted(cto, vp));
+      expect(await ids({ country: "de" })).toEqual([vp]);
+      expect(await ids({ company: "acme" })).toEqual([cto]);
+      expect(await ids({ minCompanySize: 100 })).toEqual([vp]);
+      expect(await ids({ maxCompanySize: 100 })).toEqual([cto]);
+      expect(await ids({ attributes: { plan: "team" } })).toEqual([cto]);
+      expect(await ids({ attributes: { seats: 5, trial: true } })).toEqual([cto]);
+      expect(await ids({ attributes: { plan: null } })).toEqual([none]);
+      expect(await ids({ stage: ["subscriber"] })).toEqual(sorted(cto, vp, none));
+      // Fit and engagement as the seed model scored them.
+      const scored = await Promise.all([cto, vp, none].map(async (id) => (await s.api.data(LEAD, { id })).lead as LeadShape));
+      const fits = scored.map((l) => l.fit).sort((a, b) => a - b);
+      expect(fits[2]).toBeGreaterThan(fits[0]);
+      expect(await ids({ minFit: fits[2] })).toEqual(sorted(...scored.filter((l) => l.fit >= fits[2]).map((l) => l.id)));
+      expect(await ids({ maxFit: fits[0] })).toEqual(sorted(...scored.filter((l) => l.fit <= fits[0]).map((l) => l.id)));
+      expect(await ids({ minEngagement: 0, maxEngagement: 0 })).toEqual(sorted(cto, vp, none));
+      expect(await ids({ minEngagement: 1 })).toEqual([]);
+      const bad = await s.api.request(LEADS, { filter: { attributes: { plan: { nested: 1 } }, role: "x".repeat(201) } });
+      expect(codeOf(bad)).toBe("BAD_USER_INPUT");
+      expect(bad.errors?.[0].extensions?.fields?.map((f) => f.field).sort()).toEqual(["filter.attributes.plan", "filter.role"]);
+    });
+
     it("refuses first > 100, malformed cursors and an overlong search", async () => {
       expect(codeOf(await s.api.request(LEADS, { first: 101 }))).toBe("BAD_USER_INPUT");
       const bad = await s.api.request(LEADS, { after: "garbage" });
@@ -120,7 +154,7 @@ describe(`leads [${testDatabase()}]`, () => {
       }
     };
 
-    it.each(["SCORE", "CREATED_AT", "UPDATED_AT", "EMAIL"] as const)(
+    it.each(["SCORE", "FIT", "ENGAGEMENT", "CREATED_AT", "UPDATED_AT", "EMAIL"] as const)(
       "orders by %s in both directions and pages without skipping or repeating",
       async (field) => {
         const tag = `pg${field.toLowerCase().replace("_", "")}${Date.now().toString(36)}`;

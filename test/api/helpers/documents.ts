@@ -14,13 +14,15 @@ export interface LeadShape {
   source: string | null;
   attributes: Record<string, unknown>;
   score: number;
+  fit: number;
+  engagement: number;
   stage: string;
   createdAt: string;
   updatedAt: string;
 }
 
 const LEAD_FIELDS = `fragment LeadFields on Lead {
-  id email firstName lastName role company industry companySize country source attributes score stage createdAt updatedAt
+  id email firstName lastName role company industry companySize country source attributes score fit engagement stage createdAt updatedAt
 }`;
 
 export interface LeadInputVars {
@@ -114,8 +116,19 @@ export interface LeadsVars {
     source?: string;
     search?: string;
     updatedSince?: string;
+    role?: string;
+    industry?: string;
+    country?: string;
+    company?: string;
+    minFit?: number;
+    maxFit?: number;
+    minEngagement?: number;
+    maxEngagement?: number;
+    minCompanySize?: number;
+    maxCompanySize?: number;
+    attributes?: Record<string, unknown>;
   };
-  orderBy?: { field?: "SCORE" | "CREATED_AT" | "UPDATED_AT" | "EMAIL"; direction?: "ASC" | "DESC" };
+  orderBy?: { field?: "SCORE" | "FIT" | "ENGAGEMENT" | "CREATED_AT" | "UPDATED_AT" | "EMAIL"; direction?: "ASC" | "DESC" };
   first?: number;
   after?: string | null;
 }
