@@ -90,11 +90,16 @@ export class StagePreview {
   @Field(() => Int)
   now: number;
 
-  @Field(() => Int, { description: "Leads in this stage once the model's stage rules have moved them (forward only)." })
+  @Field(() => Int, { description: "Leads in this stage once the model's stage rules have moved them (forward only), as publishing would." })
   withModel: number;
+
+  @Field(() => Int, {
+    description: "Leads in this stage if each were qualified afresh under the model, from the first stage (a raised threshold shows here).",
+  })
+  fromScratch: number;
 }
 
-@ObjectType({ description: "One lead's score now and with the previewed model." })
+@ObjectType({ description: "One lead's score and stage now and with the previewed model, and why." })
 export class LeadScoreChange {
   @Field(() => Int)
   scoreNow: number;
@@ -104,6 +109,15 @@ export class LeadScoreChange {
 
   @Field(() => Int, { description: "scoreWithModel − scoreNow." })
   change: number;
+
+  @Field()
+  stageNow: string;
+
+  @Field({ description: "Its stage once the model's stage rules have moved it (forward only), as publishing would." })
+  stageWithModel: string;
+
+  @Field(() => [String], { description: "The rules whose points for this lead change: the model's in its order, then rules it no longer has, by name." })
+  rulesChanged: string[];
 
   /** Resolved by the resolver (`lead`). */
   leadId: string;

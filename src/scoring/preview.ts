@@ -1,10 +1,12 @@
 /**
  * The what-if of a model that is not published (`previewModel`): every lead replayed with it and
- * compared with what is stored, writing nothing.
+ * compared with what is stored, writing nothing. Per stage: leads in it now, with the model (the
+ * way publishing moves them: forward only) and from scratch (qualified afresh from the first
+ * stage, so a raised threshold shows); per top mover, its stages and the rules whose points change.
  */
 import type { ServiceContext } from "../context";
-import type { CompiledModel } from "../dsl/model";
-import { interactionsOf, LEAD_FIELD_COLUMNS, leadFieldsOfRow } from "./ledger-rows";
+import type { CompiledModel, Evaluation } from "../dsl/model";
+import { counting, interactionsOf, LEAD_FIELD_COLUMNS, leadFieldsOfRow } from "./ledger-rows";
 import type { DiagnosticView } from "./model-versions";
 
 /** Leads per preview read. */
@@ -14,18 +16,23 @@ export const MAX_MOVERS = 100;
 
 const FIRST_ID = "00000000-0000-0000-0000-000000000000";
 
-/** One lead's score now and with the previewed model. */
+/** One lead's score and stage now and with the previewed model, and the rules whose points change. */
 export interface ScoreChange {
   leadId: string;
   scoreNow: number;
   scoreWithModel: number;
   change: number;
+  stageNow: string;
+  stageWithModel: string;
+  /** Rule names, the previewed model's rules in its order, then rules it no longer has by name. */
+  rulesChanged: string[];
 }
 
 export interface StagePreviewCount {
   stage: string;
   now: number;
   withModel: number;
+  fromScratch: number;
 }
 
 export interface PreviewResult {
@@ -54,6 +61,10 @@ export async function previewModel(ctx: ServiceContext, model: CompiledModel, bu
     const now = ctx.clock.now();
     const stagesNow = new Map<string, number>();
     const stagesWith = new Map<string, number>();
+    const stagesFresh = new Map<string, number>();
+    const firstStage = model.funnel.stages[0];
+    /** Each kept mover's replay, for its rules. */
+    const replays = new Map<string, Evaluation>();
     const bump = (counts: Map<string, number>, stage: string) => counts.set(stage, (counts.get(stage) ?? 0) + 1);
     let movers: ScoreChange[] = [];
     let leadsChanged = 0;
@@ -72,13 +83,21 @@ export async function previewModel(ctx: ServiceContext, model: CompiledModel, bu
         const fields = leadFieldsOfRow(lead);
         const history = interactions.get(id) ?? [];
         const evaluation = model.replay(fields, history, now);
-        const stageWith = model.nextStage(stage, { ...evaluation, lead: fields, interactions: history })?.to ?? stage;
+        const facts = { ...evaluation, lead: fields, interactions: history };
+        const stageWith = model.nextStage(stage, facts)?.to ?? stage;
         bump(stagesNow, stage);
         bump(stagesWith, stageWith);
+        bump(stagesFresh, model.nextStage(firstStage, facts)?.to ?? firstStage);
         if (evaluation.score !== scoreNow || stageWith !== stage) leadsChanged++;
         if (evaluation.score !== scoreNow) {
-          movers.push({ leadId: id, scoreNow, scoreWithModel: evaluation.score, change: evaluation.score - scoreNow });
-          if (movers.length >= 4 * MAX_MOVERS) movers = movers.sort(byMovement).slice(0, MAX_MOVERS);
+          const mover = { leadId: id, scoreNow, scoreWithModel: evaluation.score, change: evaluation.score - scoreNow, stageNow: stage, stageWithModel: stageWith, rulesChanged: [] };
+          movers.push(mover);
+          replays.set(id, evaluation);
+          if (movers.length >= 4 * MAX_MOVERS) {
+            movers = movers.sort(byMovement).slice(0, MAX_MOVERS);
+            const kept = new Set(movers.map((m) => m.leadId));
+            for (const leadId of replays.keys()) if (!kept.has(leadId)) replays.delete(leadId);
+          }
         }
       }
       after = leads[leads.length - 1].id as string;
@@ -90,7 +109,49 @@ export async function previewModel(ctx: ServiceContext, model: CompiledModel, bu
       stage,
       now: stagesNow.get(stage) ?? 0,
       withModel: stagesWith.get(stage) ?? 0,
+      fromScratch: stagesFresh.get(stage) ?? 0,
     }));
-    return { leadsChanged, stages, topMovers: movers.sort(byMovement).slice(0, MAX_MOVERS) };
+    const topMovers = movers.sort(byMovement).slice(0, MAX_MOVERS);
+    await explainMovers(db, model, topMovers, replays, now);
+    return { leadsChanged, stages, topMovers };
   });
+}
+
+/**
+ * Fills each mover's `rulesChanged`: the rules whose points differ between its stored ledger
+ * (the awards counting now) and its replay with the model (one read for all the movers).
+ */
+async function explainMovers(
+  db: { query: (sql: string, parameters: unknown[]) => Promise<unknown> },
+  model: CompiledModel,
+  movers: ScoreChange[],
+  replays: ReadonlyMap<string, Evaluation>,
+  now: Date,
+): Promise<void> {
+  if (movers.length === 0) return;
+  const rows = (await db.query(
+    `SELECT lead_id, rule, sum(points)::int AS points FROM score_award
+      WHERE lead_id = ANY($1::uuid[]) AND (expires_at IS NULL OR expires_at > $2)
+      GROUP BY lead_id, rule`,
+    [movers.map((m) => m.leadId), now],
+  )) as Array<{ lead_id: string; rule: string; points: number }>;
+  const stored = new Map<string, Map<string, number>>();
+  for (const row of rows) {
+    const rules = stored.get(row.lead_id) ?? new Map<string, number>();
+    rules.set(row.rule, row.points);
+    stored.set(row.lead_id, rules);
+  }
+  const nowMs = now.getTime();
+  const order = model.rules.map((r) => r.name);
+  for (const mover of movers) {
+    const replay = replays.get(mover.leadId);
+    const withModel = new Map<string, number>();
+    for (const award of replay ? [...replay.awards, ...replay.fitAwards] : []) {
+      if (counting(award, nowMs)) withModel.set(award.rule, (withModel.get(award.rule) ?? 0) + award.points);
+    }
+    const before = stored.get(mover.leadId) ?? new Map<string, number>();
+    const changed = (rule: string) => (before.get(rule) ?? 0) !== (withModel.get(rule) ?? 0);
+    const gone = [...before.keys()].filter((rule) => !order.includes(rule)).sort();
+    mover.rulesChanged = [...order.filter(changed), ...gone.filter(changed)];
+  }
 }

@@ -7,7 +7,7 @@ import { DEFAULT_INTERACTION_TYPES } from "../../src/dsl/catalog";
 import { compile } from "../../src/dsl/compiler";
 import { AwardColumns } from "../../src/scoring/ledger-writer";
 import { codeOf } from "./helpers/graphql-client";
-import { type InteractionInputVars, UPSERT_LEAD } from "./helpers/documents";
+import { type InteractionInputVars, RECORD_INTERACTIONS, UPSERT_LEAD } from "./helpers/documents";
 import {
   ago,
   CHECK_MODEL,
@@ -138,21 +138,49 @@ describe(`scoring models [${testDatabase()}]`, () => {
     const model = compileModel(MODEL_B);
     const { leads, interactions } = await readDatabase(s.t);
     const now = new Date();
+    // Each lead's points per rule: stored (the awards counting now), and with the model.
+    const storedRows: Array<{ lead_id: string; rule: string; points: number }> = await s.t.app
+      .context(null)
+      .db.query(`SELECT lead_id, rule, sum(points)::int AS points FROM score_award WHERE expires_at IS NULL OR expires_at > $1 GROUP BY lead_id, rule`, [now]);
+    const first = model.funnel.stages[0];
     const predicted = leads.map((lead) => {
       const history = interactions.get(lead.id) ?? [];
       const evaluation = model.replay(lead.fields, history, now);
-      const stage = model.nextStage(lead.stage, { ...evaluation, lead: lead.fields, interactions: history })?.to ?? lead.stage;
-      return { id: lead.id, scoreNow: lead.score, score: evaluation.score, stageNow: lead.stage, stage };
+      const facts = { ...evaluation, lead: lead.fields, interactions: history };
+      const stage = model.nextStage(lead.stage, facts)?.to ?? lead.stage;
+      const fresh = model.nextStage(first, facts)?.to ?? first;
+      const perRule = new Map<string, number>();
+      for (const a of [...evaluation.awards, ...evaluation.fitAwards]) {
+        if (!a.expiresAt || a.expiresAt > now) perRule.set(a.rule, (perRule.get(a.rule) ?? 0) + a.points);
+      }
+      const storedRules = new Map(storedRows.filter((r) => r.lead_id === lead.id).map((r) => [r.rule, r.points]));
+      const names = model.rules.map((r) => r.name);
+      const rules = [...names, ...[...storedRules.keys()].filter((rule) => !names.includes(rule)).sort()];
+      const rulesChanged = rules.filter((rule) => (storedRules.get(rule) ?? 0) !== (perRule.get(rule) ?? 0));
+      return { id: lead.id, scoreNow: lead.score, score: evaluation.score, stageNow: lead.stage, stage, fresh, rulesChanged };
     });
     expect(preview.diagnostics).toEqual(diagnosticsOf(MODEL_B));
     expect(preview.leadsChanged).toBe(predicted.filter((p) => p.score !== p.scoreNow || p.stage !== p.stageNow).length);
     const count = (stage: string, key: "stage" | "stageNow") => predicted.filter((p) => p[key] === stage).length;
     expect(preview.stages).toEqual(
-      [...model.funnel.stages, ...model.funnel.offPath].map((stage) => ({ stage, now: count(stage, "stageNow"), withModel: count(stage, "stage") })),
+      [...model.funnel.stages, ...model.funnel.offPath].map((stage) => ({
+        stage,
+        now: count(stage, "stageNow"),
+        withModel: count(stage, "stage"),
+        fromScratch: predicted.filter((p) => p.fresh === stage).length,
+      })),
     );
     const movers = predicted
       .filter((p) => p.score !== p.scoreNow)
-      .map((p) => ({ lead: { id: p.id, score: p.scoreNow }, scoreNow: p.scoreNow, scoreWithModel: p.score, change: p.score - p.scoreNow }))
+      .map((p) => ({
+        lead: { id: p.id, score: p.scoreNow },
+        scoreNow: p.scoreNow,
+        scoreWithModel: p.score,
+        change: p.score - p.scoreNow,
+        stageNow: p.stageNow,
+        stageWithModel: p.stage,
+        rulesChanged: p.rulesChanged,
+      }))
       .sort((a, b) => Math.abs(b.change) - Math.abs(a.change) || (a.lead.id < b.lead.id ? -1 : 1))
       .slice(0, 5);
     expect(preview.topMovers).toEqual(movers);
@@ -167,6 +195,26 @@ describe(`scoring models [${testDatabase()}]`, () => {
         stage: p.stage,
       });
     }
+  });
+
+  it("previews a raised threshold: forward only with the model, fewer from scratch", async () => {
+    const tagged = `rule "Downloads": download => +10\nstage MQL when score >= 20`;
+    await publish(tagged);
+    const leadId = (await s.api.data(RECORD_INTERACTIONS, { inputs: [{ email: uniqueEmail("threshold"), type: "download" }] })).recordInteractions[0]?.lead.id as string;
+    await s.api.data(RECORD_INTERACTIONS, { inputs: [{ leadId, type: "download" }] });
+    const raised = `rule "Downloads": download => +10\nstage MQL when score >= 120`;
+    const { previewModel: preview } = await s.api.data(PREVIEW_MODEL, { source: raised });
+    const mql = preview.stages.find((st) => st.stage === "MQL");
+    // Nobody leaves MQL by publishing (stages never move back), but qualified afresh nobody reaches it.
+    expect(mql?.now).toBeGreaterThanOrEqual(1);
+    expect(mql?.withModel).toBe(mql?.now);
+    expect(mql?.fromScratch).toBe(0);
+    expect(preview.leadsChanged).toBe(0);
+    // Points for downloads change: the lead moves, and the preview says which rule and where it lands.
+    const doubled = `rule "Downloads": download => +20\nstage MQL when score >= 120`;
+    const { previewModel: moved } = await s.api.data(PREVIEW_MODEL, { source: doubled, first: 100 });
+    const mover = moved.topMovers.find((m) => m.lead.id === leadId);
+    expect(mover).toMatchObject({ scoreNow: 20, scoreWithModel: 40, stageNow: "MQL", stageWithModel: "MQL", rulesChanged: ["Downloads"] });
   });
 
   it("preview of an invalid model: its diagnostics and nothing else", async () => {

@@ -80,8 +80,16 @@ export const CHECK_MODEL = gql<{ checkModel: DiagnosticShape[] }, { source: stri
 export interface PreviewShape {
   diagnostics: DiagnosticShape[];
   leadsChanged: number;
-  stages: Array<{ stage: string; now: number; withModel: number }>;
-  topMovers: Array<{ lead: { id: string; score: number }; scoreNow: number; scoreWithModel: number; change: number }>;
+  stages: Array<{ stage: string; now: number; withModel: number; fromScratch: number }>;
+  topMovers: Array<{
+    lead: { id: string; score: number };
+    scoreNow: number;
+    scoreWithModel: number;
+    change: number;
+    stageNow: string;
+    stageWithModel: string;
+    rulesChanged: string[];
+  }>;
 }
 
 export const PREVIEW_MODEL = gql<{ previewModel: PreviewShape }, { source: string; first?: number }>(`
@@ -89,8 +97,8 @@ export const PREVIEW_MODEL = gql<{ previewModel: PreviewShape }, { source: strin
     previewModel(source: $source) {
       diagnostics { ${DIAGNOSTIC_FIELDS} }
       leadsChanged
-      stages { stage now withModel }
-      topMovers(first: $first) { lead { id score } scoreNow scoreWithModel change }
+      stages { stage now withModel fromScratch }
+      topMovers(first: $first) { lead { id score } scoreNow scoreWithModel change stageNow stageWithModel rulesChanged }
     }
   }`);
 
