@@ -19,7 +19,7 @@ import type { Pool } from "pg";
 import { RateLimiterMemory, RateLimiterPostgres, RateLimiterRedis, RateLimiterRes, type RateLimiterAbstract } from "rate-limiter-flexible";
 import type { Config, RateLimitSettings } from "../config";
 import type { Caller } from "../context";
-import { DomainError, type RateLimitRefusal } from "../errors";
+import { DomainError, domainErrorOf, type RateLimitRefusal, toGraphQLError } from "../errors";
 import type { Logger } from "../logger";
 import type { RequestContext } from "../resolvers/request-context";
 import { effectiveRateLimit } from "../services/api-key.service";
@@ -32,6 +32,8 @@ const UNBOUNDED_POINTS = 2 ** 31 - 1;
 const STORE_WARNING_INTERVAL_MS = 60_000;
 /** Keys refused in memory at most (a bound, not a working size: one entry per key over budget). */
 const MAX_BLOCKED = 10_000;
+/** How long a start waits for Redis before counting in memory until it answers. */
+const REDIS_CONNECT_MS = 2000;
 /** The table the PostgreSQL store counts in (migration 1764400000000). */
 const TABLE = "rate_limit";
 
@@ -57,18 +59,27 @@ export class RateLimits {
     private readonly storeClient: Pool | Redis | null,
   ) {}
 
-  /** The rate limits of `config`; `pool` is the database's (the PostgreSQL store counts through it). */
-  static create(config: Config, logger: Logger, pool: Pool | null): RateLimits {
+  /**
+   * The rate limits of `config`; `pool` is the database's (the PostgreSQL store counts through it).
+   * With Redis, resolves once it is connected, or after `REDIS_CONNECT_MS` (counting in memory
+   * until it is: a Redis out of reach does not stop the service).
+   */
+  static async create(config: Config, logger: Logger, pool: Pool | null): Promise<RateLimits> {
     const store = rateLimitStore(config);
-    let client: Pool | Redis | null = null;
-    if (store === "redis") {
-      // No offline queue: while Redis is unreachable a count fails at once (and falls back to memory).
-      client = new Redis(config.redisUrl as string, { enableOfflineQueue: false, maxRetriesPerRequest: 1, lazyConnect: false });
-      client.on("error", (err: Error) => logger.debug("redis: connection error", { error: err.message }));
-    } else if (store === "postgres") {
-      client = pool;
-    }
-    return new RateLimits(store, config.rateLimits, logger, client);
+    if (store !== "redis") return new RateLimits(store, config.rateLimits, logger, store === "postgres" ? pool : null);
+    // No offline queue: while Redis is unreachable a count fails at once (and falls back to memory).
+    const redis = new Redis(config.redisUrl as string, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+    redis.on("error", (err: Error) => logger.debug("redis: connection error", { error: err.message }));
+    const ready = await new Promise<boolean>((resolve) => {
+      const timer = setTimeout(() => resolve(false), REDIS_CONNECT_MS);
+      redis.once("ready", () => {
+        clearTimeout(timer);
+        resolve(true);
+      });
+    });
+    const limits = new RateLimits(store, config.rateLimits, logger, redis);
+    if (!ready) limits.storeFailed(new Error(`Redis did not answer within ${REDIS_CONNECT_MS} ms`));
+    return limits;
   }
 
   /** Charges `caller` one request; throws `RATE_LIMITED` when its request budget is spent. */
@@ -94,7 +105,12 @@ export class RateLimits {
   readonly chargeCostPlugin: ApolloServerPlugin<RequestContext> = {
     requestDidStart: async () => ({
       didResolveOperation: async ({ contextValue }) => {
-        if (contextValue.caller) await this.chargeCost(contextValue.caller, contextValue.operationCost ?? 1);
+        if (!contextValue.caller) return;
+        await this.chargeCost(contextValue.caller, contextValue.operationCost ?? 1).catch((err: unknown) => {
+          // Apollo answers with the status and headers a GraphQL error carries (429, Retry-After).
+          const domain = domainErrorOf(err);
+          throw domain ? toGraphQLError(domain) : err;
+        });
       },
     }),
   };
@@ -125,13 +141,9 @@ export class RateLimits {
     const counter = this.counter(budget, windowSeconds);
     const res = await this.consume(counter, keyId, charge);
     if (res.consumedPoints <= allowed) return;
-    if (budget === "COST") {
-      // A refused operation does not run, so it costs nothing: what is left stays for cheaper ones.
-      await this.refund(counter, keyId, charge);
-      if (res.consumedPoints - charge >= allowed) this.block(spentKey, res.msBeforeNext);
-    } else {
-      this.block(spentKey, res.msBeforeNext);
-    }
+    // A refused request does not run, so it is not counted: what is left stays for cheaper operations.
+    await this.refund(counter, keyId, charge);
+    if (res.consumedPoints - charge >= allowed) this.block(spentKey, res.msBeforeNext);
     throw refusal(res.msBeforeNext);
   }
 

@@ -130,7 +130,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
       if (!caller) throw toGraphQLError(new DomainError("UNAUTHENTICATED", "A valid API key is required"));
       return contextFor(caller);
     };
-    const rateLimits = RateLimits.create(config, logger, poolOf(dataSource));
+    const rateLimits = await RateLimits.create(config, logger, poolOf(dataSource));
     // Closed before the pool (the steps run in reverse): its Redis connection, if any.
     started.database.push(() => rateLimits.close());
     const server = await startHttpServer({
