@@ -92,8 +92,9 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   const httpServer = http.createServer();
   const connections = new ConnectionDrain(httpServer);
   httpServer.on("request", expressApp);
-  // `Expect: 100-continue`: the body is asked for once the key is accepted (authentication.ts).
-  httpServer.on("checkContinue", expressApp);
+  // `Expect: 100-continue`: served as any request (the drain counts it too); the body is asked for
+  // once the key is accepted (authentication.ts).
+  httpServer.on("checkContinue", (req, res) => httpServer.emit("request", req, res));
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.limits.bodyBytes });
   const subscriptions = serveSubscriptions(wsServer, schema, { requestContext, stillValid: options.stillValid, rateLimits }, limitsRule, formatError);
 
