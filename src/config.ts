@@ -37,6 +37,8 @@ export interface Config {
   limits: Limits;
   /** How often each instance takes expired points out of scores, in seconds (0: never). */
   expirySweepSeconds: number;
+  /** How long score history points are kept, in milliseconds (null: for ever). */
+  scoreHistoryRetentionMs: number | null;
   /** Batches a publish rescores at once, each on its own connection (1 with the embedded database). */
   rescoreWorkers: number;
   /** Leads whose scoring state (history and ledger) each instance keeps for their next batch; 0: none. */
@@ -164,6 +166,19 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     return raw as T;
   };
 
+  /** `forever`, or a duration: a whole number and a unit, s, m, h or d (`400d`). */
+  const retention = (name: string): number | null => {
+    const raw = env[name];
+    if (raw === undefined || raw === "forever") return null;
+    const match = /^([0-9]{1,6})(s|m|h|d)$/.exec(raw);
+    const unit = match ? { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "s" | "m" | "h" | "d"] : 0;
+    if (!match || Number(match[1]) === 0) {
+      problems.push(`${name} must be "forever" or a duration such as 400d, 12h, 30m or 45s (got "${raw}")`);
+      return null;
+    }
+    return Number(match[1]) * unit;
+  };
+
   const environment = env.NODE_ENV || "production";
   const url = env.DATABASE_URL || null;
   if (url !== null && !/^postgres(ql)?:\/\//.test(url)) {
@@ -213,6 +228,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     },
     // Expired points must leave scores within a minute.
     expirySweepSeconds: int("QUALIFY_EXPIRY_SWEEP_SECONDS", 15, 0, 60),
+    scoreHistoryRetentionMs: retention("QUALIFY_SCORE_HISTORY_RETENTION"),
     rescoreWorkers: database.kind === "embedded" ? 1 : rescoreWorkers,
     warmLeads: int("QUALIFY_WARM_LEADS", DEFAULT_WARM_LEADS, 0, 1_000_000),
     databasePipelining: oneOf("QUALIFY_DB_PIPELINING", "true", ["true", "false"] as const) === "true",

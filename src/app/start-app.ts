@@ -235,13 +235,14 @@ async function database(
 /**
  * Leads still below the active version (a rescore an earlier process did not finish, data from
  * before scoring, a publish whose rescore stopped) are rescored in the background, and expired
- * points are swept. Returns how to stop both at a safe point.
+ * points are swept, and score history past its retention deleted. Returns how to stop them at a safe point.
  */
 function startBackgroundJobs(services: Services): () => Promise<void> {
   services.backgroundRescore.enable();
   services.sweeper.start();
+  services.historyRetention.start();
   return async () => {
-    await Promise.all([services.sweeper.stop(), services.backgroundRescore.stop()]);
+    await Promise.all([services.sweeper.stop(), services.historyRetention.stop(), services.backgroundRescore.stop()]);
   };
 }
 

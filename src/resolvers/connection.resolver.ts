@@ -3,9 +3,12 @@ import type { ConnectionResult } from "../schema/connection.type";
 import { InteractionConnection } from "../schema/interaction.type";
 import { LeadConnection } from "../schema/lead.type";
 import { ScoringModelConnection } from "../schema/model.type";
+import { ScorePointConnection } from "../schema/score-history.type";
 
 /** `totalCount` of a connection runs its count query only when a client asks for it. */
-function totalCountResolver(connection: typeof LeadConnection | typeof InteractionConnection | typeof ScoringModelConnection) {
+function totalCountResolver(
+  connection: typeof LeadConnection | typeof InteractionConnection | typeof ScoringModelConnection | typeof ScorePointConnection,
+) {
   @Resolver(() => connection)
   class TotalCountResolver {
     @FieldResolver(() => Int)
@@ -19,3 +22,4 @@ function totalCountResolver(connection: typeof LeadConnection | typeof Interacti
 export const LeadConnectionResolver = totalCountResolver(LeadConnection);
 export const InteractionConnectionResolver = totalCountResolver(InteractionConnection);
 export const ScoringModelConnectionResolver = totalCountResolver(ScoringModelConnection);
+export const ScorePointConnectionResolver = totalCountResolver(ScorePointConnection);

@@ -1,5 +1,5 @@
 import { ApiKeyResolver } from "./api-key.resolver";
-import { InteractionConnectionResolver, LeadConnectionResolver, ScoringModelConnectionResolver } from "./connection.resolver";
+import { InteractionConnectionResolver, LeadConnectionResolver, ScoringModelConnectionResolver, ScorePointConnectionResolver } from "./connection.resolver";
 import { InteractionResolver } from "./interaction.resolver";
 import { LeadResolver } from "./lead.resolver";
 import { LeadScoreChangeResolver, ModelPreviewResolver, ModelResolver } from "./model.resolver";
@@ -17,5 +17,6 @@ export const RESOLVERS = [
   LeadConnectionResolver,
   InteractionConnectionResolver,
   ScoringModelConnectionResolver,
+  ScorePointConnectionResolver,
   ApiKeyResolver,
 ] as const;

@@ -7,6 +7,9 @@ import { LeadFilter, LeadInput, LeadOrder } from "../schema/inputs.type";
 import { type Interaction, InteractionConnection } from "../schema/interaction.type";
 import { Lead, LeadConnection } from "../schema/lead.type";
 import { RuleContribution } from "../schema/score.type";
+import { ScorePoint, ScorePointConnection } from "../schema/score-history.type";
+import type { ScorePointRecord } from "./loaders/score-history-by-lead.loader";
+import { checkPast, checkWindow, Problems } from "../services/validation";
 import { StageTransition } from "../schema/stage.type";
 
 @Resolver(() => Lead)
@@ -71,5 +74,36 @@ export class LeadResolver {
   @FieldResolver(() => [StageTransition], { description: "Oldest first." })
   stageHistory(@Root() lead: LeadEntity, @Ctx() ctx: RequestContext) {
     return ctx.loaders.stageHistoryByLead.load(lead.id);
+  }
+
+  @FieldResolver(() => ScorePointConnection, {
+    description:
+      "Every change of the stored score, oldest first, within [since, until] (open ends: all); `first` defaults to 20, at most 100.",
+  })
+  async scoreHistory(
+    @Root() lead: LeadEntity,
+    @Ctx() ctx: RequestContext,
+    @Arg("since", () => Date, { nullable: true }) since?: Date,
+    @Arg("until", () => Date, { nullable: true }) until?: Date,
+    @Arg("first", () => Int, { nullable: true }) first?: number,
+    @Arg("after", () => String, { nullable: true }) after?: string,
+  ): Promise<ConnectionResult<ScorePointRecord>> {
+    const problems = new Problems();
+    checkWindow(problems, since, until);
+    problems.throwIfAny();
+    const window = { leadId: lead.id, since: since ?? null, until: until ?? null };
+    const page = await ctx.loaders.scoreHistoryByLead.load({ ...window, first: pageSize(first), after: after ?? null });
+    return { ...page, countTotal: () => ctx.loaders.scorePointCountByLead.load(window) };
+  }
+
+  @FieldResolver(() => ScorePoint, {
+    nullable: true,
+    description: "The score as it stood at `at` (not in the future): the last point at or before it; null before the lead's history.",
+  })
+  scoreAt(@Root() lead: LeadEntity, @Arg("at", () => Date) at: Date, @Ctx() ctx: RequestContext) {
+    const problems = new Problems();
+    checkPast(problems, "at", at, ctx.clock.now());
+    problems.throwIfAny();
+    return ctx.loaders.scoreAtByLead.load({ leadId: lead.id, at });
   }
 }

@@ -13,6 +13,9 @@ import {
 } from "../schema/model.type";
 import { pageSize } from "../database/cursor";
 import { MAX_MOVERS, type PreviewResult, type ScoreChange } from "../scoring/preview";
+import { MAX_COMMENT_LENGTH } from "../services/validation";
+
+const COMMENT_DESCRIPTION = `Why this version is published, kept with it (trimmed; at most ${MAX_COMMENT_LENGTH} characters).`;
 
 @Resolver(() => ScoringModel)
 export class ModelResolver {
@@ -41,10 +44,27 @@ export class ModelResolver {
 
   @Authorized("admin")
   @Mutation(() => PublishModelPayload, {
-    description: "Makes `source` the active model and rescores every lead to it. An invalid model is RULES_INVALID (with extensions.diagnostics) and nothing changes.",
+    description: "Makes `source` the active model and rescores every lead to it; the version records who published it (publishedBy, publishedById) and `comment`. An invalid model is RULES_INVALID (with extensions.diagnostics) and nothing changes.",
   })
-  publishModel(@Arg("source") source: string, @Ctx() ctx: RequestContext) {
-    return ctx.services.models.publish(ctx, source);
+  publishModel(
+    @Arg("source") source: string,
+    @Ctx() ctx: RequestContext,
+    @Arg("comment", () => String, { nullable: true, description: COMMENT_DESCRIPTION }) comment?: string | null,
+  ) {
+    return ctx.services.models.publish(ctx, source, comment);
+  }
+
+  @Authorized("admin")
+  @Mutation(() => PublishModelPayload, {
+    description:
+      "A rollback: publishes the source of an earlier `version` again, as a new version (`republishedFrom` names the old one), and rescores every lead to it, as publishModel does. A version never published is BAD_USER_INPUT and nothing changes.",
+  })
+  republishModel(
+    @Arg("version", () => Int) version: number,
+    @Ctx() ctx: RequestContext,
+    @Arg("comment", () => String, { nullable: true, description: COMMENT_DESCRIPTION }) comment?: string | null,
+  ) {
+    return ctx.services.models.republish(ctx, version, comment);
   }
 
   @Authorized("admin")

@@ -18,13 +18,16 @@ export class StageResolver {
   }
 
   @Authorized("read")
-  @Query(() => [FunnelStageStats], { description: "For the leads created in [since, until); open ends: all." })
+  @Query(() => [FunnelStageStats], {
+    description: "For the leads created in [since, until); open ends: all. `asOf`: as the funnel stood at that instant (not in the future).",
+  })
   funnel(
     @Ctx() ctx: RequestContext,
     @Arg("since", () => Date, { nullable: true }) since?: Date,
     @Arg("until", () => Date, { nullable: true }) until?: Date,
+    @Arg("asOf", () => Date, { nullable: true }) asOf?: Date,
   ) {
-    return ctx.services.stages.stats(ctx, since, until);
+    return ctx.services.stages.stats(ctx, since, until, asOf);
   }
 
   @Authorized("read")

@@ -50,6 +50,21 @@ export class ScoringModel {
 
   @Field(() => [String], { description: "The funnel's stages in order (a new lead starts at the first)." })
   funnel: string[];
+
+  @Field(() => String, {
+    nullable: true,
+    description: "Who published this version: the API key's name, or QUALIFY_ADMIN_KEY. Null for the seed model of the first start.",
+  })
+  publishedBy: string | null;
+
+  @Field(() => ID, { nullable: true, description: "The id of the API key that published this version (null for QUALIFY_ADMIN_KEY and the seed model)." })
+  publishedById: string | null;
+
+  @Field(() => String, { nullable: true, description: "The publisher's note (publishModel's or republishModel's `comment`)." })
+  comment: string | null;
+
+  @Field(() => Int, { nullable: true, description: "The version whose source this one published again (republishModel: a rollback); null for a publishModel." })
+  republishedFrom: number | null;
 }
 
 @ObjectType()

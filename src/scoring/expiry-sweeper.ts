@@ -3,8 +3,9 @@
  * sweeper on an interval (15 s by default, `QUALIFY_EXPIRY_SWEEP_SECONDS`). Each sweep takes the
  * leads whose `next_expiry_at` has passed, 500 at a time (`FOR UPDATE SKIP LOCKED`: instances
  * and writes never wait on each other), and recomputes their engagement, score and next expiry
- * from the ledger in one statement per batch. Stages do not move: expiry is not a change of the
- * lead, and rules never move a lead backwards.
+ * from the ledger in one statement per batch, writing a point of each lead's score history at
+ * each expiry instant that changed its totals (stamped at that instant, not at the sweep). Stages
+ * do not move: expiry is not a change of the lead, and rules never move a lead backwards.
  */
 import type { ServiceContext } from "../context";
 import { inTransaction } from "../database/transaction";
@@ -17,7 +18,24 @@ import { DUE_LEADS_CTE } from "./lead-rows";
 export const SWEEP_BATCH = 500;
 
 const SWEEP_SQL = `
-  WITH ${DUE_LEADS_CTE}, sums AS (
+  WITH ${DUE_LEADS_CTE}, steps AS (
+    SELECT DISTINCT a.lead_id, a.expires_at AS at
+      FROM score_award a JOIN due ON a.lead_id = due.id
+     WHERE a.category = 'ENGAGEMENT' AND a.expires_at >= due.due_at AND a.expires_at <= $1
+  ), step_totals AS (
+    SELECT s.lead_id, s.at,
+           coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > s.at)), 0)::int AS engagement
+      FROM steps s JOIN score_award a ON a.lead_id = s.lead_id
+     GROUP BY s.lead_id, s.at
+  ), ordered AS (
+    SELECT t.*, lag(t.engagement) OVER (PARTITION BY t.lead_id ORDER BY t.at) AS previous FROM step_totals t
+  ), points AS (
+    INSERT INTO score_point (lead_id, at, score, fit, engagement, cause)
+    SELECT o.lead_id, greatest(o.at, (SELECT max(q.at) FROM score_point q WHERE q.lead_id = o.lead_id)), due.old_fit + o.engagement, due.old_fit, o.engagement, 'EXPIRY'
+      FROM ordered o JOIN due ON due.id = o.lead_id
+     WHERE o.engagement <> coalesce(o.previous, due.old_engagement)
+     ORDER BY o.lead_id, o.at
+  ), sums AS (
     SELECT a.lead_id,
            coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > $1)), 0)::int AS engagement,
            min(a.expires_at) FILTER (WHERE a.expires_at > $1) AS next_expiry

@@ -16,7 +16,7 @@ import { inCanonicalOrder } from "../dsl/runtime/ledger";
 import type { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { countingSum, factsOfTuple, type HistoryRow, leadFieldsOf, nextExpiry, storedOfTuple } from "./ledger-rows";
-import { type LeadOutcome, writeOutcomes } from "./ledger-writer";
+import { type LeadOutcome, type ScorePointRow, writeOutcomes } from "./ledger-writer";
 import type { ModelVersions } from "./model-versions";
 import type { WarmLedger, WarmLedgers } from "./warm-ledgers";
 
@@ -64,6 +64,11 @@ export class LeadLedger {
   private touched = false;
   /** Profile fields are written with the totals (the batch path merges them in memory). */
   writeProfile = false;
+  /** Score history points to write, and the totals of the last one (or the stored totals). */
+  private readonly points: ScorePointRow[] = [];
+  private last: { score: number; fit: number; engagement: number };
+  /** Passed expiries are recorded once, before the first change. */
+  private expiriesRecorded = false;
 
   private constructor(
     readonly lead: LeadEntity,
@@ -76,6 +81,7 @@ export class LeadLedger {
     this.awards = stored.map((s) => s.award);
     for (const s of stored) this.rowIds.set(s.award, s.id);
     this.needsReplay = lead.modelVersion !== version;
+    this.last = { score: lead.score, fit: lead.fit, engagement: lead.engagement };
   }
 
   /**
@@ -107,6 +113,7 @@ export class LeadLedger {
   /** Scores one change (after the previous ones) and moves the stage forward if a rule says so. */
   apply(change: LeadChange): ChangeEffect {
     const nowMs = this.now.getTime();
+    this.recordExpiries(nowMs);
     const before = countingSum(this.awards, nowMs);
     const ix = change.interaction;
     const fields = leadFieldsOf(this.lead);
@@ -115,12 +122,43 @@ export class LeadLedger {
     const totals = this.scoreFit(fields, nowMs);
     const stageChange = this.moveStage(fields, totals);
     this.markChanged(ix !== null, stageChange !== null, totals);
+    this.recordPoint(this.now, totals, ix ? "INTERACTION" : "PROFILE", ix?.id ?? null);
     Object.assign(this.lead, { ...totals, modelVersion: this.version, stage: stageChange?.toStage ?? this.lead.stage });
     return {
       pointsAwarded: totals.score - before,
       stageChange,
       interactionAwards: ix ? this.awards.filter((a) => a.category === "ENGAGEMENT" && a.interactionId === ix.id) : null,
     };
+  }
+
+  /**
+   * Expiries the sweeper has not applied yet (the lead's next expiry has passed): each expiry
+   * instant that changed the stored totals gets its point, at that instant, before this change's.
+   */
+  private recordExpiries(nowMs: number): void {
+    const due = this.lead.nextExpiryAt?.getTime();
+    if (this.expiriesRecorded || due === undefined || due > nowMs) return;
+    this.expiriesRecorded = true;
+    const engaged = this.engagementAwards();
+    const instants = new Set<number>();
+    for (const a of engaged) {
+      const t = a.expiresAt?.getTime();
+      if (t !== undefined && t >= due && t <= nowMs) instants.add(t);
+    }
+    const fit = this.last.fit;
+    for (const t of [...instants].sort((a, b) => a - b)) {
+      const engagement = countingSum(engaged, t);
+      this.recordPoint(new Date(t), { fit, engagement, score: fit + engagement }, "EXPIRY", null);
+    }
+  }
+
+  /** A point of the score history when `totals` differ from the last point's. */
+  private recordPoint(at: Date, totals: { score: number; fit: number; engagement: number }, cause: ScorePointRow["cause"], interactionId: string | null): void {
+    const { score, fit, engagement } = totals;
+    const last = this.last;
+    if (last.score === score && last.fit === fit && last.engagement === engagement) return;
+    this.points.push({ at, score, fit, engagement, cause, interactionId });
+    this.last = { score, fit, engagement };
   }
 
   /** The engagement awards after `change`: a full replay, or the model's incremental step. */
@@ -245,6 +283,7 @@ export class LeadLedger {
       removedRowIds: this.removedRowIds,
       added,
       moves: this.transitions,
+      points: this.points.splice(0),
       touched: this.touched,
       profile: this.writeProfile,
     };

@@ -109,7 +109,8 @@ export async function lockMany(tx: ServiceContext, ids: readonly string[], email
 
 /**
  * Creates the leads of `emails` (normalised) at the first stage of the active model's funnel,
- * each with its first StageTransition, in one statement; an email a concurrent insert took is
+ * each with its first StageTransition and the first point of its score history (zero, `CREATED`),
+ * in one statement; an email a concurrent insert took is
  * skipped (the INSERT waits for it). The rows inserted, in email order; this transaction holds
  * them locked until it commits.
  */
@@ -121,7 +122,10 @@ export async function insertLeads(tx: ServiceContext, emails: readonly string[],
        ON CONFLICT (email) DO NOTHING RETURNING *),
      first_moves AS (
        INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, actor, reason)
-       SELECT c.id, NULL, c.stage, $2, 'RULE', $3, 'new lead' FROM created c ORDER BY c.email)
+       SELECT c.id, NULL, c.stage, $2, 'RULE', $3, 'new lead' FROM created c ORDER BY c.email),
+     first_points AS (
+       INSERT INTO score_point (lead_id, at, score, fit, engagement, cause)
+       SELECT c.id, $2, c.score, c.fit, c.engagement, 'CREATED' FROM created c ORDER BY c.email)
      SELECT * FROM created ORDER BY email`,
     [[...emails].sort(), now, tx.caller?.name ?? null],
   );
@@ -193,7 +197,7 @@ export async function lockByIdAndInsert(tx: ServiceContext, leadId: string, inse
 /**
  * Locks the next leads of `[from, to)` after `after` still below the active model version, in id
  * order, skipping leads a concurrent write holds unless `waitForLocks` (the rescore's batches).
- * Each row has the lead's fields, `stage`, `score` and `active_version`.
+ * Each row has the lead's fields, `stage`, `score`, `stored_fit`, `stored_engagement` and `active_version`.
  */
 export async function lockStaleLeads(
   tx: ServiceContext,
@@ -203,7 +207,7 @@ export async function lockStaleLeads(
   waitForLocks: boolean,
 ): Promise<Row[]> {
   return tx.db.query(
-    `SELECT l.id, l.stage, l.score, a.version AS active_version, ${LEAD_FIELD_COLUMNS}
+    `SELECT l.id, l.stage, l.score, l.fit AS stored_fit, l.engagement AS stored_engagement, a.version AS active_version, ${LEAD_FIELD_COLUMNS}
        FROM lead l, (SELECT version FROM scoring_model WHERE active) a
       WHERE l.model_version < a.version
         AND l.id >= $1::uuid AND ($2::uuid IS NULL OR l.id < $2::uuid) AND ($3::uuid IS NULL OR l.id > $3::uuid)
@@ -215,10 +219,11 @@ export async function lockStaleLeads(
 
 /**
  * The CTE `due` of the leads whose next expiry is at or before `$1`, at most `$2` of them, locked
- * and skipping leads others hold (the expiry sweeper's batches): `id`, `old_score`.
+ * and skipping leads others hold (the expiry sweeper's batches): `id`, `old_score`, `old_fit`,
+ * `old_engagement` and `due_at` (the next expiry).
  */
 export const DUE_LEADS_CTE = `due AS (
-    SELECT id, score AS old_score FROM lead
+    SELECT id, score AS old_score, fit AS old_fit, engagement AS old_engagement, next_expiry_at AS due_at FROM lead
      WHERE next_expiry_at <= $1
      ORDER BY next_expiry_at
      LIMIT $2

@@ -1,6 +1,7 @@
 /**
  * The one writer of scoring outcomes: for any number of leads, in one statement, their ledger rows
- * removed and added, their stage moves by rule (in the order they happened), and their totals
+ * removed and added, their stage moves by rule (in the order they happened), the points of their
+ * score history (`score_point`, in the order the changes happened), and their totals
  * (fit, engagement, score, stage, model version, next expiry, `updated_at`, and the profile for a
  * batch that merged one in memory). Single writes, batches and rescores all write through here;
  * the statement travels with the transaction's COMMIT (`deferQuery`).
@@ -10,6 +11,7 @@ import { parameters } from "../database/parameters";
 import { deferQuery, hotStatement } from "../database/transaction";
 import type { Award, CompiledModel } from "../dsl/model";
 import type { LeadEntity } from "../entities/lead.entity";
+import type { ScoreCause } from "../entities/score-point.entity";
 
 /** A stage move by rule, its row's id chosen by the caller. */
 export interface RuleMove {
@@ -18,6 +20,16 @@ export interface RuleMove {
   fromStage: string | null;
   toStage: string;
   rule: string | null;
+}
+
+/** A change of a lead's stored totals, for its score history: the totals right after it. */
+export interface ScorePointRow {
+  at: Date;
+  score: number;
+  fit: number;
+  engagement: number;
+  cause: ScoreCause;
+  interactionId: string | null;
 }
 
 /** What scoring decided for one lead. */
@@ -31,6 +43,8 @@ export interface LeadOutcome {
   /** Awards to insert, each with its row id when the caller chose one (all or none of a write). */
   added: ReadonlyArray<{ award: Award; id?: string }>;
   moves: readonly RuleMove[];
+  /** Its score history's new points, oldest first (none when its totals did not change). */
+  points: readonly ScorePointRow[];
   /** Whether `updated_at` moves to now. */
   touched: boolean;
   /** Whether the profile fields are written too. */
@@ -64,6 +78,8 @@ export async function writeOutcomes(tx: ServiceContext, write: OutcomeWrite): Pr
   if (added.length > 0) parts.push(`new AS (${added.insertSql(model, version, p)})`);
   const moves = outcomes.flatMap((o) => o.moves);
   if (moves.length > 0) parts.push(`moves AS (${movesSql(moves, now, p)})`);
+  const points = outcomes.flatMap((o) => o.points.map((point) => ({ leadId: o.lead.id, point })));
+  if (points.length > 0) parts.push(`points AS (${pointsSql(points, p)})`);
   await deferQuery(
     tx,
     // A handful of shapes (which parts are present): each prepared once per connection.
@@ -94,6 +110,22 @@ function movesSql(moves: readonly RuleMove[], now: Date, p: Param): string {
           FROM unnest(${p(moves.map((m) => m.id))}::uuid[], ${p(moves.map((m) => m.leadId))}::uuid[], ${p(moves.map((m) => m.fromStage))}::text[],
                       ${p(moves.map((m) => m.toStage))}::text[], ${p(moves.map((m) => m.rule))}::text[]) WITH ORDINALITY
                AS u (id, lead_id, from_stage, to_stage, rule, n)
+         ORDER BY u.n`;
+}
+
+/**
+ * The INSERT of score history points, in array order. A lead's points never go back in time: a
+ * change whose transaction read the clock before an earlier-committed change of the same lead
+ * (both waited on its lock) takes effect at that change's instant, not before it.
+ */
+function pointsSql(points: ReadonlyArray<{ leadId: string; point: ScorePointRow }>, p: Param): string {
+  const column = <T>(read: (point: ScorePointRow) => T) => p(points.map(({ point }) => read(point)));
+  return `INSERT INTO score_point (lead_id, at, score, fit, engagement, cause, interaction_id)
+        SELECT u.lead_id, greatest(to_timestamp(u.at_ms / 1000.0), (SELECT max(q.at) FROM score_point q WHERE q.lead_id = u.lead_id)), u.score, u.fit, u.engagement, u.cause, u.interaction_id
+          FROM unnest(${p(points.map((x) => x.leadId))}::uuid[], ${column((x) => x.at.getTime())}::float8[], ${column((x) => x.score)}::int[],
+                      ${column((x) => x.fit)}::int[], ${column((x) => x.engagement)}::int[], ${column((x) => x.cause)}::text[],
+                      ${column((x) => x.interactionId)}::uuid[]) WITH ORDINALITY
+               AS u (lead_id, at_ms, score, fit, engagement, cause, interaction_id, n)
          ORDER BY u.n`;
 }
 

@@ -135,12 +135,15 @@ function replayBatch(leads: ReadonlyArray<Record<string, unknown>>, interactions
       stage: move ? move.to : stage,
       nextExpiryAt: nextExpiry(evaluation.awards, nowMs),
     });
+    const { fit, engagement, score } = evaluation;
+    const changed = score !== row.score || fit !== row.stored_fit || engagement !== row.stored_engagement;
     outcomes.push({
       lead,
       wipe: true,
       removedRowIds: [],
       added: [...evaluation.awards, ...evaluation.fitAwards].map((award) => ({ award })),
       moves: ruleMoves,
+      points: changed ? [{ at: now, score, fit, engagement, cause: "MODEL", interactionId: null }] : [],
       touched: evaluation.score !== (row.score as number) || move !== null,
       profile: false,
     });

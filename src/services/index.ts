@@ -13,6 +13,7 @@ import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import { BackgroundRescore } from "../scoring/background-rescore";
 import { ExpirySweeper } from "../scoring/expiry-sweeper";
+import { HistoryRetention } from "../scoring/history-retention";
 import { ModelVersions } from "../scoring/model-versions";
 import { Rescorer } from "../scoring/rescore";
 import { Scorer } from "../scoring/scorer";
@@ -35,13 +36,16 @@ export interface Services {
   warmLedgers: WarmLedgers;
   /** Takes expired points out of scores (on an interval once started; tests call `sweepOnce`). */
   sweeper: ExpirySweeper;
+  /** Deletes score history past its retention (on an interval once started; tests call `pruneOnce`). */
+  historyRetention: HistoryRetention;
   /** Finishes rescores in the background (once enabled by the serving process). */
   backgroundRescore: BackgroundRescore;
   /** How many connections the requests for one lead hold at once (see database/lead-gate.ts). */
   leadGate: LeadGate;
 }
 
-export type ServiceSettings = Pick<Config, "adminKey" | "limits" | "databaseTimeouts" | "leadGate"> & Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds" | "rateLimits">>;
+export type ServiceSettings = Pick<Config, "adminKey" | "limits" | "databaseTimeouts" | "leadGate"> &
+  Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds" | "scoreHistoryRetentionMs" | "rateLimits">>;
 
 export interface ServiceEnvironment {
   events: EventBus;
@@ -67,6 +71,7 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
   const rescorer = new Rescorer({ models: modelVersions, announce, bulkBounds, metrics });
   const backgroundRescore = new BackgroundRescore(rescorer, context, workers, logger.child({ component: "rescore" }));
   const sweeper = new ExpirySweeper(announce, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
+  const historyRetention = new HistoryRetention(settings.scoreHistoryRetentionMs ?? null, context, logger.child({ component: "history" }));
   const leads = new LeadService(scorer, announce, leadGate, settings.limits.maxJsonBytes);
   return {
     leads,
@@ -77,6 +82,7 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
     modelVersions,
     warmLedgers,
     sweeper,
+    historyRetention,
     backgroundRescore,
     leadGate,
   };

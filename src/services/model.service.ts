@@ -16,6 +16,7 @@ import type { DiagnosticView, ModelVersions } from "../scoring/model-versions";
 import { SEED_MODEL_PATH, seedModelSource } from "../scoring/model-versions";
 import { previewModel, type PreviewResult } from "../scoring/preview";
 import type { Rescorer, RescoreTotals } from "../scoring/rescore";
+import { checkText, MAX_COMMENT_LENGTH, Problems } from "./validation";
 
 export interface PublishResult extends RescoreTotals {
   model: ScoringModelEntity;
@@ -60,14 +61,43 @@ export class ModelService {
 
   /**
    * Publishes `source` as the next version and rescores every lead to it. An invalid model is
-   * `RULES_INVALID` with its diagnostics, and nothing changes. Publishes are serialised by a
-   * table lock held only while the new version is switched in; the rescore runs in batches of
-   * leads, each its own transaction, alongside ongoing writes (see `rescore.ts`).
+   * `RULES_INVALID` with its diagnostics, and nothing changes. The version records the caller
+   * (name and key id) and `comment` (trimmed; blank is none; too long is `BAD_USER_INPUT`).
+   * Publishes are serialised by a table lock held only while the new version is switched in; the
+   * rescore runs in batches of leads, each its own transaction, alongside ongoing writes (see
+   * `rescore.ts`).
    *
    * The counts are what this call did: when publishes overlap, the later version wins and the
    * leads are rescored once to it, by whichever call reaches them first.
    */
-  async publish(ctx: ServiceContext, source: string): Promise<PublishResult> {
+  async publish(ctx: ServiceContext, source: string, comment?: string | null): Promise<PublishResult> {
+    const problems = new Problems();
+    const note = checkComment(problems, comment);
+    problems.throwIfAny();
+    return this.publishSource(ctx, source, { comment: note, republishedFrom: null });
+  }
+
+  /**
+   * A rollback: publishes the source of `version` again, as a new version (rescored like any
+   * publish, recording the caller, `comment` and `republishedFrom`). A version that was never
+   * published is `BAD_USER_INPUT` on `version`, and nothing changes.
+   */
+  async republish(ctx: ServiceContext, version: number, comment?: string | null): Promise<PublishResult> {
+    const problems = new Problems();
+    const note = checkComment(problems, comment);
+    const rows: Array<{ source: string }> =
+      version >= 1 ? await ctx.db.query(`SELECT source FROM scoring_model WHERE version = $1`, [version]) : [];
+    if (rows.length === 0) {
+      const [{ latest }]: Array<{ latest: number }> = await ctx.db.query(`SELECT coalesce(max(version), 0) AS latest FROM scoring_model`);
+      problems.add("version", `version ${version} was never published (the versions are 1 to ${latest})`);
+    }
+    problems.throwIfAny();
+    // Published versions never change (a trigger sees to it), so the source read here is the one
+    // published, whatever happens meanwhile.
+    return this.publishSource(ctx, rows[0].source, { comment: note, republishedFrom: version });
+  }
+
+  private async publishSource(ctx: ServiceContext, source: string, audit: { comment: string | null; republishedFrom: number | null }): Promise<PublishResult> {
     const { model, diagnostics } = this.versions.compile(source);
     if (!model) {
       const errors = diagnostics.filter((d) => d.severity === "ERROR").length;
@@ -86,6 +116,9 @@ export class ModelService {
         active: true,
         publishedAt: tx.clock.now(),
         funnel: model.funnel.stages,
+        publishedBy: tx.caller?.name ?? null,
+        publishedById: tx.caller?.keyId ?? null,
+        ...audit,
       });
       return tx.db.save(ScoringModelEntity, entity);
     });
@@ -144,4 +177,9 @@ export class ModelService {
   async count(ctx: ServiceContext): Promise<number> {
     return ctx.db.count(ScoringModelEntity);
   }
+}
+
+/** A publish's `comment`: trimmed, blank is none, at most `MAX_COMMENT_LENGTH` characters. */
+function checkComment(problems: Problems, comment: string | null | undefined): string | null {
+  return checkText(problems, "comment", comment, MAX_COMMENT_LENGTH) ?? null;
 }

@@ -10,7 +10,7 @@ import type { Announcements } from "../events/announce";
 import { moveByHand } from "../scoring/lead-rows";
 import type { ModelVersions } from "../scoring/model-versions";
 import type { LeadService } from "./lead.service";
-import { checkText, MAX_REASON_LENGTH, Problems } from "./validation";
+import { checkPast, checkText, MAX_REASON_LENGTH, Problems } from "./validation";
 
 export interface FunnelStageStats {
   stage: string;
@@ -57,26 +57,45 @@ export class StageService {
    * per stage of the path, `leads` currently in it, `reached` = leads whose history (before
    * `until`) reached it or a later stage, and `conversionToNext` = reached(next) / reached(this).
    * Off-path stages follow with `reached` = leads that were ever in them and no conversion.
+   * `asOf`: all of it as it stood at that instant (leads created by then, each in the stage its
+   * last move at or before it left it in, history up to it). Deleted leads are gone from every
+   * instant (erasure).
    */
-  async stats(ctx: ServiceContext, since: Date | null | undefined, until: Date | null | undefined): Promise<FunnelStageStats[]> {
+  async stats(
+    ctx: ServiceContext,
+    since: Date | null | undefined,
+    until: Date | null | undefined,
+    asOf?: Date | null,
+  ): Promise<FunnelStageStats[]> {
+    const problems = new Problems();
+    if (asOf) checkPast(problems, "asOf", asOf, ctx.clock.now());
+    problems.throwIfAny();
     const funnel = await this.funnel(ctx);
-    // $1/$2: the cohort window on lead.created_at (null: open); $2 also bounds the history.
-    const cohort = `($1::timestamptz IS NULL OR l.created_at >= $1) AND ($2::timestamptz IS NULL OR l.created_at < $2)`;
-    const params = [since ?? null, until ?? null];
-    const current: Array<{ stage: string; n: string }> = await ctx.db.query(
-      `SELECT l.stage, count(*) AS n FROM lead l WHERE ${cohort} GROUP BY l.stage`,
-      params,
-    );
+    // $1/$2: the cohort window on lead.created_at (null: open); $2 also bounds the history; $3: asOf (null: now).
+    const cohort = `($1::timestamptz IS NULL OR l.created_at >= $1) AND ($2::timestamptz IS NULL OR l.created_at < $2)
+                    AND ($3::timestamptz IS NULL OR l.created_at <= $3)`;
+    const params = [since ?? null, until ?? null, asOf ?? null];
+    const current: Array<{ stage: string; n: string }> = asOf
+      ? await ctx.db.query(
+          `SELECT s.stage, count(*) AS n FROM (
+             SELECT DISTINCT ON (t.lead_id) t.to_stage AS stage
+               FROM stage_transition t JOIN lead l ON l.id = t.lead_id
+              WHERE ${cohort} AND t.at <= $3
+              ORDER BY t.lead_id, t.at DESC, t.seq DESC) s
+            GROUP BY s.stage`,
+          params,
+        )
+      : await ctx.db.query(`SELECT l.stage, count(*) AS n FROM lead l WHERE ${cohort} GROUP BY l.stage`, params);
     // Off-path stages: leads that were ever in them; path stages: each lead's furthest stage.
     const history: Array<{ stage: string | null; furthest: number | null; n: string }> = await ctx.db.query(
       `WITH cohort_history AS (
          SELECT t.lead_id, t.to_stage FROM stage_transition t JOIN lead l ON l.id = t.lead_id
-          WHERE ${cohort} AND ($2::timestamptz IS NULL OR t.at < $2))
+          WHERE ${cohort} AND ($2::timestamptz IS NULL OR t.at < $2) AND ($3::timestamptz IS NULL OR t.at <= $3))
        SELECT to_stage AS stage, NULL::int AS furthest, count(DISTINCT lead_id) AS n
-         FROM cohort_history WHERE to_stage = ANY($3::text[]) GROUP BY to_stage
+         FROM cohort_history WHERE to_stage = ANY($4::text[]) GROUP BY to_stage
        UNION ALL
        SELECT NULL, furthest, count(*) FROM (
-         SELECT max(array_position($4::text[], to_stage::text)) AS furthest FROM cohort_history GROUP BY lead_id
+         SELECT max(array_position($5::text[], to_stage::text)) AS furthest FROM cohort_history GROUP BY lead_id
        ) f WHERE furthest IS NOT NULL GROUP BY furthest`,
       [...params, funnel.offPath, funnel.stages],
     );

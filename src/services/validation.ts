@@ -16,6 +16,8 @@ export const MAX_TYPE_LENGTH = 64;
 export const MAX_TARGET_LENGTH = 2048;
 export const MAX_EXTERNAL_ID_LENGTH = 255;
 export const MAX_REASON_LENGTH = 1000;
+/** A scoring model's `comment` (publishModel, republishModel). */
+export const MAX_COMMENT_LENGTH = 1000;
 /** How far in the future `occurredAt` may be (clock skew of the sender). */
 export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
@@ -118,4 +120,15 @@ export const isUuid = (id: string): boolean => UUID.test(id);
 /** Refuses an id that cannot be a lead's (`BAD_USER_INPUT` on `field`), before any statement. */
 export function checkLeadId(id: string, field: string): void {
   if (!isUuid(id)) throw badInput(field, "is not a lead id");
+}
+
+/** An instant in the past (time travel: `scoreAt`, `funnel(asOf:)`); the future is not known yet. */
+export function checkPast(problems: Problems, field: string, value: Date, now: Date): void {
+  if (Number.isNaN(value.getTime())) problems.add(field, "must be a valid time");
+  else if (value.getTime() > now.getTime()) problems.add(field, "must not be in the future");
+}
+
+/** A window `[since, until]` whose ends, when both are given, are in order. */
+export function checkWindow(problems: Problems, since: Date | null | undefined, until: Date | null | undefined): void {
+  if (since && until && since.getTime() > until.getTime()) problems.add("until", "must not be before since");
 }

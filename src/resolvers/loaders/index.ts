@@ -9,6 +9,7 @@ import { createInteractionCountByLeadLoader } from "./interaction-count-by-lead.
 import { createInteractionsByLeadLoader } from "./interactions-by-lead.loader";
 import { createLeadByIdLoader } from "./lead-by-id.loader";
 import { createScoreBreakdownByLeadLoader } from "./score-breakdown-by-lead.loader";
+import { createScoreAtByLeadLoader, createScoreHistoryByLeadLoader, createScorePointCountByLeadLoader } from "./score-history-by-lead.loader";
 import { createStageHistoryByLeadLoader } from "./stage-history-by-lead.loader";
 
 /** `clock` decides which awards still count (the demo runs on a simulated clock). */
@@ -20,6 +21,9 @@ export function createLoaders(db: EntityManager, clock: Clock = systemClock) {
     stageHistoryByLead: createStageHistoryByLeadLoader(db),
     scoreBreakdownByLead: createScoreBreakdownByLeadLoader(db, clock),
     awardsByInteraction: createAwardsByInteractionLoader(db),
+    scoreHistoryByLead: createScoreHistoryByLeadLoader(db),
+    scorePointCountByLead: createScorePointCountByLeadLoader(db),
+    scoreAtByLead: createScoreAtByLeadLoader(db),
   };
 }
 

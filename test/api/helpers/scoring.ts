@@ -137,6 +137,9 @@ export async function readDatabase(t: TestApp) {
   const leadRows: Array<Record<string, unknown>> = await db.query(`SELECT * FROM lead ORDER BY id`);
   const interactionRows: Array<Record<string, unknown>> = await db.query(`SELECT * FROM interaction`);
   const awardRows: Array<Record<string, unknown>> = await db.query(`SELECT * FROM score_award`);
+  const lastPoints: Array<{ lead_id: string; score: number; fit: number; engagement: number }> = await db.query(
+    `SELECT DISTINCT ON (lead_id) lead_id, score, fit, engagement FROM score_point ORDER BY lead_id, at DESC, seq DESC`,
+  );
   const leads: StoredLead[] = leadRows.map((r) => ({
     id: r.id as string,
     fields: leadFieldsOfRow(r),
@@ -166,7 +169,8 @@ export async function readDatabase(t: TestApp) {
     list.push(awardKey(r.interaction_id as string | null, r.rule as string, r.points as number, r.expires_at as Date | null, r.model_version as number));
     ledger.set(r.lead_id as string, list);
   }
-  return { active, leads, interactions, ledger };
+  const history = new Map(lastPoints.map((p) => [p.lead_id, { fit: p.fit, engagement: p.engagement, score: p.score }]));
+  return { active, leads, interactions, ledger, history };
 }
 
 const awardKey = (interactionId: string | null, rule: string, points: number, expiresAt: Date | null, version: number) =>
@@ -178,16 +182,18 @@ export const replayLedger = (evaluation: Evaluation, version: number): string[] 
 
 /**
  * Asserts that every lead's stored fit / engagement / score, model version and ledger equal a
- * fresh replay of its interactions with the active model as of `now`. Returns the leads checked.
+ * fresh replay of its interactions with the active model as of `now`, and that the last point of
+ * its score history holds its stored totals. Returns the leads checked.
  */
 export async function expectEveryLeadMatchesReplay(t: TestApp, now: Date = new Date()): Promise<number> {
-  const { active, leads, interactions, ledger } = await readDatabase(t);
+  const { active, leads, interactions, ledger, history } = await readDatabase(t);
   const model = compileModel(active.source);
   for (const lead of leads) {
     const evaluation = model.replay(lead.fields, interactions.get(lead.id) ?? [], now);
     const stored = { lead: lead.id, fit: lead.fit, engagement: lead.engagement, score: lead.score, version: lead.modelVersion };
     expect(stored).toEqual({ lead: lead.id, fit: evaluation.fit, engagement: evaluation.engagement, score: evaluation.score, version: active.version });
     expect({ lead: lead.id, ledger: (ledger.get(lead.id) ?? []).sort() }).toEqual({ lead: lead.id, ledger: replayLedger(evaluation, active.version) });
+    expect({ lead: lead.id, history: history.get(lead.id) }).toEqual({ lead: lead.id, history: { fit: lead.fit, engagement: lead.engagement, score: lead.score } });
   }
   return leads.length;
 }
