@@ -54,6 +54,20 @@ export interface Config {
   leadGate: LeadGateSettings;
   /** How a signal stops the service. */
   shutdown: ShutdownSettings;
+  /** The budgets of every API key per window, unless an admin set the key's own (`app/rate-limits.ts`). */
+  rateLimits: RateLimitSettings;
+  /** A Redis server the rate limits count in (shared by every instance); null: the database, or memory when embedded. */
+  redisUrl: string | null;
+}
+
+/** What one API key may spend per window; 0: no limit on that budget. */
+export interface RateLimitSettings {
+  /** Requests per window (HTTP requests and subscribe operations). */
+  requests: number;
+  /** Cost points per window: each operation is charged its cost, computed before it runs. */
+  cost: number;
+  /** The window's length in seconds; a key's budgets are whole again when its window ends. */
+  windowSeconds: number;
 }
 
 /** Bounds on database waits, in milliseconds (PostgreSQL enforces the first four on a server). */
@@ -108,6 +122,13 @@ export interface Limits {
 
 /** Leads whose scoring state an instance keeps by default (`QUALIFY_WARM_LEADS`). */
 export const DEFAULT_WARM_LEADS = 10_000;
+
+/** The budgets of a key nobody set any for: far above what one integration sends (`QUALIFY_RATE_LIMIT_*`). */
+export const DEFAULT_RATE_LIMITS: RateLimitSettings = { requests: 6000, cost: 1_000_000, windowSeconds: 60 };
+/** The largest budget (settings and per key): PostgreSQL's store counts in a 32-bit integer. */
+export const MAX_RATE_LIMIT_BUDGET = 1_000_000_000;
+/** The longest window: a day. */
+export const MAX_RATE_LIMIT_WINDOW_SECONDS = 86_400;
 
 /** A setting that could not be read; the message names the variable. */
 export class ConfigError extends Error {}
@@ -179,6 +200,10 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   if (adminKey !== null && adminKey.length < 24) {
     problems.push("QUALIFY_ADMIN_KEY must be at least 24 characters");
   }
+  const redisUrl = env.REDIS_URL || null;
+  if (redisUrl !== null && !/^rediss?:\/\//.test(redisUrl)) {
+    problems.push(`REDIS_URL must be a redis:// or rediss:// URL (got "${redisUrl}")`);
+  }
   const metricsEnabled = oneOf("QUALIFY_METRICS", "on", ["on", "off"] as const) === "on";
   const metricsPort = env.QUALIFY_METRICS_PORT ? int("QUALIFY_METRICS_PORT", 0, 0, 65535) : null;
   if (metricsPort !== null && !metricsEnabled) problems.push("QUALIFY_METRICS_PORT is set but QUALIFY_METRICS is off");
@@ -224,6 +249,12 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       graceSeconds: int("QUALIFY_SHUTDOWN_GRACE_SECONDS", 5, 0, 300),
       timeoutSeconds: int("QUALIFY_SHUTDOWN_TIMEOUT_SECONDS", 30, 1, 3600),
     },
+    rateLimits: {
+      requests: int("QUALIFY_RATE_LIMIT_REQUESTS", DEFAULT_RATE_LIMITS.requests, 0, MAX_RATE_LIMIT_BUDGET),
+      cost: int("QUALIFY_RATE_LIMIT_COST", DEFAULT_RATE_LIMITS.cost, 0, MAX_RATE_LIMIT_BUDGET),
+      windowSeconds: int("QUALIFY_RATE_LIMIT_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.windowSeconds, 1, MAX_RATE_LIMIT_WINDOW_SECONDS),
+    },
+    redisUrl,
   };
   const timeouts = config.databaseTimeouts;
   if (timeouts.lockMs >= timeouts.statementMs) {

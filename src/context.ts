@@ -14,6 +14,15 @@ export interface Caller {
   /** Shown as `actor` on manual stage moves. */
   name: string;
   scopes: ReadonlySet<Scope>;
+  /** The key's own budgets per window, where an admin set them (null fields: the service's settings). */
+  rateLimit?: KeyRateLimit;
+}
+
+/** Budgets an admin set for one key; null: the service's setting; 0: no limit. */
+export interface KeyRateLimit {
+  requests: number | null;
+  cost: number | null;
+  windowSeconds: number | null;
 }
 
 /** A time source; the demo runs the service on a simulated clock. */

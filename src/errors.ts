@@ -17,7 +17,8 @@ export type ErrorCode =
   | "CONFLICT"
   | "RULES_INVALID"
   | "RESCORE_INCOMPLETE"
-  | "UNAVAILABLE";
+  | "UNAVAILABLE"
+  | "RATE_LIMITED";
 
 /** A problem with one input field: `field` is a dotted path into the arguments (`input.email`). */
 export interface FieldProblem {
@@ -30,11 +31,30 @@ export class DomainError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
-    readonly details: { fields?: FieldProblem[]; diagnostics?: unknown[]; version?: number; reason?: TimeoutKind } = {},
+    readonly details: {
+      fields?: FieldProblem[];
+      diagnostics?: unknown[];
+      version?: number;
+      reason?: TimeoutKind;
+      rateLimit?: RateLimitRefusal;
+    } = {},
   ) {
     super(message);
     this.name = "DomainError";
   }
+}
+
+/** Why a key's request was refused (`RATE_LIMITED`): the budget spent, and when it is whole again. */
+export interface RateLimitRefusal {
+  /** Seconds until the key's window ends (`Retry-After`), at least 1. */
+  retryAfter: number;
+  /** The budget that is spent: `REQUESTS` or `COST`. */
+  limit: "REQUESTS" | "COST";
+  /** That budget per window, and the window's length. */
+  budget: number;
+  windowSeconds: number;
+  /** The refused operation's cost (`COST` only). */
+  cost?: number;
 }
 
 /** Invalid input, reported per field. */
@@ -105,6 +125,13 @@ export function toGraphQLError(err: DomainError): GraphQLError {
       // a resolver's answers get theirs from the HTTP server (http-server.ts, `unavailableStatus`).
       extensions.http = { status: 503, headers: new Map([["retry-after", String(RETRY_AFTER_SECONDS)]]) };
       break;
+    case "RATE_LIMITED": {
+      const refusal = err.details.rateLimit as RateLimitRefusal;
+      Object.assign(extensions, refusal);
+      // Apollo uses it when the refusal is the whole answer (it always is: before any resolver runs).
+      extensions.http = { status: 429, headers: new Map([["retry-after", String(refusal.retryAfter)]]) };
+      break;
+    }
     case "NOT_FOUND":
     case "CONFLICT":
       break;

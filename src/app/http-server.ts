@@ -1,7 +1,7 @@
 /**
  * The HTTP side: express with a JSON body limit, Apollo Server on `/graphql` (every request
- * authenticated by its API key before anything runs; each one logged and counted by the
- * request observer), graphql-ws on the same port and path, the health routes, the metrics (on
+ * authenticated by its API key and charged to its rate limits before its body is read; each one
+ * logged and counted by the request observer), graphql-ws on the same port and path, the health routes, the metrics (on
  * this port or one of their own), the home page at `/` and, when on, GraphiQL. Nothing here knows
  * about the database but the readiness check and the metrics' callbacks.
  *
@@ -18,14 +18,17 @@ import express from "express";
 import type { GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
 import type { Config } from "../config";
+import type { Caller } from "../context";
 import { createErrorFormatter, RETRY_AFTER_SECONDS } from "../errors";
 import type { Logger } from "../logger";
 import type { Metrics } from "../metrics";
 import type { RequestContext } from "../resolvers/request-context";
+import { authenticateRequests, callerOf } from "./authentication";
 import { ConnectionDrain } from "./connection-drain";
 import { GRAPHIQL_PATH, graphiqlRoutes } from "./graphiql-page";
 import { homeRoutes } from "./home-page";
 import { operationLimitsRule } from "./operation-limits.rule";
+import type { RateLimits } from "./rate-limits";
 import { RequestObserver } from "./request-observer";
 import { serveSubscriptions } from "./subscriptions";
 
@@ -36,8 +39,14 @@ export interface HttpOptions {
   config: Config;
   logger: Logger;
   schema: GraphQLSchema;
-  /** The context of a request carrying `authorization`; rejects (401) when the key is not valid. */
+  /** The caller presenting the key in `authorization` (null: none, unknown or revoked); rejects (503) when it cannot be checked. */
+  authenticate: (authorization: unknown) => Promise<Caller | null>;
+  /** The context of a request of `caller`. */
+  contextFor: (caller: Caller) => RequestContext;
+  /** The context of a subscription carrying `authorization`; rejects (401) when the key is not valid. */
   requestContext: (authorization: unknown) => Promise<RequestContext>;
+  /** Every key's budgets per window: requests are charged before their body is read, operations their cost. */
+  rateLimits: RateLimits;
   /** Whether the key in `authorization` is still valid (for open subscriptions). */
   stillValid: (authorization: unknown) => Promise<boolean>;
   /** The readiness check: resolves when the service can serve (the database answers). */
@@ -73,7 +82,7 @@ export interface HttpServer {
 
 /** Starts serving; resolves once the port accepts connections. */
 export async function startHttpServer(options: HttpOptions): Promise<HttpServer> {
-  const { config, logger, schema, requestContext, metrics } = options;
+  const { config, logger, schema, requestContext, metrics, rateLimits } = options;
   const observer = new RequestObserver(logger, metrics);
   const formatError = createErrorFormatter(logger, config.isDevelopment);
   const limitsRule = operationLimitsRule(config.limits);
@@ -83,8 +92,11 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   const httpServer = http.createServer();
   const connections = new ConnectionDrain(httpServer);
   httpServer.on("request", expressApp);
+  // `Expect: 100-continue`: served as any request (the drain counts it too); the body is asked for
+  // once the key is accepted (authentication.ts).
+  httpServer.on("checkContinue", (req, res) => httpServer.emit("request", req, res));
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.limits.bodyBytes });
-  const subscriptions = serveSubscriptions(wsServer, schema, { requestContext, stillValid: options.stillValid }, limitsRule, formatError);
+  const subscriptions = serveSubscriptions(wsServer, schema, { requestContext, stillValid: options.stillValid, rateLimits }, limitsRule, formatError);
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
@@ -104,6 +116,8 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
       ApolloServerPluginLandingPageDisabled(),
       responseHead,
       observer.plugin,
+      // After the plugins that compute the operation's cost (its hook runs once theirs have).
+      rateLimits.chargeCostPlugin,
     ],
   });
   await apollo.start();
@@ -137,10 +151,12 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   expressApp.use(
     GRAPHQL_PATH,
     observer.middleware,
+    // The key first: a request without a valid one (or over its budget) is answered before its body is read.
+    authenticateRequests({ authenticate: options.authenticate, rateLimits, formatError }),
     express.json({ limit: config.limits.bodyBytes }),
     expressMiddleware(apollo, {
       context: async ({ req, res }) => {
-        const context = await requestContext(req.headers.authorization);
+        const context = options.contextFor(callerOf(req) as Caller);
         observer.attach(res, context);
         return context;
       },

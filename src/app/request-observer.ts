@@ -7,7 +7,7 @@
  * key, a body too large or not JSON, no query) are counted too, timed from their arrival; Apollo's
  * plugin adds what only it knows, the operation resolved and the codes of the errors answered.
  * When Apollo did not get that far, the code is the one the HTTP status stands for in the API's
- * vocabulary (401 UNAUTHENTICATED, other 4xx BAD_USER_INPUT, 5xx INTERNAL_SERVER_ERROR), which is
+ * vocabulary (401 UNAUTHENTICATED, 429 RATE_LIMITED, other 4xx BAD_USER_INPUT, 5xx INTERNAL_SERVER_ERROR), which is
  * the code the client received. Subscriptions (graphql-ws) are not requests and are not seen here.
  */
 import { performance } from "node:perf_hooks";
@@ -28,6 +28,7 @@ function codeOfStatus(status: number): string[] {
   if (status < 400) return [];
   if (status === 401) return ["UNAUTHENTICATED"];
   if (status === 403) return ["FORBIDDEN"];
+  if (status === 429) return ["RATE_LIMITED"];
   return [status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_USER_INPUT"];
 }
 

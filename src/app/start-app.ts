@@ -19,7 +19,7 @@
 import type { DataSource } from "typeorm";
 import type { Config } from "../config";
 import { type Caller, type Clock, type ServiceContext, systemClock } from "../context";
-import { openDatabase, poolUse, type QueryCounter } from "../database/data-source";
+import { openDatabase, poolOf, poolUse, type QueryCounter } from "../database/data-source";
 import { type EmbeddedDatabase, startEmbeddedDatabase } from "../database/embedded-database";
 import { DomainError, domainErrorOf, toGraphQLError } from "../errors";
 import { createMemoryEventBus, createPostgresEventBus, type EventBus } from "../events/event-bus";
@@ -33,6 +33,7 @@ import { createServices, type ServiceEnvironment, type Services } from "../servi
 import { keyFromAuthorization } from "../services/api-key.service";
 import { beforeDeadline, pause } from "./deadline";
 import { type HttpServer, startHttpServer } from "./http-server";
+import { RateLimits } from "./rate-limits";
 
 export interface RunningApp {
   /** `http://host:port/graphql` */
@@ -117,21 +118,29 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     if (!config.adminKey && !(await services.apiKeys.anyActive(context(null)))) {
       app.firstAdminKey = (await services.apiKeys.create(context(null), "admin (first start)", ["admin"])).key;
     }
-    const requestContext = async (authorization: unknown): Promise<RequestContext> => {
-      const base = context(null);
-      const caller = await services.apiKeys.authenticate(base, keyFromAuthorization(authorization)).catch((err: unknown) => {
-        // Before any resolver runs, Apollo takes the HTTP status from the error thrown (503 for a bound hit).
+    const authenticate = async (authorization: unknown): Promise<Caller | null> =>
+      services.apiKeys.authenticate(context(null), keyFromAuthorization(authorization)).catch((err: unknown) => {
+        // Before any resolver runs, the HTTP status comes from the error thrown (503 for a bound hit).
         const domain = domainErrorOf(err);
         throw domain ? toGraphQLError(domain) : err;
       });
+    const contextFor = (caller: Caller): RequestContext => ({ ...context(caller), loaders: createLoaders(dataSource.manager, clock), services });
+    const requestContext = async (authorization: unknown): Promise<RequestContext> => {
+      const caller = await authenticate(authorization);
       if (!caller) throw toGraphQLError(new DomainError("UNAUTHENTICATED", "A valid API key is required"));
-      return { ...base, caller, loaders: createLoaders(dataSource.manager, clock), services };
+      return contextFor(caller);
     };
+    const rateLimits = await RateLimits.create(config, logger, poolOf(dataSource));
+    // Closed before the pool (the steps run in reverse): its Redis connection, if any.
+    started.database.push(() => rateLimits.close());
     const server = await startHttpServer({
       config,
       logger,
       schema: await buildQualifySchema(events.local),
+      authenticate,
+      contextFor,
       requestContext,
+      rateLimits,
       stillValid: async (authorization) => (await services.apiKeys.authenticate(context(null), keyFromAuthorization(authorization))) !== null,
       ready: async () => void (await dataSource.query("SELECT 1")),
       metrics,

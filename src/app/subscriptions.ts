@@ -1,7 +1,8 @@
 /**
  * Subscriptions over graphql-ws, on the same port and path as HTTP. The key comes in
  * `connectionParams.authorization` and needs the read scope; a connection whose key is revoked is
- * closed (4403). Operations are validated with the same rules as over HTTP.
+ * closed (4403). Operations are validated with the same rules as over HTTP, and each subscribe
+ * operation is charged to its key's rate limits (`RATE_LIMITED` past a budget, as over HTTP).
  *
  * A shutdown closes every connection with 1001 (going away) once its subscriptions have sent what
  * they were published: the event bus ends the local streams when it closes (each yields what it
@@ -9,15 +10,16 @@
  * `complete` message is sent for them: to a client, a subscription that completed is over, while
  * one cut by a 1001 close is resubscribed when it reconnects (graphql-ws clients do it themselves).
  */
-import { type GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
+import { GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
 import type { Context } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type { WebSocket, WebSocketServer } from "ws";
 import { hasScope } from "../context";
-import type { createErrorFormatter } from "../errors";
+import { type createErrorFormatter, domainErrorOf, toGraphQLError } from "../errors";
 import type { RequestContext } from "../resolvers/request-context";
 import { beforeDeadline } from "./deadline";
 import type { operationLimitsRule } from "./operation-limits.rule";
+import type { RateLimits } from "./rate-limits";
 
 /** How often open subscriptions' keys are checked again (besides before every event). */
 const SUBSCRIPTION_KEY_CHECK_MS = 5000;
@@ -32,6 +34,8 @@ export interface SubscriptionAuth {
   requestContext: (authorization: unknown) => Promise<RequestContext>;
   /** Whether the key in `authorization` is still valid (a revoked key: false within KEY_TRUST_MS). */
   stillValid: (authorization: unknown) => Promise<boolean>;
+  /** Each subscribe operation is charged one request and its cost, as an HTTP request is. */
+  rateLimits: RateLimits;
 }
 
 /** Serves subscriptions on `wsServer`; `drain` ends them (see the module comment). */
@@ -76,7 +80,7 @@ export function serveSubscriptions(
       },
       // Only while draining: holds the subscription's `complete` until its connection closes.
       onComplete: (ctx, id) => drain.finished(ctx, id),
-      onSubscribe: (ctx, _id, payload) => {
+      onSubscribe: async (ctx, _id, payload) => {
         let document;
         try {
           document = parse(payload.query);
@@ -86,6 +90,8 @@ export function serveSubscriptions(
         const errors = validate(schema, document, [...specifiedRules, limitsRule]);
         if (errors.length > 0) return errors;
         const context = callers.get(ctx) as RequestContext;
+        const refused = await charge(auth.rateLimits, context, formatError);
+        if (refused) return refused;
         return {
           schema,
           document,
@@ -185,6 +191,25 @@ class SubscriptionDrain {
   private settle(ctx: Context): void {
     const ended = this.ended.get(ctx);
     if (Object.keys(ctx.subscriptions).every((id) => ended?.has(id))) this.goingAway.get(ctx)?.close();
+  }
+}
+
+/**
+ * Charges a subscribe operation to its key: one request and the operation's cost (1 until its
+ * cost is computed here). Resolves with the error to answer when a budget is spent, else null.
+ */
+async function charge(rateLimits: RateLimits, context: RequestContext, formatError: ReturnType<typeof createErrorFormatter>): Promise<GraphQLError[] | null> {
+  if (!context.caller) return null;
+  try {
+    await rateLimits.chargeRequest(context.caller);
+    await rateLimits.chargeCost(context.caller, context.operationCost ?? 1);
+    return null;
+  } catch (err) {
+    const domain = domainErrorOf(err);
+    if (!domain) throw err;
+    const graphQLError = toGraphQLError(domain);
+    const { message, extensions } = formatError({ message: graphQLError.message, extensions: graphQLError.extensions }, graphQLError);
+    return [new GraphQLError(message, { extensions })];
   }
 }
 

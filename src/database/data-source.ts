@@ -131,9 +131,15 @@ async function runMigrations(dataSource: DataSource): Promise<void> {
   }
 }
 
-/** The pg pool behind `dataSource` at this moment (TypeORM's PostgresDriver keeps it as `master`); null once closed. */
-export function poolUse(dataSource: DataSource): PoolUse | null {
+/** The pg pool behind `dataSource` (TypeORM's PostgresDriver keeps it as `master`); null once closed. */
+export function poolOf(dataSource: DataSource): Pool | null {
   const pool = (dataSource.driver as unknown as { master?: Pool }).master;
-  if (!dataSource.isInitialized || !pool) return null;
+  return dataSource.isInitialized && pool ? pool : null;
+}
+
+/** The pg pool's use at this moment; null once closed. */
+export function poolUse(dataSource: DataSource): PoolUse | null {
+  const pool = poolOf(dataSource);
+  if (!pool) return null;
   return { total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount, max: pool.options.max ?? 10 };
 }

@@ -40,4 +40,14 @@ export class ApiKeyEntity {
   /** When the key was last presented, to the minute (the verifying statement writes it at most once a minute). */
   @Column({ name: "last_used_at", type: "timestamptz", precision: 3, nullable: true })
   lastUsedAt: Date | null;
+
+  /** This key's own budgets per window (`app/rate-limits.ts`); null: the service's setting (`QUALIFY_RATE_LIMIT_*`). 0: no limit. */
+  @Column({ name: "rate_limit_requests", type: "integer", nullable: true })
+  rateLimitRequests: number | null;
+
+  @Column({ name: "rate_limit_cost", type: "integer", nullable: true })
+  rateLimitCost: number | null;
+
+  @Column({ name: "rate_limit_window_seconds", type: "integer", nullable: true })
+  rateLimitWindowSeconds: number | null;
 }

@@ -1,4 +1,4 @@
-import { Field, ID, ObjectType, registerEnumType } from "type-graphql";
+import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import type { Scope } from "../entities/api-key.entity";
 
 /**
@@ -21,6 +21,36 @@ registerEnumType(ScopeName, {
     ADMIN: { description: "Everything: the other scopes, models, API keys, deleteLead." },
   },
 });
+
+@ObjectType({
+  description:
+    "What an API key may spend per window (HTTP 429 RATE_LIMITED past either budget): its own budgets where an admin set them, else the service's settings (QUALIFY_RATE_LIMIT_*).",
+})
+export class RateLimit {
+  @Field(() => Int, { description: "Requests per window (HTTP requests and subscribe operations); 0: no limit." })
+  requests: number;
+
+  @Field(() => Int, { description: "Cost points per window: each operation is charged its cost, computed before it runs; 0: no limit." })
+  cost: number;
+
+  @Field(() => Int, { description: "The window's length in seconds: both budgets are whole again when it ends." })
+  windowSeconds: number;
+
+  @Field({ description: "Whether an admin set this key's budgets (setApiKeyRateLimit); false: the service's settings." })
+  custom: boolean;
+}
+
+@InputType({ description: "A key's own budgets per window. Each one omitted or null follows the service's setting; 0 is no limit." })
+export class RateLimitInput {
+  @Field(() => Int, { nullable: true, description: "Requests per window, 0 to 1,000,000,000 (0: no limit)." })
+  requests?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "Cost points per window, 0 to 1,000,000,000 (0: no limit)." })
+  cost?: number | null;
+
+  @Field(() => Int, { nullable: true, description: "The window's length, 1 to 86,400 seconds." })
+  windowSeconds?: number | null;
+}
 
 @ObjectType({ description: "An API key as listings show it. The key itself is shown only once, by createApiKey." })
 export class ApiKey {

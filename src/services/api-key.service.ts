@@ -5,7 +5,8 @@
 import { createHash, randomBytes, timingSafeEqual } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { IsNull } from "typeorm";
-import type { Caller, ServiceContext } from "../context";
+import { DEFAULT_RATE_LIMITS, MAX_RATE_LIMIT_BUDGET, MAX_RATE_LIMIT_WINDOW_SECONDS, type RateLimitSettings } from "../config";
+import type { Caller, KeyRateLimit, ServiceContext } from "../context";
 import { inTransaction } from "../database/transaction";
 import { ApiKeyEntity, type Scope, SCOPES } from "../entities/api-key.entity";
 import { DomainError, notFound } from "../errors";
@@ -29,13 +30,36 @@ export const LAST_USED_PRECISION_SECONDS = 60;
 // One statement: the key's caller, and its last use recorded when the stored one is stale.
 const VERIFY_SQL = `
   WITH k AS (
-    SELECT id, name, scopes, last_used_at FROM api_key WHERE hash = $1 AND revoked_at IS NULL
+    SELECT id, name, scopes, last_used_at, rate_limit_requests, rate_limit_cost, rate_limit_window_seconds FROM api_key WHERE hash = $1 AND revoked_at IS NULL
   ), used AS (
     UPDATE api_key SET last_used_at = $2 FROM k
     WHERE api_key.id = k.id AND api_key.revoked_at IS NULL
       AND (k.last_used_at IS NULL OR k.last_used_at < $2::timestamptz - make_interval(secs => ${LAST_USED_PRECISION_SECONDS}))
   )
-  SELECT id, name, scopes FROM k`;
+  SELECT id, name, scopes, rate_limit_requests, rate_limit_cost, rate_limit_window_seconds FROM k`;
+
+/** A verified key's row, as VERIFY_SQL answers it. */
+interface VerifiedKey {
+  id: string;
+  name: string;
+  scopes: Scope[];
+  rate_limit_requests: number | null;
+  rate_limit_cost: number | null;
+  rate_limit_window_seconds: number | null;
+}
+
+/** A key's budgets as an admin gives them: omitted or null follows the service's setting; 0 is no limit. */
+export interface RateLimitInputValue {
+  requests?: number | null;
+  cost?: number | null;
+  windowSeconds?: number | null;
+}
+
+/** A key's budgets in force: its own where an admin set them, else the service's settings. */
+export interface EffectiveRateLimit extends RateLimitSettings {
+  /** Whether an admin set any of them for this key. */
+  custom: boolean;
+}
 
 /** What a key row locked for revocation looks like (the key and every active admin key). */
 interface LockedKey {
@@ -53,17 +77,27 @@ export class ApiKeyService {
    */
   private revocations = 0;
 
-  constructor(private readonly environmentAdminKey: string | null) {}
+  constructor(
+    private readonly environmentAdminKey: string | null,
+    /** The budgets of keys an admin set none for (`QUALIFY_RATE_LIMIT_*`). */
+    private readonly rateLimitSettings: RateLimitSettings = DEFAULT_RATE_LIMITS,
+  ) {}
 
   /**
    * Creates a key for `scopes` (`admin` implies the others); the returned `key` is the only time
    * the secret exists outside the caller. Every invalid argument is reported at once.
    */
-  async create(ctx: ServiceContext, name: string, scopes: readonly Scope[]): Promise<{ key: string; record: ApiKeyEntity }> {
+  async create(
+    ctx: ServiceContext,
+    name: string,
+    scopes: readonly Scope[],
+    rateLimit: RateLimitInputValue | null = null,
+  ): Promise<{ key: string; record: ApiKeyEntity }> {
     const problems = new Problems();
     const cleanName = checkText(problems, "name", name, MAX_NAME_LENGTH);
     if (cleanName === null) problems.add("name", "must not be empty");
     if (scopes.length === 0) problems.add("scopes", `must name at least one scope (${SCOPES.join(", ")})`);
+    const limits = checkRateLimit(problems, "rateLimit", rateLimit);
     problems.throwIfAny();
     const key = `qk_${randomBytes(32).toString("base64url")}`;
     const record = ctx.db.create(ApiKeyEntity, {
@@ -76,6 +110,9 @@ export class ApiKeyService {
       revokedAt: null,
       revokedBy: null,
       lastUsedAt: null,
+      rateLimitRequests: limits.requests,
+      rateLimitCost: limits.cost,
+      rateLimitWindowSeconds: limits.windowSeconds,
     });
     await ctx.db.save(record);
     return { key, record };
@@ -122,6 +159,31 @@ export class ApiKeyService {
     });
   }
 
+  /**
+   * Sets the budgets of the key `id` (`rateLimit`: each one omitted or null follows the service's
+   * setting; `null` as a whole: all of them do). The key's budgets are replaced, not merged. Takes
+   * effect on this instance at once and on the others within `KEY_TRUST_MS`; what the key spent in
+   * its current window still counts. An unknown id is NOT_FOUND.
+   */
+  async setRateLimit(ctx: ServiceContext, id: string, rateLimit: RateLimitInputValue | null): Promise<ApiKeyEntity> {
+    const problems = new Problems();
+    const limits = checkRateLimit(problems, "rateLimit", rateLimit);
+    problems.throwIfAny();
+    if (!isUuid(id)) throw notFound("API key");
+    const [, updated]: [unknown, number] = await ctx.db.query(
+      `UPDATE api_key SET rate_limit_requests = $2, rate_limit_cost = $3, rate_limit_window_seconds = $4 WHERE id = $1`,
+      [id, limits.requests, limits.cost, limits.windowSeconds],
+    );
+    if (updated === 0) throw notFound("API key");
+    this.forgetTrusted();
+    return ctx.db.findOneByOrFail(ApiKeyEntity, { id });
+  }
+
+  /** The budgets in force for `key`: its own where an admin set them, else the service's settings. */
+  rateLimitOf(key: Pick<ApiKeyEntity, "rateLimitRequests" | "rateLimitCost" | "rateLimitWindowSeconds">): EffectiveRateLimit {
+    return effectiveRateLimit(this.rateLimitSettings, { requests: key.rateLimitRequests, cost: key.rateLimitCost, windowSeconds: key.rateLimitWindowSeconds });
+  }
+
   /** Whether any active key exists (on first start, one admin key is generated). */
   async anyActive(ctx: ServiceContext): Promise<boolean> {
     return (await ctx.db.count(ApiKeyEntity, { where: { revokedAt: IsNull() } })) > 0;
@@ -142,12 +204,17 @@ export class ApiKeyService {
     const known = this.trusted.get(hash);
     if (known && known.until > performance.now()) return known.caller;
     const revocations = this.revocations;
-    const [record]: Array<{ id: string; name: string; scopes: Scope[] }> = await ctx.db.query(VERIFY_SQL, [hash, ctx.clock.now()]);
+    const [record]: VerifiedKey[] = await ctx.db.query(VERIFY_SQL, [hash, ctx.clock.now()]);
     if (!record) {
       this.trusted.delete(hash);
       return null;
     }
-    const caller: Caller = { keyId: record.id, name: record.name, scopes: new Set(record.scopes) };
+    const caller: Caller = {
+      keyId: record.id,
+      name: record.name,
+      scopes: new Set(record.scopes),
+      rateLimit: { requests: record.rate_limit_requests, cost: record.rate_limit_cost, windowSeconds: record.rate_limit_window_seconds },
+    };
     if (revocations === this.revocations) {
       if (this.trusted.size >= MAX_TRUSTED) this.trusted.clear();
       this.trusted.set(hash, { caller, until: performance.now() + KEY_TRUST_MS });
@@ -155,11 +222,39 @@ export class ApiKeyService {
     return caller;
   }
 
-  /** After a revocation committed: every key is looked up again on its next use. */
+  /** After a revocation committed (or a key's budgets changed): every key is looked up again on its next use. */
   private forgetTrusted(): void {
     this.revocations++;
     this.trusted.clear();
   }
+}
+
+/** The budgets in force: each of `own` that is set (not null), else the setting's. */
+export function effectiveRateLimit(settings: RateLimitSettings, own: KeyRateLimit | undefined): EffectiveRateLimit {
+  return {
+    requests: own?.requests ?? settings.requests,
+    cost: own?.cost ?? settings.cost,
+    windowSeconds: own?.windowSeconds ?? settings.windowSeconds,
+    custom: !!own && (own.requests !== null || own.cost !== null || own.windowSeconds !== null),
+  };
+}
+
+/** Checks a key's budgets as an admin gives them; records problems under `field.requests`… */
+function checkRateLimit(problems: Problems, field: string, input: RateLimitInputValue | null): KeyRateLimit {
+  const budget = (name: "requests" | "cost" | "windowSeconds", min: number, max: number): number | null => {
+    const value = input?.[name];
+    if (value === undefined || value === null) return null;
+    if (!Number.isSafeInteger(value) || value < min || value > max) {
+      problems.add(`${field}.${name}`, `must be a whole number from ${min} to ${max}${min === 0 ? " (0: no limit)" : ""}, or null for the service's setting`);
+      return null;
+    }
+    return value;
+  };
+  return {
+    requests: budget("requests", 0, MAX_RATE_LIMIT_BUDGET),
+    cost: budget("cost", 0, MAX_RATE_LIMIT_BUDGET),
+    windowSeconds: budget("windowSeconds", 1, MAX_RATE_LIMIT_WINDOW_SECONDS),
+  };
 }
 
 /** Extracts the key from an `Authorization` header value (`Bearer <key>`, or the bare key). */

@@ -44,7 +44,8 @@ export interface Services {
   leadGate: LeadGate;
 }
 
-export type ServiceSettings = Pick<Config, "adminKey" | "limits" | "databaseTimeouts" | "leadGate"> & Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds" | "scoreHistoryRetentionMs">>;
+export type ServiceSettings = Pick<Config, "adminKey" | "limits" | "databaseTimeouts" | "leadGate"> &
+  Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds" | "scoreHistoryRetentionMs" | "rateLimits">>;
 
 export interface ServiceEnvironment {
   events: EventBus;
@@ -77,7 +78,7 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
     interactions: new InteractionService(leads, scorer, leadGate, settings.limits.maxJsonBytes),
     stages: new StageService(modelVersions, leads, announce, leadGate),
     models: new ModelService(modelVersions, rescorer, backgroundRescore, bulkBounds, workers),
-    apiKeys: new ApiKeyService(settings.adminKey),
+    apiKeys: new ApiKeyService(settings.adminKey, settings.rateLimits),
     modelVersions,
     warmLedgers,
     sweeper,

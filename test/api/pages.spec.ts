@@ -58,8 +58,9 @@ describe(`the home page and the docs [${testDatabase()}]`, () => {
     expect(res.status).toBe(302);
     expect(res.headers.get("location")).toBe("/");
     expect(await res.text()).not.toMatch(/apollo|cdn|sandbox/i);
-    // A client asking for JSON without a query gets the API's error, as before.
-    const json = await get(s.t.app.url, { accept: "application/json" });
+    // A client asking for JSON without a query gets the API's error: 401 without a key (checked first), else 400.
+    expect((await get(s.t.app.url, { accept: "application/json" })).status).toBe(401);
+    const json = await get(s.t.app.url, { accept: "application/json", authorization: `Bearer ${s.api.key}` });
     expect(json.status).toBe(400);
     expect(((await json.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0].extensions.code).toBe("BAD_USER_INPUT");
   });

@@ -27,6 +27,9 @@ const NUMBERS: Array<[name: string, min: number, max: number, env: Record<string
   ["QUALIFY_RESCORE_WORKERS", 1, 16, POSTGRES],
   ["QUALIFY_RESCORE_WORKERS", 1, 16, {}],
   ["QUALIFY_WARM_LEADS", 0, 1000000, {}],
+  ["QUALIFY_RATE_LIMIT_REQUESTS", 0, 1000000000, {}],
+  ["QUALIFY_RATE_LIMIT_COST", 0, 1000000000, {}],
+  ["QUALIFY_RATE_LIMIT_WINDOW_SECONDS", 1, 86400, {}],
 ];
 
 const ENUMS: Array<[name: string, allowed: string[]]> = [
@@ -62,6 +65,13 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ PORT: "9464", QUALIFY_METRICS_PORT: "9464" })).toThrow("QUALIFY_METRICS_PORT must differ from PORT");
     const load = () => loadConfig({ QUALIFY_METRICS: "yes", QUALIFY_GRAPHIQL: "true", QUALIFY_LOG_SQL_PARAMETERS: "1", QUALIFY_METRICS_PORT: "x" });
     for (const name of ["QUALIFY_METRICS ", "QUALIFY_GRAPHIQL", "QUALIFY_LOG_SQL_PARAMETERS", "QUALIFY_METRICS_PORT"]) expect(load).toThrow(name);
+  });
+
+  it("limits every key to 6,000 requests and 1,000,000 cost points a minute unless told otherwise; counts in Redis with REDIS_URL", () => {
+    expect(loadConfig({})).toMatchObject({ rateLimits: { requests: 6000, cost: 1000000, windowSeconds: 60 }, redisUrl: null });
+    const config = loadConfig({ QUALIFY_RATE_LIMIT_REQUESTS: "0", QUALIFY_RATE_LIMIT_COST: "500", QUALIFY_RATE_LIMIT_WINDOW_SECONDS: "1", REDIS_URL: "rediss://r:6380/2" });
+    expect(config).toMatchObject({ rateLimits: { requests: 0, cost: 500, windowSeconds: 1 }, redisUrl: "rediss://r:6380/2" });
+    expect(() => loadConfig({ REDIS_URL: "127.0.0.1:6379" })).toThrow('REDIS_URL must be a redis:// or rediss:// URL (got "127.0.0.1:6379")');
   });
 
   it("lists every invalid setting at once", () => {

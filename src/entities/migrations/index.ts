@@ -2,8 +2,17 @@ import { InitialSchema1763800000000 } from "./1763800000000-initial-schema";
 import { Scoring1764000000000 } from "./1764000000000-scoring";
 import { ApiKeyAudit1764200000000 } from "./1764200000000-api-key-audit";
 import { ModelAudit1764300000000 } from "./1764300000000-model-audit";
+import { RateLimits1764400000000 } from "./1764400000000-rate-limits";
 import { ScoreHistory1764500000000 } from "./1764500000000-score-history";
 import { LeadFilters1764600000000 } from "./1764600000000-lead-filters";
 
 /** Every migration, oldest first. They run automatically when the service starts. */
-export const MIGRATIONS = [InitialSchema1763800000000, Scoring1764000000000, ApiKeyAudit1764200000000, ModelAudit1764300000000, ScoreHistory1764500000000, LeadFilters1764600000000];
+export const MIGRATIONS = [
+  InitialSchema1763800000000,
+  Scoring1764000000000,
+  ApiKeyAudit1764200000000,
+  ModelAudit1764300000000,
+  RateLimits1764400000000,
+  ScoreHistory1764500000000,
+  LeadFilters1764600000000,
+];

@@ -67,9 +67,10 @@ export interface TestApp {
   restart(env?: Record<string, string>): Promise<void>;
   /**
    * A second instance of the service on the same database (its own HTTP server, pool and key
-   * cache); close its `app` after use. PostgreSQL only: the embedded database is one process.
+   * cache), with `env`'s settings; close its `app` after use. PostgreSQL only: the embedded
+   * database is one process.
    */
-  another(): Promise<{ app: RunningApp; admin: GraphQLTestClient }>;
+  another(env?: Record<string, string>): Promise<{ app: RunningApp; admin: GraphQLTestClient }>;
   close(): Promise<void>;
 }
 
@@ -111,9 +112,9 @@ export async function startTestApp(env: Record<string, string> = {}, options: Te
       await testApp.app.close();
       Object.assign(testApp, await boot(database, provisioned.url, newEnv, options));
     },
-    async another() {
+    async another(env = {}) {
       if (database === "embedded") throw new Error("the embedded database serves one instance");
-      return boot(database, provisioned.url, {}, options);
+      return boot(database, provisioned.url, env, options);
     },
     async close() {
       await testApp.app.close();
