@@ -113,6 +113,8 @@ export function toGraphQLError(err: DomainError): GraphQLError {
       extensions.http = { status: 401 };
       break;
     case "FORBIDDEN":
+      // The selections the key may not read, as BAD_USER_INPUT names its fields (resolvers/field-scopes.ts).
+      if (err.details.fields?.length) Object.assign(extensions, { field: err.details.fields[0].field, fields: err.details.fields });
       extensions.http = { status: 403 };
       break;
     case "RESCORE_INCOMPLETE":

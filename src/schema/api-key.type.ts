@@ -15,9 +15,9 @@ registerEnumType(ScopeName, {
   name: "Scope",
   description: "What an API key may do.",
   valuesConfig: {
-    READ: { description: "Queries and subscriptions." },
-    INGEST: { description: "upsertLead, recordInteraction, recordInteractions." },
-    SALES: { description: "setLeadStage." },
+    READ: { description: "Queries and subscriptions, and the lead data in any answer (mutation payloads included)." },
+    INGEST: { description: "upsertLead, recordInteraction, recordInteractions; without READ their answers show only ids, duplicate and pointsAwarded." },
+    SALES: { description: "setLeadStage; without READ its answer shows only the lead's id." },
     ADMIN: { description: "Everything: the other scopes, models, API keys, deleteLead." },
   },
 });

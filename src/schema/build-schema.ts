@@ -7,11 +7,13 @@ import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphq
 import { buildSchema, type PubSub } from "type-graphql";
 import { RESOLVERS } from "../resolvers";
 import { scopeAuthChecker } from "../resolvers/auth-checker";
+import { guardFields } from "../resolvers/field-scopes";
 import { createLocalPubSub } from "../events/local-pub-sub";
 import { DateTimeScalar } from "./scalars";
 
+/** Every field of the result needs its scope (resolvers/field-scopes.ts): `read` unless decided otherwise. */
 export async function buildQualifySchema(pubSub: PubSub): Promise<GraphQLSchema> {
-  return buildSchema({
+  const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker: scopeAuthChecker,
     authMode: "error",
@@ -21,6 +23,7 @@ export async function buildQualifySchema(pubSub: PubSub): Promise<GraphQLSchema>
     validate: false,
     emitSchemaFile: false,
   });
+  return guardFields(schema);
 }
 
 /** The schema as SDL, sorted so the file only changes when the API does. */

@@ -2,8 +2,8 @@
 import { createHash } from "node:crypto";
 import { performance } from "node:perf_hooks";
 import { ApiKeyService, KEY_TRUST_MS } from "../../src/services/api-key.service";
-import { codeOf, type GraphQLTestClient } from "./helpers/graphql-client";
-import { DELETE_LEAD, LEADS, RECORD_INTERACTION, SET_LEAD_STAGE, UPSERT_LEAD } from "./helpers/documents";
+import { codeOf, gql, type GraphQLTestClient } from "./helpers/graphql-client";
+import { DELETE_LEAD, type InteractionInputVars, LEADS, RECORD_INTERACTION, UPSERT_LEAD } from "./helpers/documents";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 describe(`auth [${testDatabase()}]`, () => {
@@ -117,11 +117,16 @@ describe(`auth [${testDatabase()}]`, () => {
       admin = await s.t.client(["admin"]);
     });
 
+    // What each scope alone may read of its writes' answers: ids (test/security/scopes.spec.ts has every field).
+    const RECORD_IDS = gql<unknown, { input: InteractionInputVars }>(`
+      mutation ($input: InteractionInput!) { recordInteraction(input: $input) { duplicate pointsAwarded interaction { id } lead { id } } }`);
+    const UPSERT_ID = gql<unknown, { email: string }>(`mutation ($email: String!) { upsertLead(input: { email: $email }) { id } }`);
+    const MOVE_ID = gql<unknown, { leadId: string }>(`mutation ($leadId: ID!) { setLeadStage(leadId: $leadId, stage: "MQL") { id } }`);
     const operations = {
       read: (c: GraphQLTestClient) => c.request(LEADS, { first: 1 }),
-      ingest: (c: GraphQLTestClient) => c.request(RECORD_INTERACTION, { input: { email: uniqueEmail(), type: "visit" } }),
-      upsert: (c: GraphQLTestClient) => c.request(UPSERT_LEAD, { input: { email: uniqueEmail() } }),
-      sales: (c: GraphQLTestClient) => c.request(SET_LEAD_STAGE, { leadId, stage: "MQL" }),
+      ingest: (c: GraphQLTestClient) => c.request(RECORD_IDS, { input: { email: uniqueEmail(), type: "visit" } }),
+      upsert: (c: GraphQLTestClient) => c.request(UPSERT_ID, { email: uniqueEmail() }),
+      sales: (c: GraphQLTestClient) => c.request(MOVE_ID, { leadId }),
       admin: (c: GraphQLTestClient) => c.request(DELETE_LEAD, { id: "00000000-0000-4000-8000-000000000000" }),
     };
     const allowed: Record<string, Array<keyof typeof operations>> = {

@@ -22,7 +22,8 @@ function logSink() {
 
 /** Writes whose statements carry an email, an external id and (authenticating a stored key) a key hash. */
 async function writeThroughStoredKey(s: ReturnType<typeof useTestApp>) {
-  const client = await s.t.client(["ingest"]);
+  // `read` too: the writes' answers select lead data.
+  const client = await s.t.client(["ingest", "read"]);
   const email = uniqueEmail("sql-log");
   const externalId = `ext-${randomBytes(6).toString("hex")}`;
   await client.data(UPSERT_LEAD, { input: { email, company: "Logged Ltd" } });
