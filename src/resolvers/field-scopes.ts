@@ -43,6 +43,7 @@ const OPEN_FIELDS: Readonly<Record<string, readonly string[]>> = {
 /** Types whose every field needs a scope other than `read` (`admin` implies every scope). */
 const TYPE_SCOPES: Readonly<Record<string, Scope>> = {
   ApiKey: "admin",
+  RateLimit: "admin",
   CreatedApiKey: "admin",
 };
 

@@ -26,7 +26,7 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
   Mutation: {
     ingest: "recordInteraction recordInteractions upsertLead",
     sales: "setLeadStage",
-    admin: "createApiKey deleteLead previewModel publishModel revokeApiKey",
+    admin: "createApiKey deleteLead previewModel publishModel republishModel revokeApiKey setApiKeyRateLimit",
   },
   Subscription: { read: "leadScored leadStageChanged" },
   RecordInteractionPayload: { any: "duplicate interaction lead pointsAwarded", read: "stageChange" },
@@ -35,7 +35,7 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
     any: "id",
     read:
       "attributes company companySize country createdAt email engagement firstName fit industry interactions lastName role score " +
-      "scoreBreakdown source stage stageHistory updatedAt",
+      "scoreAt scoreBreakdown scoreHistory source stage stageHistory updatedAt",
   },
   LeadConnection: { read: "edges pageInfo totalCount" },
   LeadEdge: { read: "cursor node" },
@@ -48,15 +48,19 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
   FunnelStageStats: { read: "conversionToNext leads reached stage" },
   LeadScored: { read: "interaction lead leadId pointsAwarded score" },
   LeadStageChanged: { read: "lead leadId transition" },
-  ScoringModel: { read: "active funnel id publishedAt source version" },
+  ScoringModel: { read: "active comment funnel id publishedAt publishedBy publishedById republishedFrom source version" },
   ScoringModelConnection: { read: "edges pageInfo totalCount" },
   ScoringModelEdge: { read: "cursor node" },
   Diagnostic: { read: "code column endColumn endLine line message severity" },
   PublishModelPayload: { read: "leadsRescored model stageChanges" },
   ModelPreview: { read: "diagnostics leadsChanged stages topMovers" },
-  StagePreview: { read: "now stage withModel" },
-  LeadScoreChange: { read: "change lead scoreNow scoreWithModel" },
-  ApiKey: { admin: "createdAt createdBy id lastUsedAt name prefix revokedAt revokedBy scopes" },
+  StagePreview: { read: "fromScratch now stage withModel" },
+  LeadScoreChange: { read: "change lead rulesChanged scoreNow scoreWithModel stageNow stageWithModel" },
+  ApiKey: { admin: "createdAt createdBy id lastUsedAt name prefix rateLimit revokedAt revokedBy scopes" },
+  RateLimit: { admin: "cost custom requests windowSeconds" },
+  ScorePoint: { read: "at cause engagement fit interactionId score" },
+  ScorePointConnection: { read: "edges pageInfo totalCount" },
+  ScorePointEdge: { read: "cursor node" },
   CreatedApiKey: { admin: "apiKey key" },
 };
 
@@ -107,9 +111,23 @@ const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fix
   "Mutation.deleteLead": { declare: "$id: ID!", pass: "id: $id", values: () => ({ id: randomUUID() }) },
   "Mutation.createApiKey": { declare: "$name: String!, $scopes: [Scope!]!", pass: "name: $name, scopes: $scopes", values: () => ({ name: "made by the scopes suite", scopes: ["READ"] }) },
   "Mutation.revokeApiKey": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
+  "Mutation.republishModel": { declare: "$version: Int!", pass: "version: $version", values: () => ({ version: 1 }) },
+  "Mutation.setApiKeyRateLimit": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
   "Subscription.leadScored": { declare: "$leadId: ID", pass: "leadId: $leadId", values: (f) => ({ leadId: f.leadId }) },
   "Subscription.leadStageChanged": { declare: "", pass: "", values: () => ({}) },
 };
+
+/** The arguments a field with required ones is selected with, by field name (evaluated when a document is made). */
+const FIELD_ARGUMENTS: Record<string, () => string> = {
+  scoreAt: () => `at: "${new Date().toISOString()}"`,
+};
+
+/**
+ * Fields whose type is reached through another path: `scoreAt` answers null for a lead created by
+ * the very mutation that asks (the instant is chosen before it runs), so `ScorePoint` is reached
+ * through `scoreHistory`, which always holds the lead's first point.
+ */
+const THROUGH_ELSEWHERE = new Set(["Lead.scoreAt"]);
 
 /** A field reachable from an operation: its type and name, the response path to it (the operation's field first). */
 interface Reached {
@@ -137,7 +155,7 @@ function reachable(schema: GraphQLSchema, rootType: string, op: string): Reached
       const path = [...next.path, field.name];
       const steps = [...next.steps, { type: next.type.name, field: field.name }];
       found.push({ type: next.type.name, field: field.name, path, steps, object: isObjectType(type) });
-      if (isObjectType(type) && !seen.has(type.name)) {
+      if (isObjectType(type) && !seen.has(type.name) && !THROUGH_ELSEWHERE.has(`${next.type.name}.${field.name}`)) {
         seen.add(type.name);
         queue.push({ type, path, steps });
       }
@@ -159,7 +177,10 @@ function selection(paths: Array<{ path: string[]; object: boolean }>): string {
   }
   const print = (node: Tree): string =>
     Object.entries(node)
-      .map(([key, below]) => (Object.keys(below).length ? `${key} { ${print(below)} }` : key))
+      .map(([key, below]) => {
+        const field = FIELD_ARGUMENTS[key] ? `${key}(${FIELD_ARGUMENTS[key]()})` : key;
+        return Object.keys(below).length ? `${field} { ${print(below)} }` : field;
+      })
       .join(" ");
   return print(tree);
 }
