@@ -25,7 +25,8 @@ import type { RequestContext } from "../resolvers/request-context";
 import { ConnectionDrain } from "./connection-drain";
 import { GRAPHIQL_PATH, graphiqlRoutes } from "./graphiql-page";
 import { homeRoutes } from "./home-page";
-import { operationLimitsRule } from "./operation-limits.rule";
+import { costPlugin } from "./operation-cost";
+import { operationRules } from "./operation-limits.rule";
 import { RequestObserver } from "./request-observer";
 import { serveSubscriptions } from "./subscriptions";
 
@@ -76,7 +77,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   const { config, logger, schema, requestContext, metrics } = options;
   const observer = new RequestObserver(logger, metrics);
   const formatError = createErrorFormatter(logger, config.isDevelopment);
-  const limitsRule = operationLimitsRule(config.limits);
+  const validationRules = operationRules(config.limits, config.introspection);
 
   const expressApp = express();
   expressApp.disable("x-powered-by");
@@ -84,13 +85,20 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   const connections = new ConnectionDrain(httpServer);
   httpServer.on("request", expressApp);
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.limits.bodyBytes });
-  const subscriptions = serveSubscriptions(wsServer, schema, { requestContext, stillValid: options.stillValid }, limitsRule, formatError);
+  const subscriptions = serveSubscriptions(
+    wsServer,
+    schema,
+    { requestContext, stillValid: options.stillValid },
+    { validationRules, maxCost: config.limits.maxCost, formatError },
+  );
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: config.isDevelopment,
-    validationRules: [limitsRule],
+    validationRules,
+    // Introspection is refused by `validationRules` (graphql-js's rule, shared with WebSocket), not
+    // by Apollo's own; "Did you mean" suggestions are taken out by `formatError`, for both.
     introspection: true,
     // main.ts owns the signals and stops everything in order (Apollo's own handler would race it);
     // the connections are drained here (ConnectionDrain), not by Apollo's drain plugin, which ends
@@ -102,6 +110,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
       ApolloServerPluginCacheControlDisabled(),
       // Apollo's landing page loads its assets from a CDN (blank offline); `/` and `/graphiql` serve ours.
       ApolloServerPluginLandingPageDisabled(),
+      costPlugin(config.limits.maxCost),
       responseHead,
       observer.plugin,
     ],

@@ -1,7 +1,8 @@
 /**
  * Subscriptions over graphql-ws, on the same port and path as HTTP. The key comes in
  * `connectionParams.authorization` and needs the read scope; a connection whose key is revoked is
- * closed (4403). Operations are validated with the same rules as over HTTP.
+ * closed (4403). Operations meet the same rules as over HTTP (the limits, introspection, the cost
+ * budget), and every error the same formatter (codes, masking, no schema suggestions).
  *
  * A shutdown closes every connection with 1001 (going away) once its subscriptions have sent what
  * they were published: the event bus ends the local streams when it closes (each yields what it
@@ -9,7 +10,7 @@
  * `complete` message is sent for them: to a client, a subscription that completed is over, while
  * one cut by a 1001 close is resubscribed when it reconnects (graphql-ws clients do it themselves).
  */
-import { type GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
+import { getOperationAST, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate, type ValidationRule } from "graphql";
 import type { Context } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type { WebSocket, WebSocketServer } from "ws";
@@ -17,7 +18,7 @@ import { hasScope } from "../context";
 import type { createErrorFormatter } from "../errors";
 import type { RequestContext } from "../resolvers/request-context";
 import { beforeDeadline } from "./deadline";
-import type { operationLimitsRule } from "./operation-limits.rule";
+import { checkOperationCost } from "./operation-cost";
 
 /** How often open subscriptions' keys are checked again (besides before every event). */
 const SUBSCRIPTION_KEY_CHECK_MS = 5000;
@@ -34,14 +35,22 @@ export interface SubscriptionAuth {
   stillValid: (authorization: unknown) => Promise<boolean>;
 }
 
+/** What HTTP applies to every operation, applied here too. */
+export interface OperationPolicy {
+  /** Besides graphql-js's own (`operationRules`). */
+  validationRules: readonly ValidationRule[];
+  maxCost: number;
+  formatError: ReturnType<typeof createErrorFormatter>;
+}
+
 /** Serves subscriptions on `wsServer`; `drain` ends them (see the module comment). */
 export function serveSubscriptions(
   wsServer: WebSocketServer,
   schema: GraphQLSchema,
   auth: SubscriptionAuth,
-  limitsRule: ReturnType<typeof operationLimitsRule>,
-  formatError: ReturnType<typeof createErrorFormatter>,
+  policy: OperationPolicy,
 ): { stopping(): void; drain(deadline: AbortSignal): Promise<number> } {
+  const format = (error: GraphQLError) => policy.formatError(error.toJSON(), error);
   const callers = new WeakMap<object, RequestContext>();
   const drain = new SubscriptionDrain();
   // A connection is authorised once, by the key in its connectionParams; a key revoked later
@@ -77,28 +86,42 @@ export function serveSubscriptions(
       // Only while draining: holds the subscription's `complete` until its connection closes.
       onComplete: (ctx, id) => drain.finished(ctx, id),
       onSubscribe: (ctx, _id, payload) => {
+        // Each failure carries the code Apollo gives the same failure over HTTP; `onError` formats them.
         let document;
         try {
           document = parse(payload.query);
         } catch (err) {
-          return [err as GraphQLError];
+          return [coded(err as GraphQLError, "GRAPHQL_PARSE_FAILED")];
         }
-        const errors = validate(schema, document, [...specifiedRules, limitsRule]);
-        if (errors.length > 0) return errors;
+        const errors = validate(schema, document, [...specifiedRules, ...policy.validationRules]);
+        if (errors.length > 0) return errors.map((e) => coded(e, "GRAPHQL_VALIDATION_FAILED"));
+        if (!getOperationAST(document, payload.operationName)) {
+          const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : "Must provide operation name if query contains multiple operations.";
+          return [coded(new GraphQLError(message), "OPERATION_RESOLUTION_FAILURE")];
+        }
+        let operationCost: number | null;
+        try {
+          operationCost = checkOperationCost(schema, { document, operationName: payload.operationName, variables: payload.variables }, policy.maxCost);
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { originalError: err as Error })];
+        }
         const context = callers.get(ctx) as RequestContext;
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: context,
+          // Its own per operation (the cost), sharing the connection's caller and loaders.
+          contextValue: operationCost === null ? { ...context } : { ...context, operationCost },
         };
       },
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onNext: async (ctx, _id, _payload, args, result) => {
         if (await revoked(ctx)) return { errors: [{ message: "The API key was revoked", extensions: { code: "UNAUTHENTICATED" } }] };
         // The context lives as long as the connection: each event reads fresh data (scores change).
         for (const loader of Object.values((args.contextValue as RequestContext).loaders)) loader.clearAll();
-        return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined;
+        // Errors without a path are the request's (its variables, as Apollo codes them over HTTP).
+        return result.errors ? { ...result, errors: result.errors.map((e) => format(e.path ? e : coded(e, "BAD_USER_INPUT"))) } : undefined;
       },
     },
     wsServer,
@@ -186,6 +209,12 @@ class SubscriptionDrain {
     const ended = this.ended.get(ctx);
     if (Object.keys(ctx.subscriptions).every((id) => ended?.has(id))) this.goingAway.get(ctx)?.close();
   }
+}
+
+/** `error` with the `extensions.code` Apollo gives such an error over HTTP. */
+function coded(error: GraphQLError, code: string): GraphQLError {
+  if (error.originalError || error.extensions.code) return error;
+  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
 }
 
 function socketOf(ctx: Context): WebSocket {

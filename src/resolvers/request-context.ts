@@ -9,4 +9,6 @@ import type { Loaders } from "./loaders";
 export interface RequestContext extends ServiceContext {
   loaders: Loaders;
   services: Services;
+  /** What the operation may cost, computed before it runs (`app/operation-cost.ts`); absent when it was not computed. */
+  operationCost?: number;
 }
