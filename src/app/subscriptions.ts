@@ -211,10 +211,16 @@ class SubscriptionDrain {
   }
 }
 
-/** `error` with the `extensions.code` Apollo gives such an error over HTTP. */
+/** `error` with the `extensions.code` Apollo gives such an error over HTTP (what it came from kept). */
 function coded(error: GraphQLError, code: string): GraphQLError {
-  if (error.originalError || error.extensions.code) return error;
-  return new GraphQLError(error.message, { nodes: error.nodes, source: error.source, positions: error.positions, extensions: { ...error.extensions, code } });
+  if (error.extensions.code) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 function socketOf(ctx: Context): WebSocket {

@@ -8,7 +8,7 @@
 import { getIntrospectionQuery } from "graphql";
 import { type GraphQLErrorShape, type GraphQLTestClient, gql } from "../api/helpers/graphql-client";
 import { testDatabase, useTestApp } from "../api/helpers/test-app";
-import { aliasedSchemas, aliasedTypenames, thirtyPagesOfPages } from "./helpers/attacks";
+import { aliasedSchemas, aliasedTypenames, thirtyPagesOfPages } from "../../bench/attacks";
 
 interface Answer {
   status: number;
@@ -103,9 +103,12 @@ describe(`amplification [${testDatabase()}]`, () => {
     });
 
     it("logs the refusals at info at most", () => {
-      const levels = logLines.map((line) => (JSON.parse(line) as { level: string }).level);
-      expect(levels.length).toBeGreaterThan(0);
-      expect(levels.filter((level) => level !== "info" && level !== "debug")).toEqual([]);
+      const entries = logLines.map((line) => JSON.parse(line) as { level: string; message: string; component?: string });
+      const access = entries.filter((entry) => entry.component === "access");
+      expect(access.length).toBeGreaterThan(5);
+      expect(access.filter((entry) => entry.level !== "info")).toEqual([]);
+      // (A busy machine may log slow statements of the start: only the requests' own lines count.)
+      expect(entries.filter((entry) => entry.message === "unexpected error" || entry.message === "unexpected HTTP error")).toEqual([]);
     });
   });
 

@@ -26,7 +26,7 @@ import { DEFAULT_MAX_COST } from "../../src/config";
 import { JSON_FIELD_COST, operationCost, UNSIZED_LIST_ITEMS } from "../../src/app/operation-cost";
 import { createLocalPubSub } from "../../src/events/local-pub-sub";
 import { buildQualifySchema } from "../../src/schema/build-schema";
-import { thirtyPagesOfPages } from "./helpers/attacks";
+import { thirtyPagesOfPages } from "../../bench/attacks";
 
 const ROOT = path.resolve(__dirname, "../..");
 const DOCS = ["README.md", "docs/api.md"];

@@ -6,7 +6,7 @@
 import type { Client } from "graphql-ws";
 import type { GraphQLErrorShape } from "../api/helpers/graphql-client";
 import { testDatabase, useTestApp } from "../api/helpers/test-app";
-import { aliasedTypenames, thirtyPagesOfPages } from "./helpers/attacks";
+import { aliasedTypenames, thirtyPagesOfPages } from "../../bench/attacks";
 
 interface Operation {
   query: string;

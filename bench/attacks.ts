@@ -1,6 +1,6 @@
 /**
- * The amplification attempts of issue 11, as documents: what the security suites send and what
- * `scripts/amplification.ts` measures.
+ * The amplification attempts of issue 11, as documents: what `amplification.ts` measures against
+ * a running service, and what test/security sends.
  */
 
 /** 30 aliases of 100 leads, each with 100 interactions (8 kB; 12.4 MB of answer before the cost budget). */
