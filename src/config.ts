@@ -96,6 +96,8 @@ export interface ShutdownSettings {
 export interface Limits {
   /** Largest accepted HTTP body, in bytes. */
   bodyBytes: number;
+  /** Most lexical tokens in one GraphQL document: parsing stops past them (the cheapest refusal of a huge document). */
+  maxTokens: number;
   /** Deepest field nesting in one operation, fragments and introspection included. */
   maxDepth: number;
   /** Most aliases in one operation, fragments included. */
@@ -196,6 +198,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     introspection,
     limits: {
       bodyBytes: int("QUALIFY_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxTokens: int("QUALIFY_MAX_TOKENS", 20_000, 1000, 1_000_000),
       maxDepth: int("QUALIFY_MAX_DEPTH", 10, 2, 100),
       maxAliases: int("QUALIFY_MAX_ALIASES", 30, 0, 10_000),
       maxFields: int("QUALIFY_MAX_FIELDS", 1000, 10, 100_000),

@@ -89,13 +89,15 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     wsServer,
     schema,
     { requestContext, stillValid: options.stillValid },
-    { validationRules, maxCost: config.limits.maxCost, formatError },
+    { maxTokens: config.limits.maxTokens, validationRules, maxCost: config.limits.maxCost, formatError },
   );
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: config.isDevelopment,
+    // A huge document is refused while it is parsed, before any rule walks it.
+    parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules,
     // Introspection is refused by `validationRules` (graphql-js's rule, shared with WebSocket), not
     // by Apollo's own; "Did you mean" suggestions are taken out by `formatError`, for both.

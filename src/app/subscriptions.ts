@@ -1,8 +1,9 @@
 /**
  * Subscriptions over graphql-ws, on the same port and path as HTTP. The key comes in
  * `connectionParams.authorization` and needs the read scope; a connection whose key is revoked is
- * closed (4403). Operations meet the same rules as over HTTP (the limits, introspection, the cost
- * budget), and every error the same formatter (codes, masking, no schema suggestions).
+ * closed (4403). Operations meet the same rules as over HTTP (the parser's token bound, the limits,
+ * introspection, the cost budget), and every error the same formatter (codes, masking, no schema
+ * suggestions).
  *
  * A shutdown closes every connection with 1001 (going away) once its subscriptions have sent what
  * they were published: the event bus ends the local streams when it closes (each yields what it
@@ -37,6 +38,8 @@ export interface SubscriptionAuth {
 
 /** What HTTP applies to every operation, applied here too. */
 export interface OperationPolicy {
+  /** Parsing stops past this many tokens. */
+  maxTokens: number;
   /** Besides graphql-js's own (`operationRules`). */
   validationRules: readonly ValidationRule[];
   maxCost: number;
@@ -89,7 +92,7 @@ export function serveSubscriptions(
         // Each failure carries the code Apollo gives the same failure over HTTP; `onError` formats them.
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: policy.maxTokens });
         } catch (err) {
           return [coded(err as GraphQLError, "GRAPHQL_PARSE_FAILED")];
         }

@@ -26,6 +26,7 @@ const BAD_OPERATIONS: Record<string, Operation> = {
   "a misspelt field (no suggestion)": { query: "query Misspelt { leadz { totalCount } }" },
   "too deep, through fragments": { query: DEEP },
   "too many aliases of __typename": { query: aliasedTypenames(31) },
+  "too many tokens": { query: aliasedTypenames(30_000) },
   "over the cost budget": { query: thirtyPagesOfPages() },
   "introspection while it is off": { query: "query Schema { __schema { types { name } } }" },
   "a variable of the wrong type": { query: "query Page($first: Int) { leads(first: $first) { totalCount } }", variables: { first: "many" } },
