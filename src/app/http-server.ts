@@ -99,8 +99,8 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     // A huge document is refused while it is parsed, before any rule walks it.
     parseOptions: { maxTokens: config.limits.maxTokens },
     validationRules,
-    // Introspection is refused by `validationRules` (graphql-js's rule, shared with WebSocket), not
-    // by Apollo's own; "Did you mean" suggestions are taken out by `formatError`, for both.
+    // Introspection is refused by `validationRules` (shared with WebSocket), not by Apollo's own
+    // rule; "Did you mean" suggestions are taken out by `formatError`, for both transports.
     introspection: true,
     // main.ts owns the signals and stops everything in order (Apollo's own handler would race it);
     // the connections are drained here (ConnectionDrain), not by Apollo's drain plugin, which ends
