@@ -121,7 +121,7 @@ export function costPlugin(maxCost: number): ApolloServerPlugin<RequestContext> 
             const cost = checkOperationCost(schema, { document, operationName, variables: request.variables }, maxCost);
             if (cost !== null) contextValue.operationCost = cost;
           } catch (err) {
-            response.http.status = 400;
+            if (err instanceof DomainError) response.http.status = 400;
             throw err;
           }
         },
