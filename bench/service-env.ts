@@ -105,6 +105,8 @@ export async function startBenchApp(databaseUrl: string): Promise<BenchApp> {
     DATABASE_POOL_SIZE: String(POOL_SIZE),
     QUALIFY_ADMIN_KEY: key,
     QUALIFY_LOG_LEVEL: "error",
+    // `schemaHas` asks the schema what it has (introspection is off by default in production).
+    QUALIFY_INTROSPECTION: "true",
   });
   const app = await startApp(config, createLogger(config.logLevel));
   return {

@@ -26,10 +26,10 @@ const WARM_BATCHES = 5;
 const ROUNDS = 4;
 const TARGET_RATE = 0.5;
 
-const RECORD = `mutation Record($input: InteractionInput!) {
+export const RECORD = `mutation Record($input: InteractionInput!) {
   recordInteraction(input: $input) { duplicate pointsAwarded stageChange { to } lead { score stage } }
 }`;
-const RECORD_BATCH = `mutation RecordBatch($inputs: [InteractionInput!]!) {
+export const RECORD_BATCH = `mutation RecordBatch($inputs: [InteractionInput!]!) {
   recordInteractions(inputs: $inputs) { duplicate pointsAwarded }
 }`;
 

@@ -12,7 +12,7 @@ import { type Comparison, fmtInt, fmtMs, fmtRatio, out, percentile } from "./tab
 
 const REQUESTS = 20;
 
-function pageQuery(awards: boolean, breakdown: boolean): string {
+export function pageQuery(awards: boolean, breakdown: boolean): string {
   return `query Page($first: Int!) {
   leads(first: $first) {
     edges { node {

@@ -34,6 +34,8 @@ export interface Config {
   metrics: { enabled: boolean; port: number | null };
   /** GraphiQL at `/graphiql`, served from the npm packages (no CDN): in development, or when asked. */
   graphiql: boolean;
+  /** `__schema` and `__type` answered: in development or with GraphiQL (which needs them), or when asked. */
+  introspection: boolean;
   limits: Limits;
   /** How often each instance takes expired points out of scores, in seconds (0: never). */
   expirySweepSeconds: number;
@@ -110,15 +112,22 @@ export interface ShutdownSettings {
 export interface Limits {
   /** Largest accepted HTTP body, in bytes. */
   bodyBytes: number;
-  /** Deepest field nesting in one operation, fragments included (introspection not counted). */
+  /** Most lexical tokens in one GraphQL document: parsing stops past them (the cheapest refusal of a huge document). */
+  maxTokens: number;
+  /** Deepest field nesting in one operation, fragments and introspection included. */
   maxDepth: number;
   /** Most aliases in one operation, fragments included. */
   maxAliases: number;
   /** Most field selections in one operation, fragments expanded. */
   maxFields: number;
+  /** The largest cost of one operation, computed before it runs (`app/operation-cost.ts`). */
+  maxCost: number;
   /** Largest `properties` / `attributes` object, in bytes of JSON. */
   maxJsonBytes: number;
 }
+
+/** The cost budget of one operation by default (`QUALIFY_MAX_COST`; `app/operation-cost.ts` says how it is counted). */
+export const DEFAULT_MAX_COST = 100_000;
 
 /** Leads whose scoring state an instance keeps by default (`QUALIFY_WARM_LEADS`). */
 export const DEFAULT_WARM_LEADS = 10_000;
@@ -205,6 +214,13 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     problems.push(`REDIS_URL must be a redis:// or rediss:// URL (got "${redisUrl}")`);
   }
   const metricsEnabled = oneOf("QUALIFY_METRICS", "on", ["on", "off"] as const) === "on";
+  // GraphiQL needs introspection: on with it unless refused, and off by default without it.
+  const graphiqlSetting = env.QUALIFY_GRAPHIQL === undefined ? null : oneOf("QUALIFY_GRAPHIQL", "off", ["on", "off"] as const) === "on";
+  const introspectionSetting = env.QUALIFY_INTROSPECTION === undefined ? null : oneOf("QUALIFY_INTROSPECTION", "false", ["true", "false"] as const) === "true";
+  if (graphiqlSetting === true && introspectionSetting === false) {
+    problems.push("QUALIFY_GRAPHIQL=on needs introspection, which QUALIFY_INTROSPECTION=false turns off: set one of them differently");
+  }
+  const introspection = introspectionSetting ?? (environment === "development" || graphiqlSetting === true);
   const metricsPort = env.QUALIFY_METRICS_PORT ? int("QUALIFY_METRICS_PORT", 0, 0, 65535) : null;
   if (metricsPort !== null && !metricsEnabled) problems.push("QUALIFY_METRICS_PORT is set but QUALIFY_METRICS is off");
   const config: Config = {
@@ -218,12 +234,15 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     logLevel: oneOf("QUALIFY_LOG_LEVEL", "info", ["debug", "info", "warn", "error", "silent"] as const),
     logSqlParameters: oneOf("QUALIFY_LOG_SQL_PARAMETERS", "false", ["true", "false"] as const) === "true",
     metrics: { enabled: metricsEnabled, port: metricsPort },
-    graphiql: oneOf("QUALIFY_GRAPHIQL", environment === "development" ? "on" : "off", ["on", "off"] as const) === "on",
+    graphiql: graphiqlSetting ?? (environment === "development" && introspection),
+    introspection,
     limits: {
       bodyBytes: int("QUALIFY_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
+      maxTokens: int("QUALIFY_MAX_TOKENS", 20_000, 1000, 1_000_000),
       maxDepth: int("QUALIFY_MAX_DEPTH", 10, 2, 100),
       maxAliases: int("QUALIFY_MAX_ALIASES", 30, 0, 10_000),
       maxFields: int("QUALIFY_MAX_FIELDS", 1000, 10, 100_000),
+      maxCost: int("QUALIFY_MAX_COST", DEFAULT_MAX_COST, 10, 100_000_000),
       maxJsonBytes: int("QUALIFY_MAX_JSON_BYTES", 16 * 1024, 256, 1024 * 1024),
     },
     // Expired points must leave scores within a minute.

@@ -37,6 +37,8 @@ export class DomainError extends Error {
       version?: number;
       reason?: TimeoutKind;
       rateLimit?: RateLimitRefusal;
+      /** The figures of a limit an operation passed (`cost`, `maxCost`…), shown in `extensions` as they are. */
+      figures?: Record<string, number>;
     } = {},
   ) {
     super(message);
@@ -105,6 +107,7 @@ export function toGraphQLError(err: DomainError): GraphQLError {
         extensions.field = err.details.fields[0].field;
         extensions.fields = err.details.fields;
       }
+      Object.assign(extensions, err.details.figures);
       break;
     case "RULES_INVALID":
       extensions.diagnostics = err.details.diagnostics ?? [];
@@ -159,8 +162,15 @@ const REQUEST_ERROR_CODES = new Set([
 ]);
 
 /**
- * Apollo's `formatError`: domain errors become their GraphQL shape, request errors keep their
- * message under the contract's code, anything else is logged and masked.
+ * graphql-js's "Did you mean …?" at the end of a validation or variable message: it names parts of
+ * the schema (fields, arguments, types, enum values), so it is shown in development only.
+ */
+const SUGGESTION = / ?Did you mean [^]*\?$/;
+
+/**
+ * Apollo's `formatError` (and graphql-ws's, `app/subscriptions.ts`): domain errors become their
+ * GraphQL shape, request errors keep their message under the contract's code (without schema
+ * suggestions outside development), anything else is logged and masked.
  */
 export function createErrorFormatter(logger: Logger, isDevelopment: boolean) {
   return (formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError => {
@@ -177,6 +187,7 @@ export function createErrorFormatter(logger: Logger, isDevelopment: boolean) {
     if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) {
       return {
         ...formatted,
+        message: isDevelopment ? formatted.message : formatted.message.replace(SUGGESTION, ""),
         extensions: {
           ...(isDevelopment ? formatted.extensions : {}),
           code: "BAD_USER_INPUT",

@@ -27,7 +27,8 @@ import { authenticateRequests, callerOf } from "./authentication";
 import { ConnectionDrain } from "./connection-drain";
 import { GRAPHIQL_PATH, graphiqlRoutes } from "./graphiql-page";
 import { homeRoutes } from "./home-page";
-import { operationLimitsRule } from "./operation-limits.rule";
+import { costPlugin } from "./operation-cost";
+import { operationRules } from "./operation-limits.rule";
 import type { RateLimits } from "./rate-limits";
 import { RequestObserver } from "./request-observer";
 import { serveSubscriptions } from "./subscriptions";
@@ -85,7 +86,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   const { config, logger, schema, requestContext, metrics, rateLimits } = options;
   const observer = new RequestObserver(logger, metrics);
   const formatError = createErrorFormatter(logger, config.isDevelopment);
-  const limitsRule = operationLimitsRule(config.limits);
+  const validationRules = operationRules(config.limits, config.introspection);
 
   const expressApp = express();
   expressApp.disable("x-powered-by");
@@ -96,13 +97,22 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   // once the key is accepted (authentication.ts).
   httpServer.on("checkContinue", (req, res) => httpServer.emit("request", req, res));
   const wsServer = new WebSocketServer({ server: httpServer, path: GRAPHQL_PATH, maxPayload: config.limits.bodyBytes });
-  const subscriptions = serveSubscriptions(wsServer, schema, { requestContext, stillValid: options.stillValid, rateLimits }, limitsRule, formatError);
+  const subscriptions = serveSubscriptions(
+    wsServer,
+    schema,
+    { requestContext, stillValid: options.stillValid, rateLimits },
+    { maxTokens: config.limits.maxTokens, validationRules, maxCost: config.limits.maxCost, formatError },
+  );
 
   const apollo = new ApolloServer<RequestContext>({
     schema,
     formatError,
     includeStacktraceInErrorResponses: config.isDevelopment,
-    validationRules: [limitsRule],
+    // A huge document is refused while it is parsed, before any rule walks it.
+    parseOptions: { maxTokens: config.limits.maxTokens },
+    validationRules,
+    // Introspection is refused by `validationRules` (shared with WebSocket), not by Apollo's own
+    // rule; "Did you mean" suggestions are taken out by `formatError`, for both transports.
     introspection: true,
     // main.ts owns the signals and stops everything in order (Apollo's own handler would race it);
     // the connections are drained here (ConnectionDrain), not by Apollo's drain plugin, which ends
@@ -114,6 +124,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
       ApolloServerPluginCacheControlDisabled(),
       // Apollo's landing page loads its assets from a CDN (blank offline); `/` and `/graphiql` serve ours.
       ApolloServerPluginLandingPageDisabled(),
+      costPlugin(config.limits.maxCost),
       responseHead,
       observer.plugin,
       // After the plugins that compute the operation's cost (its hook runs once theirs have).

@@ -1,8 +1,10 @@
 /**
  * Subscriptions over graphql-ws, on the same port and path as HTTP. The key comes in
  * `connectionParams.authorization` and needs the read scope; a connection whose key is revoked is
- * closed (4403). Operations are validated with the same rules as over HTTP, and each subscribe
- * operation is charged to its key's rate limits (`RATE_LIMITED` past a budget, as over HTTP).
+ * closed (4403). Operations meet the same rules as over HTTP (the parser's token bound, the limits,
+ * introspection, the cost budget), every error the same formatter (codes, masking, no schema
+ * suggestions), and each subscribe operation is charged to its key's rate limits (`RATE_LIMITED`
+ * past a budget, as over HTTP).
  *
  * A shutdown closes every connection with 1001 (going away) once its subscriptions have sent what
  * they were published: the event bus ends the local streams when it closes (each yields what it
@@ -10,7 +12,7 @@
  * `complete` message is sent for them: to a client, a subscription that completed is over, while
  * one cut by a 1001 close is resubscribed when it reconnects (graphql-ws clients do it themselves).
  */
-import { GraphQLError, type GraphQLSchema, parse, specifiedRules, validate } from "graphql";
+import { getOperationAST, GraphQLError, type GraphQLSchema, parse, specifiedRules, validate, type ValidationRule } from "graphql";
 import type { Context } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
 import type { WebSocket, WebSocketServer } from "ws";
@@ -18,7 +20,7 @@ import { hasScope } from "../context";
 import { type createErrorFormatter, domainErrorOf, toGraphQLError } from "../errors";
 import type { RequestContext } from "../resolvers/request-context";
 import { beforeDeadline } from "./deadline";
-import type { operationLimitsRule } from "./operation-limits.rule";
+import { checkOperationCost } from "./operation-cost";
 import type { RateLimits } from "./rate-limits";
 
 /** How often open subscriptions' keys are checked again (besides before every event). */
@@ -38,14 +40,24 @@ export interface SubscriptionAuth {
   rateLimits: RateLimits;
 }
 
+/** What HTTP applies to every operation, applied here too. */
+export interface OperationPolicy {
+  /** Parsing stops past this many tokens. */
+  maxTokens: number;
+  /** Besides graphql-js's own (`operationRules`). */
+  validationRules: readonly ValidationRule[];
+  maxCost: number;
+  formatError: ReturnType<typeof createErrorFormatter>;
+}
+
 /** Serves subscriptions on `wsServer`; `drain` ends them (see the module comment). */
 export function serveSubscriptions(
   wsServer: WebSocketServer,
   schema: GraphQLSchema,
   auth: SubscriptionAuth,
-  limitsRule: ReturnType<typeof operationLimitsRule>,
-  formatError: ReturnType<typeof createErrorFormatter>,
+  policy: OperationPolicy,
 ): { stopping(): void; drain(deadline: AbortSignal): Promise<number> } {
+  const format = (error: GraphQLError) => policy.formatError(error.toJSON(), error);
   const callers = new WeakMap<object, RequestContext>();
   const drain = new SubscriptionDrain();
   // A connection is authorised once, by the key in its connectionParams; a key revoked later
@@ -81,30 +93,44 @@ export function serveSubscriptions(
       // Only while draining: holds the subscription's `complete` until its connection closes.
       onComplete: (ctx, id) => drain.finished(ctx, id),
       onSubscribe: async (ctx, _id, payload) => {
+        // Each failure carries the code Apollo gives the same failure over HTTP; `onError` formats them.
         let document;
         try {
-          document = parse(payload.query);
+          document = parse(payload.query, { maxTokens: policy.maxTokens });
         } catch (err) {
-          return [err as GraphQLError];
+          return [coded(err as GraphQLError, "GRAPHQL_PARSE_FAILED")];
         }
-        const errors = validate(schema, document, [...specifiedRules, limitsRule]);
-        if (errors.length > 0) return errors;
+        const errors = validate(schema, document, [...specifiedRules, ...policy.validationRules]);
+        if (errors.length > 0) return errors.map((e) => coded(e, "GRAPHQL_VALIDATION_FAILED"));
+        if (!getOperationAST(document, payload.operationName)) {
+          const message = payload.operationName ? `Unknown operation named "${payload.operationName}".` : "Must provide operation name if query contains multiple operations.";
+          return [coded(new GraphQLError(message), "OPERATION_RESOLUTION_FAILURE")];
+        }
+        let operationCost: number | null;
+        try {
+          operationCost = checkOperationCost(schema, { document, operationName: payload.operationName, variables: payload.variables }, policy.maxCost);
+        } catch (err) {
+          return [new GraphQLError((err as Error).message, { originalError: err as Error })];
+        }
         const context = callers.get(ctx) as RequestContext;
-        const refused = await charge(auth.rateLimits, context, formatError);
+        const refused = await charge(auth.rateLimits, context, operationCost ?? 1);
         if (refused) return refused;
         return {
           schema,
           document,
           operationName: payload.operationName,
           variableValues: payload.variables,
-          contextValue: context,
+          // Its own per operation (the cost), sharing the connection's caller and loaders.
+          contextValue: operationCost === null ? { ...context } : { ...context, operationCost },
         };
       },
+      onError: (_ctx, _id, _payload, errors) => errors.map(format),
       onNext: async (ctx, _id, _payload, args, result) => {
         if (await revoked(ctx)) return { errors: [{ message: "The API key was revoked", extensions: { code: "UNAUTHENTICATED" } }] };
         // The context lives as long as the connection: each event reads fresh data (scores change).
         for (const loader of Object.values((args.contextValue as RequestContext).loaders)) loader.clearAll();
-        return result.errors ? { ...result, errors: result.errors.map((e) => formatError(e.toJSON(), e)) } : undefined;
+        // Errors without a path are the request's (its variables, as Apollo codes them over HTTP).
+        return result.errors ? { ...result, errors: result.errors.map((e) => format(e.path ? e : coded(e, "BAD_USER_INPUT"))) } : undefined;
       },
     },
     wsServer,
@@ -195,22 +221,32 @@ class SubscriptionDrain {
 }
 
 /**
- * Charges a subscribe operation to its key: one request and the operation's cost (1 until its
- * cost is computed here). Resolves with the error to answer when a budget is spent, else null.
+ * Charges a subscribe operation to its key: one request and the operation's cost. Resolves with
+ * the error to answer when a budget is spent, else null.
  */
-async function charge(rateLimits: RateLimits, context: RequestContext, formatError: ReturnType<typeof createErrorFormatter>): Promise<GraphQLError[] | null> {
+async function charge(rateLimits: RateLimits, context: RequestContext, cost: number): Promise<GraphQLError[] | null> {
   if (!context.caller) return null;
   try {
     await rateLimits.chargeRequest(context.caller);
-    await rateLimits.chargeCost(context.caller, context.operationCost ?? 1);
+    await rateLimits.chargeCost(context.caller, cost);
     return null;
   } catch (err) {
     const domain = domainErrorOf(err);
     if (!domain) throw err;
-    const graphQLError = toGraphQLError(domain);
-    const { message, extensions } = formatError({ message: graphQLError.message, extensions: graphQLError.extensions }, graphQLError);
-    return [new GraphQLError(message, { extensions })];
+    return [toGraphQLError(domain)];
   }
+}
+
+/** `error` with the `extensions.code` Apollo gives such an error over HTTP (what it came from kept). */
+function coded(error: GraphQLError, code: string): GraphQLError {
+  if (error.extensions.code) return error;
+  return new GraphQLError(error.message, {
+    nodes: error.nodes,
+    source: error.source,
+    positions: error.positions,
+    originalError: error.originalError,
+    extensions: { ...error.extensions, code },
+  });
 }
 
 function socketOf(ctx: Context): WebSocket {

@@ -9,6 +9,6 @@ import type { Loaders } from "./loaders";
 export interface RequestContext extends ServiceContext {
   loaders: Loaders;
   services: Services;
-  /** The operation's cost, computed before it runs; each request's key is charged it (`app/rate-limits.ts`; 1 when absent). */
+  /** The operation's cost, computed before it runs (`app/operation-cost.ts`; absent when it was not computed); each request's key is charged it (`app/rate-limits.ts`; 1 when absent). */
   operationCost?: number;
 }

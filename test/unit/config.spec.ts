@@ -74,6 +74,19 @@ describe("loadConfig", () => {
     expect(() => loadConfig({ REDIS_URL: "127.0.0.1:6379" })).toThrow('REDIS_URL must be a redis:// or rediss:// URL (got "127.0.0.1:6379")');
   });
 
+  it("reads introspection (on in development and with GraphiQL, which needs it), the cost budget and the token bound", () => {
+    expect(loadConfig({})).toMatchObject({ introspection: false, graphiql: false, limits: { maxCost: 100_000, maxTokens: 20_000 } });
+    expect(loadConfig({ NODE_ENV: "development" })).toMatchObject({ introspection: true, graphiql: true });
+    expect(loadConfig({ QUALIFY_GRAPHIQL: "on" })).toMatchObject({ introspection: true, graphiql: true });
+    expect(loadConfig({ QUALIFY_INTROSPECTION: "true" })).toMatchObject({ introspection: true, graphiql: false });
+    // Turning introspection off in development turns GraphiQL's default off with it.
+    expect(loadConfig({ NODE_ENV: "development", QUALIFY_INTROSPECTION: "false" })).toMatchObject({ introspection: false, graphiql: false });
+    expect(() => loadConfig({ QUALIFY_GRAPHIQL: "on", QUALIFY_INTROSPECTION: "false" })).toThrow("QUALIFY_GRAPHIQL=on needs introspection");
+    expect(loadConfig({ QUALIFY_MAX_COST: "500", QUALIFY_MAX_TOKENS: "5000" }).limits).toMatchObject({ maxCost: 500, maxTokens: 5000 });
+    const load = () => loadConfig({ QUALIFY_INTROSPECTION: "on", QUALIFY_MAX_COST: "0", QUALIFY_MAX_TOKENS: "1e6" });
+    for (const name of ["QUALIFY_INTROSPECTION", "QUALIFY_MAX_COST", "QUALIFY_MAX_TOKENS"]) expect(load).toThrow(name);
+  });
+
   it("lists every invalid setting at once", () => {
     const load = () => loadConfig({ PORT: "http", QUALIFY_LOG_LEVEL: "loud", QUALIFY_ADMIN_KEY: "short" });
     expect(load).toThrow(ConfigError);

@@ -45,6 +45,19 @@ describe("errors", () => {
     expect(out).toMatchObject({ message: "boom", extensions: { code: "INTERNAL_SERVER_ERROR", stacktrace: ["Error: boom"] } });
   });
 
+  it("takes schema suggestions out of request errors outside development, and shows a limit's figures", () => {
+    const misspelt = new GraphQLError('Cannot query field "leadz" on type "Query". Did you mean "lead" or "leads"?', {
+      extensions: { code: "GRAPHQL_VALIDATION_FAILED" },
+    });
+    expect(createErrorFormatter(logger, false)(misspelt.toJSON(), misspelt)).toMatchObject({
+      message: 'Cannot query field "leadz" on type "Query".',
+      extensions: { code: "BAD_USER_INPUT", reason: "GRAPHQL_VALIDATION_FAILED" },
+    });
+    expect(createErrorFormatter(logger, true)(misspelt.toJSON(), misspelt).message).toMatch(/Did you mean "lead" or "leads"\?$/);
+    const costly = new DomainError("BAD_USER_INPUT", "Operation too costly", { figures: { cost: 200, maxCost: 100 } });
+    expect(toGraphQLError(costly).extensions).toEqual({ code: "BAD_USER_INPUT", cost: 200, maxCost: 100 });
+  });
+
   it("formats domain errors thrown by services, without the HTTP hint", () => {
     const format = createErrorFormatter(logger, false);
     const err = new DomainError("NOT_FOUND", "Lead 1 not found");
