@@ -92,6 +92,9 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     includeStacktraceInErrorResponses: config.isDevelopment,
     validationRules: [limitsRule],
     introspection: true,
+    // No automatic persisted queries: a cache any client could fill, per instance, to save bytes
+    // of a POST. A request carrying a hash answers BAD_USER_INPUT (PERSISTED_QUERY_NOT_SUPPORTED).
+    persistedQueries: false,
     // main.ts owns the signals and stops everything in order (Apollo's own handler would race it);
     // the connections are drained here (ConnectionDrain), not by Apollo's drain plugin, which ends
     // idle keep-alive connections at once, racing the clients' next requests.

@@ -130,7 +130,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const server = await startHttpServer({
       config,
       logger,
-      schema: await buildQualifySchema(events.local),
+      schema: await buildQualifySchema(events.local, { maxJsonBytes: config.limits.maxJsonBytes }),
       requestContext,
       stillValid: async (authorization) => (await services.apiKeys.authenticate(context(null), keyFromAuthorization(authorization))) !== null,
       ready: async () => void (await dataSource.query("SELECT 1")),

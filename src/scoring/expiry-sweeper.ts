@@ -11,7 +11,9 @@ import { inTransaction } from "../database/transaction";
 import type { Announcements } from "../events/announce";
 import type { Logger } from "../logger";
 import { errorFields } from "../logger";
+import { saturate } from "../dsl/runtime/totals";
 import { DUE_LEADS_CTE } from "./lead-rows";
+import { saturatedSql as saturated } from "./ledger-rows";
 
 /** Leads per sweep transaction. */
 export const SWEEP_BATCH = 500;
@@ -19,16 +21,16 @@ export const SWEEP_BATCH = 500;
 const SWEEP_SQL = `
   WITH ${DUE_LEADS_CTE}, sums AS (
     SELECT a.lead_id,
-           coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > $1)), 0)::int AS engagement,
+           ${saturated("coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > $1)), 0)")} AS engagement,
            min(a.expires_at) FILTER (WHERE a.expires_at > $1) AS next_expiry
       FROM score_award a JOIN due ON a.lead_id = due.id
      GROUP BY a.lead_id
   )
   UPDATE lead l
      SET engagement = coalesce(s.engagement, 0),
-         score = l.fit + coalesce(s.engagement, 0),
+         score = ${saturated("l.fit::bigint + coalesce(s.engagement, 0)")},
          next_expiry_at = s.next_expiry,
-         updated_at = CASE WHEN l.score <> l.fit + coalesce(s.engagement, 0) THEN $1 ELSE l.updated_at END
+         updated_at = CASE WHEN l.score <> ${saturated("l.fit::bigint + coalesce(s.engagement, 0)")} THEN $1 ELSE l.updated_at END
     FROM due LEFT JOIN sums s ON s.lead_id = due.id
    WHERE l.id = due.id
   RETURNING l.id, l.score, due.old_score`;
@@ -90,7 +92,7 @@ export class ExpirySweeper {
         // TypeORM answers an UPDATE with [rows, rowCount].
         const [rows]: [Array<{ id: string; score: number; old_score: number }>, number] = await tx.db.query(SWEEP_SQL, [now, SWEEP_BATCH]);
         for (const row of rows) {
-          this.announce.scored(tx, { leadId: row.id, interactionId: null, pointsAwarded: row.score - row.old_score, score: row.score });
+          this.announce.scored(tx, { leadId: row.id, interactionId: null, pointsAwarded: saturate(row.score - row.old_score), score: row.score });
         }
         return rows.length;
       });

@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { ServiceContext } from "../context";
 import type { Award, CompiledModel, InteractionFacts, LeadFields } from "../dsl/model";
 import { inCanonicalOrder } from "../dsl/runtime/ledger";
+import { saturate, totalsOf } from "../dsl/runtime/totals";
 import type { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { countingSum, factsOfTuple, type HistoryRow, leadFieldsOf, nextExpiry, storedOfTuple } from "./ledger-rows";
@@ -107,7 +108,7 @@ export class LeadLedger {
   /** Scores one change (after the previous ones) and moves the stage forward if a rule says so. */
   apply(change: LeadChange): ChangeEffect {
     const nowMs = this.now.getTime();
-    const before = countingSum(this.awards, nowMs);
+    const before = saturate(countingSum(this.awards, nowMs));
     const ix = change.interaction;
     const fields = leadFieldsOf(this.lead);
     this.scoreEngagement(change, fields);
@@ -117,7 +118,7 @@ export class LeadLedger {
     this.markChanged(ix !== null, stageChange !== null, totals);
     Object.assign(this.lead, { ...totals, modelVersion: this.version, stage: stageChange?.toStage ?? this.lead.stage });
     return {
-      pointsAwarded: totals.score - before,
+      pointsAwarded: saturate(totals.score - before),
       stageChange,
       interactionAwards: ix ? this.awards.filter((a) => a.category === "ENGAGEMENT" && a.interactionId === ix.id) : null,
     };
@@ -153,7 +154,7 @@ export class LeadLedger {
     );
     const engaged = this.engagementAwards();
     const engagement = countingSum(engaged, nowMs);
-    return { fit: fit.fit, engagement, score: fit.fit + engagement, nextExpiryAt: nextExpiry(engaged, nowMs) };
+    return { ...totalsOf(fit.fit, engagement), nextExpiryAt: nextExpiry(engaged, nowMs) };
   }
 
   /** The stage rules, evaluated once: the move (queued for the write), if any. */

@@ -4,6 +4,7 @@
  */
 import type { ServiceContext } from "../context";
 import type { CompiledModel } from "../dsl/model";
+import { saturate } from "../dsl/runtime/totals";
 import { interactionsOf, LEAD_FIELD_COLUMNS, leadFieldsOfRow } from "./ledger-rows";
 import type { DiagnosticView } from "./model-versions";
 
@@ -77,7 +78,7 @@ export async function previewModel(ctx: ServiceContext, model: CompiledModel, bu
         bump(stagesWith, stageWith);
         if (evaluation.score !== scoreNow || stageWith !== stage) leadsChanged++;
         if (evaluation.score !== scoreNow) {
-          movers.push({ leadId: id, scoreNow, scoreWithModel: evaluation.score, change: evaluation.score - scoreNow });
+          movers.push({ leadId: id, scoreNow, scoreWithModel: evaluation.score, change: saturate(evaluation.score - scoreNow) });
           if (movers.length >= 4 * MAX_MOVERS) movers = movers.sort(byMovement).slice(0, MAX_MOVERS);
         }
       }
