@@ -161,6 +161,10 @@ const REQUEST_ERROR_CODES = new Set([
   "PERSISTED_QUERY_NOT_SUPPORTED",
 ]);
 
+// graphql-js stops coercing variables after 50 errors and adds this one, with no code: the
+// request is as bad as the 50 before it (e.g. 10,000 invalid items in one list).
+const VARIABLE_ERROR_LIMIT = "Too many errors processing variables, error limit reached. Execution aborted.";
+
 /**
  * graphql-js's "Did you mean …?" at the end of a validation or variable message: it names parts of
  * the schema (fields, arguments, types, enum values), so it is shown in development only.
@@ -183,8 +187,8 @@ export function createErrorFormatter(logger: Logger, isDevelopment: boolean) {
       const { http: _http, ...extensions } = mapped.extensions as Record<string, unknown>;
       return { message: mapped.message, locations: formatted.locations, path: formatted.path, extensions };
     }
-    const code = formatted.extensions?.code;
-    if (typeof code === "string" && REQUEST_ERROR_CODES.has(code)) {
+    const code = formatted.message === VARIABLE_ERROR_LIMIT && !formatted.path ? "TOO_MANY_ERRORS" : formatted.extensions?.code;
+    if (typeof code === "string" && (REQUEST_ERROR_CODES.has(code) || code === "TOO_MANY_ERRORS")) {
       return {
         ...formatted,
         message: isDevelopment ? formatted.message : formatted.message.replace(SUGGESTION, ""),

@@ -114,6 +114,9 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     // Introspection is refused by `validationRules` (shared with WebSocket), not by Apollo's own
     // rule; "Did you mean" suggestions are taken out by `formatError`, for both transports.
     introspection: true,
+    // No automatic persisted queries: a cache any client could fill, per instance, to save bytes
+    // of a POST. A request carrying a hash answers BAD_USER_INPUT (PERSISTED_QUERY_NOT_SUPPORTED).
+    persistedQueries: false,
     // main.ts owns the signals and stops everything in order (Apollo's own handler would race it);
     // the connections are drained here (ConnectionDrain), not by Apollo's drain plugin, which ends
     // idle keep-alive connections at once, racing the clients' next requests.

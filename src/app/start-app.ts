@@ -136,7 +136,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const server = await startHttpServer({
       config,
       logger,
-      schema: await buildQualifySchema(events.local),
+      schema: await buildQualifySchema(events.local, { maxJsonBytes: config.limits.maxJsonBytes }),
       authenticate,
       contextFor,
       requestContext,

@@ -29,6 +29,7 @@ import { parse } from "./parse";
 import { compileCondition, conditionPaths, scopeFor, type Predicate, type Scope } from "./runtime/conditions";
 import { compareInteractions, counts, inCanonicalOrder, RuleLimiter } from "./runtime/ledger";
 import { compilePatternShape, normaliseTarget, type CompiledPattern } from "./runtime/targets";
+import { totalsOf } from "./runtime/totals";
 
 const TYPE_CACHE_SIZE = 1_024;
 
@@ -206,9 +207,7 @@ export class CompiledRules implements CompiledModel {
     const fit = this.fit(lead, now);
     const engagement = sumCounting(awards, nowMs);
     return {
-      fit: fit.fit,
-      engagement,
-      score: fit.fit + engagement,
+      ...totalsOf(fit.fit, engagement),
       awards,
       fitAwards: fit.awards,
       breakdown: this.breakdown(awards, fit.awards, nowMs),
@@ -251,7 +250,7 @@ export class CompiledRules implements CompiledModel {
     const nowMs = now.getTime();
     const fit = this.fit(history.lead, now).fit;
     const engagement = sumCounting(history.awards, nowMs, new Set(removed)) + sumCounting(added, nowMs);
-    return { fit, engagement, score: fit + engagement, added, removed };
+    return { ...totalsOf(fit, engagement), added, removed };
   }
 
   /**

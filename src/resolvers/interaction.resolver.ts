@@ -7,6 +7,7 @@ import { Interaction, RecordInteractionPayload } from "../schema/interaction.typ
 import { Lead } from "../schema/lead.type";
 import { ScoreAward, type ScoreCategory } from "../schema/score.type";
 import type { RecordResult } from "../scoring/recording";
+import { saturate } from "../dsl/runtime/totals";
 import { counting } from "../scoring/ledger-rows";
 
 /** The just-scored interaction's awards answer `points` and `awards` without a query. */
@@ -46,7 +47,7 @@ export class InteractionResolver {
     const nowMs = ctx.clock.now().getTime();
     let points = 0;
     for (const award of await ctx.loaders.awardsByInteraction.load(interaction.id)) if (counting(award, nowMs)) points += award.points;
-    return points;
+    return saturate(points);
   }
 
   @FieldResolver(() => [ScoreAward], { description: "The rules it triggered, in the model's order (expired awards included, not counting)." })

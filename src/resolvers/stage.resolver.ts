@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { Arg, Authorized, Ctx, Extensions, FieldResolver, ID, Mutation, Query, Resolver, Root, Subscription } from "type-graphql";
+import { checkArgumentsWith } from "./argument-guard";
 import type { RequestContext } from "./request-context";
 import { LEAD_STAGE_CHANGED, type LeadStageChangedEvent } from "../events/events";
 import { Lead } from "../schema/lead.type";
@@ -31,6 +32,11 @@ export class StageResolver {
   }
 
   @Authorized("read")
+  @Extensions(
+    checkArgumentsWith(async (args: { stage?: string | null }, ctx: RequestContext) => {
+      if (args.stage != null) await ctx.services.stages.checkStageName(ctx, args.stage, "stage");
+    }),
+  )
   @Subscription(() => LeadStageChanged, {
     topics: LEAD_STAGE_CHANGED,
     filter: ({ payload, args }: { payload: LeadStageChangedEvent; args: { stage?: string | null } }) =>

@@ -6,13 +6,18 @@ import "reflect-metadata";
 import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema, type PubSub } from "type-graphql";
 import { RESOLVERS } from "../resolvers";
+import { type ArgumentLimits, guardArguments } from "../resolvers/argument-guard";
 import { scopeAuthChecker } from "../resolvers/auth-checker";
 import { guardFields } from "../resolvers/field-scopes";
 import { createLocalPubSub } from "../events/local-pub-sub";
 import { DateTimeScalar } from "./scalars";
 
-/** Every field of the result needs its scope (resolvers/field-scopes.ts): `read` unless decided otherwise. */
-export async function buildQualifySchema(pubSub: PubSub): Promise<GraphQLSchema> {
+/**
+ * The schema, every argument checked at the edge (`resolvers/argument-guard.ts`) within `limits`,
+ * and every field of the result needing its scope (`resolvers/field-scopes.ts`): `read` unless
+ * decided otherwise.
+ */
+export async function buildQualifySchema(pubSub: PubSub, limits: ArgumentLimits): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker: scopeAuthChecker,
@@ -23,11 +28,13 @@ export async function buildQualifySchema(pubSub: PubSub): Promise<GraphQLSchema>
     validate: false,
     emitSchemaFile: false,
   });
+  guardArguments(schema, limits);
   return guardFields(schema);
 }
 
 /** The schema as SDL, sorted so the file only changes when the API does. */
 export async function printQualifySchema(): Promise<string> {
-  const schema = await buildQualifySchema(createLocalPubSub());
+  // The limits do not show in the SDL.
+  const schema = await buildQualifySchema(createLocalPubSub(), { maxJsonBytes: Number.MAX_SAFE_INTEGER });
   return printSchema(lexicographicSortSchema(schema)) + "\n";
 }

@@ -12,7 +12,9 @@ import { inTransaction } from "../database/transaction";
 import type { Announcements } from "../events/announce";
 import type { Logger } from "../logger";
 import { errorFields } from "../logger";
+import { saturate } from "../dsl/runtime/totals";
 import { DUE_LEADS_CTE } from "./lead-rows";
+import { saturatedSql as saturated } from "./ledger-rows";
 
 /** Leads per sweep transaction. */
 export const SWEEP_BATCH = 500;
@@ -24,29 +26,29 @@ const SWEEP_SQL = `
      WHERE a.category = 'ENGAGEMENT' AND a.expires_at >= due.due_at AND a.expires_at <= $1
   ), step_totals AS (
     SELECT s.lead_id, s.at,
-           coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > s.at)), 0)::int AS engagement
+           ${saturated("coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > s.at)), 0)")} AS engagement
       FROM steps s JOIN score_award a ON a.lead_id = s.lead_id
      GROUP BY s.lead_id, s.at
   ), ordered AS (
     SELECT t.*, lag(t.engagement) OVER (PARTITION BY t.lead_id ORDER BY t.at) AS previous FROM step_totals t
   ), points AS (
     INSERT INTO score_point (lead_id, at, score, fit, engagement, cause)
-    SELECT o.lead_id, greatest(o.at, (SELECT max(q.at) FROM score_point q WHERE q.lead_id = o.lead_id)), due.old_fit + o.engagement, due.old_fit, o.engagement, 'EXPIRY'
+    SELECT o.lead_id, greatest(o.at, (SELECT max(q.at) FROM score_point q WHERE q.lead_id = o.lead_id)), ${saturated("due.old_fit::bigint + o.engagement")}, due.old_fit, o.engagement, 'EXPIRY'
       FROM ordered o JOIN due ON due.id = o.lead_id
      WHERE o.engagement <> coalesce(o.previous, due.old_engagement)
      ORDER BY o.lead_id, o.at
   ), sums AS (
     SELECT a.lead_id,
-           coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > $1)), 0)::int AS engagement,
+           ${saturated("coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > $1)), 0)")} AS engagement,
            min(a.expires_at) FILTER (WHERE a.expires_at > $1) AS next_expiry
       FROM score_award a JOIN due ON a.lead_id = due.id
      GROUP BY a.lead_id
   )
   UPDATE lead l
      SET engagement = coalesce(s.engagement, 0),
-         score = l.fit + coalesce(s.engagement, 0),
+         score = ${saturated("l.fit::bigint + coalesce(s.engagement, 0)")},
          next_expiry_at = s.next_expiry,
-         updated_at = CASE WHEN l.score <> l.fit + coalesce(s.engagement, 0) THEN $1 ELSE l.updated_at END
+         updated_at = CASE WHEN l.score <> ${saturated("l.fit::bigint + coalesce(s.engagement, 0)")} THEN $1 ELSE l.updated_at END
     FROM due LEFT JOIN sums s ON s.lead_id = due.id
    WHERE l.id = due.id
   RETURNING l.id, l.score, due.old_score`;
@@ -108,7 +110,7 @@ export class ExpirySweeper {
         // TypeORM answers an UPDATE with [rows, rowCount].
         const [rows]: [Array<{ id: string; score: number; old_score: number }>, number] = await tx.db.query(SWEEP_SQL, [now, SWEEP_BATCH]);
         for (const row of rows) {
-          this.announce.scored(tx, { leadId: row.id, interactionId: null, pointsAwarded: row.score - row.old_score, score: row.score });
+          this.announce.scored(tx, { leadId: row.id, interactionId: null, pointsAwarded: saturate(row.score - row.old_score), score: row.score });
         }
         return rows.length;
       });

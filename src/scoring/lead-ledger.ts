@@ -13,6 +13,7 @@ import { randomUUID } from "node:crypto";
 import type { ServiceContext } from "../context";
 import type { Award, CompiledModel, InteractionFacts, LeadFields } from "../dsl/model";
 import { inCanonicalOrder } from "../dsl/runtime/ledger";
+import { saturate, totalsOf } from "../dsl/runtime/totals";
 import type { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import { countingSum, factsOfTuple, type HistoryRow, leadFieldsOf, nextExpiry, storedOfTuple } from "./ledger-rows";
@@ -114,7 +115,7 @@ export class LeadLedger {
   apply(change: LeadChange): ChangeEffect {
     const nowMs = this.now.getTime();
     this.recordExpiries(nowMs);
-    const before = countingSum(this.awards, nowMs);
+    const before = saturate(countingSum(this.awards, nowMs));
     const ix = change.interaction;
     const fields = leadFieldsOf(this.lead);
     this.scoreEngagement(change, fields);
@@ -125,7 +126,7 @@ export class LeadLedger {
     this.recordPoint(this.now, totals, ix ? "INTERACTION" : "PROFILE", ix?.id ?? null);
     Object.assign(this.lead, { ...totals, modelVersion: this.version, stage: stageChange?.toStage ?? this.lead.stage });
     return {
-      pointsAwarded: totals.score - before,
+      pointsAwarded: saturate(totals.score - before),
       stageChange,
       interactionAwards: ix ? this.awards.filter((a) => a.category === "ENGAGEMENT" && a.interactionId === ix.id) : null,
     };
@@ -146,10 +147,7 @@ export class LeadLedger {
       if (t !== undefined && t >= due && t <= nowMs) instants.add(t);
     }
     const fit = this.last.fit;
-    for (const t of [...instants].sort((a, b) => a - b)) {
-      const engagement = countingSum(engaged, t);
-      this.recordPoint(new Date(t), { fit, engagement, score: fit + engagement }, "EXPIRY", null);
-    }
+    for (const t of [...instants].sort((a, b) => a - b)) this.recordPoint(new Date(t), totalsOf(fit, countingSum(engaged, t)), "EXPIRY", null);
   }
 
   /** A point of the score history when `totals` differ from the last point's. */
@@ -191,7 +189,7 @@ export class LeadLedger {
     );
     const engaged = this.engagementAwards();
     const engagement = countingSum(engaged, nowMs);
-    return { fit: fit.fit, engagement, score: fit.fit + engagement, nextExpiryAt: nextExpiry(engaged, nowMs) };
+    return { ...totalsOf(fit.fit, engagement), nextExpiryAt: nextExpiry(engaged, nowMs) };
   }
 
   /** The stage rules, evaluated once: the move (queued for the write), if any. */

@@ -9,6 +9,7 @@
  */
 import type { EntityManager } from "typeorm";
 import type { Award, InteractionFacts, LeadFields } from "../dsl/model";
+import { MAX_TOTAL } from "../dsl/runtime/totals";
 import type { LeadEntity } from "../entities/lead.entity";
 
 /** The SQL expression giving a timestamp as epoch milliseconds (a `bigint`). */
@@ -112,6 +113,9 @@ export function storedOfTuple(t: AwardTuple, ruleName: (version: number, index: 
 /** True when `award` still counts at `nowMs`. */
 export const counting = (award: Pick<Award, "expiresAt">, nowMs: number): boolean =>
   award.expiresAt === null || nowMs < award.expiresAt.getTime();
+
+/** SQL: the whole number `expr` saturated as a total (`dsl/runtime/totals.ts`), as an `integer`. */
+export const saturatedSql = (expr: string): string => `least(greatest(${expr}, ${-MAX_TOTAL}), ${MAX_TOTAL})::int`;
 
 /** The sum of the awards still counting at `nowMs`. */
 export function countingSum(awards: Iterable<Award>, nowMs: number): number {

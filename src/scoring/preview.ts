@@ -6,6 +6,7 @@
  */
 import type { ServiceContext } from "../context";
 import type { CompiledModel, Evaluation } from "../dsl/model";
+import { saturate } from "../dsl/runtime/totals";
 import { counting, interactionsOf, LEAD_FIELD_COLUMNS, leadFieldsOfRow } from "./ledger-rows";
 import type { DiagnosticView } from "./model-versions";
 
@@ -90,7 +91,7 @@ export async function previewModel(ctx: ServiceContext, model: CompiledModel, bu
         bump(stagesFresh, model.nextStage(firstStage, facts)?.to ?? firstStage);
         if (evaluation.score !== scoreNow || stageWith !== stage) leadsChanged++;
         if (evaluation.score !== scoreNow) {
-          const mover = { leadId: id, scoreNow, scoreWithModel: evaluation.score, change: evaluation.score - scoreNow, stageNow: stage, stageWithModel: stageWith, rulesChanged: [] };
+          const mover = { leadId: id, scoreNow, scoreWithModel: evaluation.score, change: saturate(evaluation.score - scoreNow), stageNow: stage, stageWithModel: stageWith, rulesChanged: [] };
           movers.push(mover);
           replays.set(id, evaluation);
           if (movers.length >= 4 * MAX_MOVERS) {

@@ -4,7 +4,7 @@
  */
 import type { SelectQueryBuilder } from "typeorm";
 import type { ServiceContext } from "../context";
-import { type CursorValue, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "../database/cursor";
+import { type CursorValue, cursorTime, decodeCursor, encodeCursor, type Page, pageSize, toPage } from "../database/cursor";
 import type { LeadGate } from "../database/lead-gate";
 import { RetryTransaction } from "../database/transaction";
 import type { LeadFields } from "../dsl/model";
@@ -274,6 +274,6 @@ export class LeadService {
       (kind === "text" && typeof value === "string") ||
       (kind === "date" && typeof value === "string" && !Number.isNaN(Date.parse(value)));
     if (!ok) throw badInput("after", "is a cursor of another order");
-    return kind === "date" ? new Date(value as string) : value;
+    return kind === "date" ? cursorTime(value as string, "after") : value;
   }
 }

@@ -19,6 +19,14 @@ export interface FunnelStageStats {
   conversionToNext: number | null;
 }
 
+/** The funnel's stage called `name` (ignoring case and surrounding spaces); else a problem on `field`, and null. */
+function stageNamed(funnel: Funnel, name: string, field: string, problems: Problems): string | null {
+  const stages = [...funnel.stages, ...funnel.offPath];
+  const stage = stages.find((s) => s.toLowerCase() === name.trim().toLowerCase());
+  if (stage === undefined) problems.add(field, `must be one of ${stages.join(", ")}`);
+  return stage ?? null;
+}
+
 export class StageService {
   constructor(
     private readonly models: ModelVersions,
@@ -38,9 +46,7 @@ export class StageService {
    */
   async setStage(ctx: ServiceContext, leadId: string, stage: string, reason: string | null | undefined): Promise<LeadEntity> {
     const problems = new Problems();
-    const funnel = await this.funnel(ctx);
-    const target = [...funnel.stages, ...funnel.offPath].find((s) => s.toLowerCase() === stage.trim().toLowerCase());
-    if (!target) problems.add("stage", `must be one of ${[...funnel.stages, ...funnel.offPath].join(", ")}`);
+    const target = stageNamed(await this.funnel(ctx), stage, "stage", problems);
     const why = checkText(problems, "reason", reason, MAX_REASON_LENGTH) ?? null;
     problems.throwIfAny();
     return this.gate.transaction(ctx, leadId, async (tx) => {
@@ -50,6 +56,13 @@ export class StageService {
       this.announce.stageChanged(tx, lead.id, transition);
       return lead;
     });
+  }
+
+  /** Refuses (`BAD_USER_INPUT` on `field`, the funnel's stages listed) a name that is no stage of the funnel in force. */
+  async checkStageName(ctx: ServiceContext, stage: string, field: string): Promise<void> {
+    const problems = new Problems();
+    stageNamed(await this.funnel(ctx), stage, field, problems);
+    problems.throwIfAny();
   }
 
   /**

@@ -3,6 +3,7 @@
  * so one response reports every invalid field at once; `throwIfAny` raises them together.
  */
 import type { FieldProblem } from "../errors";
+import { isUuid, unstorableText } from "../database/storable";
 import { badInput, ValidationError } from "../errors";
 
 // Pragmatic address syntax: one @, no spaces, a dot in the domain; the real check is delivery.
@@ -23,8 +24,16 @@ export const MAX_FUTURE_SKEW_MS = 5 * 60 * 1000;
 
 /** PostgreSQL stores no U+0000 in text or JSON: refused up front rather than failing the write. */
 export const NUL_PROBLEM = "must not contain the character U+0000 (NUL)";
-/** `\u0000` in JSON text, as an escape (not an escaped backslash followed by `u0000`). */
-const JSON_NUL = /(?:^|[^\\])(?:\\\\)*\\u0000/;
+/** A UTF-16 surrogate without its pair is no character: UTF-8 (and so PostgreSQL) cannot hold it. */
+export const SURROGATE_PROBLEM = "must be valid Unicode (a lone surrogate such as \\ud800 is not a character)";
+/** Deepest nesting of objects and arrays in a `properties` / `attributes` value (the object itself is level 1). */
+export const MAX_JSON_DEPTH = 32;
+
+/** What is wrong with `text` as stored text (U+0000, a lone surrogate), or null when nothing is. */
+export function textProblem(text: string): string | null {
+  const bad = unstorableText(text);
+  return bad === null ? null : bad === "nul" ? NUL_PROBLEM : SURROGATE_PROBLEM;
+}
 
 /** Collects problems for one input. */
 export class Problems {
@@ -42,7 +51,8 @@ export class Problems {
 /** Trims and lowercases an email; records a problem and returns null when it is not valid. */
 export function checkEmail(problems: Problems, field: string, raw: string): string | null {
   const email = raw.trim().toLowerCase();
-  if (email.includes("\u0000")) problems.add(field, NUL_PROBLEM);
+  const bad = textProblem(email);
+  if (bad !== null) problems.add(field, bad);
   else if (email.length > MAX_EMAIL_LENGTH) problems.add(field, `must be at most ${MAX_EMAIL_LENGTH} characters`);
   else if (!EMAIL.test(email)) problems.add(field, "must be an email address");
   else return email;
@@ -61,8 +71,9 @@ export function checkText(
 ): string | null | undefined {
   if (raw === undefined || raw === null) return raw;
   const text = raw.trim();
-  if (text.includes("\u0000")) {
-    problems.add(field, NUL_PROBLEM);
+  const bad = textProblem(text);
+  if (bad !== null) {
+    problems.add(field, bad);
     return undefined;
   }
   if (text.length > maxLength) {
@@ -81,7 +92,12 @@ export function checkTypeName(problems: Problems, field: string, raw: string): s
   return raw;
 }
 
-/** A JSON object no larger than `maxBytes` when serialised. */
+/**
+ * A JSON object no deeper than `MAX_JSON_DEPTH` and no larger than `maxBytes` when serialised, whose
+ * keys and texts are storable (`textProblem`) and whose numbers are finite. The depth is measured
+ * first, without recursion, so that nothing recursive (JSON.stringify, the database driver) ever
+ * meets a value nested thousands deep.
+ */
 export function checkJsonObject(
   problems: Problems,
   field: string,
@@ -89,19 +105,37 @@ export function checkJsonObject(
   maxBytes: number,
 ): void {
   if (value === undefined || value === null) return;
-  const json = JSON.stringify(value);
-  const size = Buffer.byteLength(json, "utf8");
-  if (size > maxBytes) problems.add(field, `must be at most ${maxBytes} bytes of JSON (got ${size})`);
-  else if (JSON_NUL.test(json)) problems.add(field, NUL_PROBLEM);
-  // JSON has no Infinity: a number too large for a double (1e400) would be stored as null, and
-  // the rules would see one value now and another in every later replay.
-  else if (json.includes("null") && hasNonFinite(value)) problems.add(field, "must hold finite numbers only (a number is out of range)");
+  const problem = jsonProblem(value, maxBytes);
+  if (problem !== null) problems.add(field, problem);
 }
 
-function hasNonFinite(value: unknown): boolean {
-  if (typeof value === "number") return !Number.isFinite(value);
-  if (value === null || typeof value !== "object") return false;
-  return Object.values(value).some(hasNonFinite);
+/** The first thing wrong with a free-form JSON value (see `checkJsonObject`), or null. */
+export function jsonProblem(value: unknown, maxBytes: number): string | null {
+  // Depth first, breadth-first over the nodes, one queue: no recursion whatever the input.
+  const queue: Array<{ node: unknown; depth: number }> = [{ node: value, depth: 1 }];
+  let text: string | null = null;
+  let nonFinite = false;
+  for (let i = 0; i < queue.length; i++) {
+    const { node, depth } = queue[i];
+    if (typeof node === "string") text ??= textProblem(node);
+    else if (typeof node === "number") nonFinite ||= !Number.isFinite(node);
+    else if (node !== null && typeof node === "object") {
+      if (depth > MAX_JSON_DEPTH) return `must be nested at most ${MAX_JSON_DEPTH} levels deep`;
+      for (const [key, child] of Object.entries(node)) {
+        if (!Array.isArray(node)) text ??= textProblem(key);
+        queue.push({ node: child, depth: depth + 1 });
+      }
+    }
+    // The size limit bounds the walk: each node takes a byte of JSON at least.
+    if (queue.length > maxBytes) return `must be at most ${maxBytes} bytes of JSON`;
+  }
+  const size = Buffer.byteLength(JSON.stringify(value), "utf8");
+  if (size > maxBytes) return `must be at most ${maxBytes} bytes of JSON (got ${size})`;
+  if (text !== null) return text;
+  // JSON has no Infinity: a number too large for a double (1e400) would be stored as null, and
+  // the rules would see one value now and another in every later replay.
+  if (nonFinite) return "must hold finite numbers only (a number is out of range)";
+  return null;
 }
 
 /** A time no later than `now` plus the allowed skew. */
@@ -112,10 +146,7 @@ export function checkNotFuture(problems: Problems, field: string, value: Date, n
   }
 }
 
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-
-/** Whether `id` can be a row id (anything else cannot exist, and must not reach SQL as a uuid). */
-export const isUuid = (id: string): boolean => UUID.test(id);
+export { isUuid };
 
 /** Refuses an id that cannot be a lead's (`BAD_USER_INPUT` on `field`), before any statement. */
 export function checkLeadId(id: string, field: string): void {

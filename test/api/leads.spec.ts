@@ -74,11 +74,11 @@ describe(`leads [${testDatabase()}]`, () => {
   });
 
   describe("reading", () => {
-    it("lead(id) returns the lead, null for an unknown or malformed id", async () => {
+    it("lead(id) returns the lead, null for an unknown id, BAD_USER_INPUT for one that is no UUID", async () => {
       const { upsertLead } = await s.api.data(UPSERT_LEAD, { input: { email: uniqueEmail() } });
       expect((await s.api.data(LEAD, { id: upsertLead.id })).lead?.email).toBe(upsertLead.email);
       expect((await s.api.data(LEAD, { id: "00000000-0000-4000-8000-000000000000" })).lead).toBeNull();
-      expect((await s.api.data(LEAD, { id: "nope" })).lead).toBeNull();
+      expect((await s.api.request(LEAD, { id: "nope" })).errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "id" });
     });
 
     it("filters by search, source, stage and updatedSince", async () => {

@@ -80,7 +80,7 @@ function requiredVariables(schema: GraphQLSchema, document: DocumentNode): Recor
 describe("the cost budget", () => {
   let schema: GraphQLSchema;
   beforeAll(async () => {
-    schema = await buildQualifySchema(createLocalPubSub());
+    schema = await buildQualifySchema(createLocalPubSub(), { maxJsonBytes: 16 * 1024 });
   });
   const cost = (query: string, variables: Record<string, unknown> = {}) => operationCost(schema, { document: parse(query), variables });
 

@@ -212,7 +212,7 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
   let fixtures: Fixtures;
 
   beforeAll(async () => {
-    schema = await buildQualifySchema(createLocalPubSub());
+    schema = await buildQualifySchema(createLocalPubSub(), { maxJsonBytes: 16 * 1024 });
     const lead = await s.api.data(
       gql<{ recordInteraction: { lead: { id: string; email: string } } }, { input: unknown }>(
         `mutation ($input: InteractionInput!) { recordInteraction(input: $input) { lead { id email } } }`,

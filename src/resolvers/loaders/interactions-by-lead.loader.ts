@@ -2,7 +2,7 @@ import DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
 import { InteractionEntity } from "../../entities/interaction.entity";
 import { badInput } from "../../errors";
-import { decodeCursor, encodeCursor, type Page, toPage } from "../../database/cursor";
+import { cursorTime, decodeCursor, encodeCursor, type Page, toPage } from "../../database/cursor";
 
 /** One lead's page of interactions, newest first: `first` after the cursor `after`. */
 export interface InteractionPageKey {
@@ -18,8 +18,9 @@ export const interactionCursor = (i: InteractionEntity): string =>
 function parseAfter(after: string): { occurredAt: Date; seq: string } {
   const { value } = decodeCursor(after, "after");
   const [iso, seq] = typeof value === "string" ? value.split("|") : [];
-  if (!iso || !seq || !/^\d+$/.test(seq) || Number.isNaN(Date.parse(iso))) throw badInput("after", "is not a valid cursor");
-  return { occurredAt: new Date(iso), seq };
+  // `seq` is a bigint: at most 18 digits always fit.
+  if (!iso || !seq || !/^\d{1,18}$/.test(seq)) throw badInput("after", "is not a valid cursor");
+  return { occurredAt: cursorTime(iso, "after"), seq };
 }
 
 /** Maps a raw `interaction` row (from SQL that TypeORM did not build) to the entity. */

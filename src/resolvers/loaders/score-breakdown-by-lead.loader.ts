@@ -2,6 +2,7 @@ import DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
 import type { Clock } from "../../context";
 import type { RuleContribution } from "../../dsl/model";
+import { saturatedSql } from "../../scoring/ledger-rows";
 
 /**
  * Each lead's score, rule by rule, from the ledger: every rule with an award still counting now
@@ -12,7 +13,7 @@ export function createScoreBreakdownByLeadLoader(db: EntityManager, clock: Clock
     // A lead's ledger rows are all of its model version, so the rule index identifies the rule.
     const rows: Array<{ lead_id: string; rule: string; category: RuleContribution["category"]; points: number; n: number }> =
       await db.query(
-        `SELECT lead_id, min(rule) AS rule, min(category) AS category, sum(points)::int AS points, count(*)::int AS n
+        `SELECT lead_id, min(rule) AS rule, min(category) AS category, ${saturatedSql("sum(points)")} AS points, count(*)::int AS n
            FROM score_award
           WHERE lead_id = ANY($1::uuid[]) AND (expires_at IS NULL OR expires_at > $2)
           GROUP BY lead_id, rule_index
