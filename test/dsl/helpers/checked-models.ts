@@ -89,6 +89,8 @@ export interface ActivitySpec {
   atLeast?: { count: number; withinMs: number } | null;
   max?: number | null;
   expiresMs?: number | null;
+  decay?: { percent: number; everyMs: number } | null;
+  group?: number | null;
   name?: string;
 }
 
@@ -105,12 +107,14 @@ export function activity(spec: ActivitySpec): CheckedScoreRule {
     frequency: spec.atLeast ?? null,
     max: spec.max ?? null,
     expiresMs: spec.expiresMs ?? null,
+    decay: spec.decay ?? null,
+    group: spec.group ?? null,
     node: NODE,
   };
 }
 
 /** A fit rule. */
-export function fitRule(condition: Condition, points: number, name = `fit rule ${points}`): CheckedScoreRule {
+export function fitRule(condition: Condition, points: number, name = `fit rule ${points}`, group: number | null = null): CheckedScoreRule {
   return {
     index: -1,
     name,
@@ -122,6 +126,8 @@ export function fitRule(condition: Condition, points: number, name = `fit rule $
     frequency: null,
     max: null,
     expiresMs: null,
+    decay: null,
+    group,
     node: NODE,
   };
 }
