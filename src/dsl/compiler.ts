@@ -251,7 +251,8 @@ export class CompiledRules implements CompiledModel {
     const nowMs = now.getTime();
     let next = Infinity;
     for (const a of awards) {
-      if (!counts(a, nowMs)) continue;
+      // An award expired or decayed to 0 changes no more.
+      if (this.live(a, nowMs) === null) continue;
       const expiry = a.expiresAt === null ? Infinity : a.expiresAt.getTime();
       const decay = this.values[a.ruleIndex]?.decay;
       const step = decay == null ? Infinity : nextStepMs(decay, a.awardedAt.getTime(), nowMs);
