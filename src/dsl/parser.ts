@@ -128,6 +128,10 @@ const messages: IParserErrorMessageProvider = {
     return `Expected ${A_STATEMENT}, found ${describeFound(firstRedundant)}${hint}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
+    // `group Name {` (no quotes) fits neither a group nor a condition: say what a group needs.
+    if (ruleName === "statement" && actual[0]?.tokenType === T.Group && !tokenMatcher(actual[1], T.StringLiteral)) {
+      return `Expected ${EXPECTATIONS.group.StringLiteral}, found ${describeFound(actual[1])}`;
+    }
     const what =
       CHOICES[ruleName] ??
       [...new Set(expectedPathsPerAlt.flat().map((path) => labelOf(path[0])))].join(" or ");
