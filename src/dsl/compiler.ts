@@ -150,6 +150,8 @@ export class CompiledRules implements CompiledModel {
   /** Interaction types as given (`Visit`, ` visit`) resolved to their rules; bounded. */
   private readonly typeCache = new Map<string, TypeRules | null>();
   private readonly stageConditions = new Map<string, { rule: CheckedStageRule; holds: Predicate }>();
+  /** Finds a group by name for stage conditions (see `GroupLookup`). */
+  readonly groupLookup: GroupLookup;
 
   constructor(checked: CheckedModel) {
     this.funnel = { stages: [...checked.funnel.stages], offPath: [...checked.funnel.offPath] };
@@ -160,6 +162,7 @@ export class CompiledRules implements CompiledModel {
     const position = new Map(this.groups.map((g, i) => [g.index, i]));
     const lookup = new Map<string, number>(declared.map((g) => [groupKey(g.name), position.get(g.index) ?? -1]));
     const groupLookup: GroupLookup = (name) => lookup.get(groupKey(name));
+    this.groupLookup = groupLookup;
     let readsLead = false;
     let decays = false;
     for (const rule of checked.scoreRules) {
@@ -472,6 +475,16 @@ export class CompiledRules implements CompiledModel {
       if (stage !== undefined && stage.holds(scope)) return { from: stages[from], to: stages[i], rule: stage.rule.text };
     }
     return null;
+  }
+
+  /** The rule of a stage (by name, ignoring case), if it has one. */
+  stageRuleOf(stage: string): CheckedStageRule | undefined {
+    return this.stageConditions.get(stage.toLowerCase())?.rule;
+  }
+
+  /** Whether an award of the rule at `ruleIndex` decays. */
+  decaysRule(ruleIndex: number): boolean {
+    return this.values[ruleIndex]?.decay != null;
   }
 
   /**
