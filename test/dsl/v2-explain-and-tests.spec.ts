@@ -4,10 +4,12 @@
  * and `reset` (docs/testing-models.md).
  */
 import { compile } from "../../src/dsl/compiler";
+import { formatModel } from "../../src/dsl/format";
 import { explainRules, formatStageOutlook, stageOutlook } from "../../src/dsl/explain";
 import type { CompiledModel } from "../../src/dsl/model";
 import { parseModelTests, runModelTests } from "../../src/dsl/model-test";
 import { at, DAY, ix, lead } from "./helpers/checked-models";
+import { projectFile } from "./helpers/project-files";
 
 function modelOf(source: string): CompiledModel {
   const { model, diagnostics } = compile(source);
@@ -164,5 +166,19 @@ test "bad"
       { line: 5, message: 'expected a rule and a whole number: expect points visit "/pricing" 13' },
       { line: 6, message: "write reset, or reset at -2d (a time as for interactions)" },
     ]);
+  });
+});
+
+describe("the version 2 example (examples/v2-model.rules)", () => {
+  test("checks with no diagnostic, is in canonical layout, and its tests pass", () => {
+    const source = projectFile("examples/v2-model.rules");
+    const { model, diagnostics } = compile(source);
+    expect(diagnostics).toEqual([]);
+    expect(formatModel(source).formatted).toBe(source);
+    const { file, errors } = parseModelTests(projectFile("examples/v2-model.rules.test"));
+    expect(errors).toEqual([]);
+    const results = runModelTests(model!, file);
+    expect(results.map((r) => [r.name, r.failures])).toEqual(results.map((r) => [r.name, []]));
+    expect(results).toHaveLength(4);
   });
 });
