@@ -320,8 +320,9 @@ export class CompiledRules implements CompiledModel {
     }
     const nowMs = now.getTime();
     const fitAwards = this.fitAwards(lead, now);
-    const totals = this.totals(awards, fitAwards, nowMs);
-    return { ...totals, awards, fitAwards, breakdown: this.breakdown(awards, fitAwards, nowMs) };
+    const { fit, engagement, score, groups } = this.totals(awards, fitAwards, nowMs);
+    // An object literal, not a spread: V8's spread path is much slower on this hot path.
+    return { fit, engagement, score, groups, awards, fitAwards, breakdown: this.breakdown(awards, fitAwards, nowMs) };
   }
 
   breakdownOf(activity: Iterable<Award>, fit: Iterable<Award>, now: Date): RuleContribution[] {
@@ -344,9 +345,13 @@ export class CompiledRules implements CompiledModel {
         entry.count++;
       }
     };
-    for (const a of activity) {
-      const value = this.live(a, nowMs);
-      if (value !== null) add(a, value);
+    if (this.plain) {
+      for (const a of activity) if (counts(a, nowMs)) add(a, a.points);
+    } else {
+      for (const a of activity) {
+        const value = this.live(a, nowMs);
+        if (value !== null) add(a, value);
+      }
     }
     for (const a of fit) add(a, a.points);
     const contributions: RuleContribution[] = [];
@@ -378,8 +383,8 @@ export class CompiledRules implements CompiledModel {
       const engagement = sumCounting(history.awards, nowMs, new Set(removed)) + sumCounting(added, nowMs);
       return { fit, engagement, score: fit + engagement, groups: [], added, removed };
     }
-    const totals = this.totals([...history.awards, ...added], fitAwards, nowMs, new Set(removed));
-    return { ...totals, added, removed };
+    const { fit, engagement, score, groups } = this.totals([...history.awards, ...added], fitAwards, nowMs, new Set(removed));
+    return { fit, engagement, score, groups, added, removed };
   }
 
   /**
