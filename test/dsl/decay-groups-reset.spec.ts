@@ -129,6 +129,10 @@ stage MQL when group "product a " >= 30 and group "Empty" = 0
     // The cap is on the sum, never on single awards: all eight visits are in the ledger.
     expect(e.awards.filter((a) => a.rule.startsWith('visit "/product-a/*"'))).toHaveLength(8);
     expect(e.breakdown.find((b) => b.rule.startsWith("download"))).toMatchObject({ group: "Product A", points: 5 });
+    // With a binding cap, the breakdown lists the rules' own values: they add up to more than the group.
+    const productA = e.breakdown.filter((b) => b.group === "Product A").reduce((n, b) => n + b.points, 0);
+    expect(productA).toBe(85);
+    expect(e.breakdown.find((b) => b.rule === "visit => +1")?.group).toBeUndefined();
     // The group's decay applies to its rules without their own: after 30 days 10 → 5 each, 5 → 4.
     const later = m.replay(who, [...visits, ix("download", "product-a-1", 0)], at(30 * DAY));
     expect(later.groups[0]).toMatchObject({ points: 44, uncapped: 44 });

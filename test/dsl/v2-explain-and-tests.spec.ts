@@ -152,6 +152,24 @@ test "recycled"
     ]);
   });
 
+  test("a second reset replaces the first; a reset is never before the previous arrival", () => {
+    const [result] = run(`
+now 2025-03-01T00:00:00Z
+test "twice"
+  -10d visit "/pricing"
+  reset at -8d
+  -6d visit "/pricing"
+  expect score 15
+  reset at -9d            # before the arrival above: takes effect at that arrival (-6d)
+  expect score 15
+  reset                   # at the arrival above: the visit dated at that very instant still counts
+  expect score 15
+  reset at +1m
+  expect score 0
+`);
+    expect(result.failures).toEqual([]);
+  });
+
   test("errors: at on stages, malformed group, points and reset lines", () => {
     const { errors } = parseModelTests(`
 test "bad"
