@@ -153,7 +153,11 @@ class CstToAst extends rulesParser.getBaseCstVisitorConstructor<LineMap, unknown
 
   groupSetting(ctx: CstChildrenDictionary, lines: LineMap): GroupSetting {
     const max = tokenOf(ctx, "Max");
-    if (max === undefined) return this.visit(nodeOf(ctx, "decay"), lines) as Decay;
+    return max === undefined ? (this.visit(nodeOf(ctx, "decay"), lines) as Decay) : this.max(ctx, lines, max);
+  }
+
+  /** `max N`, of a rule or of a group. */
+  private max(ctx: CstChildrenDictionary, lines: LineMap, max: IToken): Extract<GroupSetting, { kind: "Max" }> {
     const count = this.number(lines, tokensOf(ctx, "NumberLiteral")[0]);
     return { kind: "Max", count, range: this.span(lines, max, count.range) };
   }
@@ -234,10 +238,7 @@ class CstToAst extends rulesParser.getBaseCstVisitorConstructor<LineMap, unknown
     const once = tokenOf(ctx, "Once");
     if (once) return { kind: "Once", range: this.tokenRange(lines, once) };
     const max = tokenOf(ctx, "Max");
-    if (max) {
-      const count = this.number(lines, tokensOf(ctx, "NumberLiteral")[0]);
-      return { kind: "Max", count, range: this.span(lines, max, count.range) };
-    }
+    if (max) return this.max(ctx, lines, max);
     const decay = nodeOf(ctx, "decay");
     if (decay) return this.visit(decay, lines) as Decay;
     const after = this.visit(nodeOf(ctx, "duration"), lines) as Duration;
