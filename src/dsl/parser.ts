@@ -53,7 +53,9 @@ const EXPECTATIONS: Readonly<Record<string, Readonly<Record<string, string>>>> =
     StringLiteral: 'the group\'s name in double quotes after "group", e.g. group "Product A" { … }',
     LBrace: '"{" and the group\'s rules, e.g. group "Product A" max 60 { visit "/a/*" => +10 }',
     RBrace: '"}" to close the group (or another rule inside it)',
-    NumberLiteral: 'a number after "max", e.g. max 60',
+  },
+  groupSetting: {
+    NumberLiteral: 'a number after "max", e.g. group "Product A" max 60 { … }',
   },
   atom: {
     RParen: '")" to close the parenthesis',
