@@ -54,10 +54,14 @@ export interface Path extends NodeBase {
   segments: Name[];
 }
 
-/** metric = "score" | "fit" | "engagement" ; */
+/**
+ * metric = "score" | "fit" | "engagement" | "group" String ;
+ * `group` is present (the group's name as written) only when `name` is "group".
+ */
 export interface Metric extends NodeBase {
   kind: "Metric";
-  name: "score" | "fit" | "engagement";
+  name: "score" | "fit" | "engagement" | "group";
+  group?: StringLiteral;
 }
 
 /** compareOp = "=" | "!=" | ">" | ">=" | "<" | "<=" | "contains" | "startsWith" | "endsWith" ; */
@@ -159,11 +163,20 @@ export interface Points extends NodeBase {
   raw: string;
 }
 
-/** modifier = "once" | "max" Int | "expires" "after" duration ; */
+/** decay = "decays" Int "%" "every" duration ;  (a modifier, and a group's setting) */
+export interface Decay extends NodeBase {
+  kind: "Decays";
+  /** The percentage lost at each full period, as written (the checker wants 1 to 99). */
+  percent: NumberLiteral;
+  every: Duration;
+}
+
+/** modifier = "once" | "max" Int | "expires" "after" duration | decay ; */
 export type Modifier =
   | ({ kind: "Once" } & NodeBase)
   | ({ kind: "Max"; count: NumberLiteral } & NodeBase)
-  | ({ kind: "Expires"; after: Duration } & NodeBase);
+  | ({ kind: "Expires"; after: Duration } & NodeBase)
+  | Decay;
 
 /** funnel = "funnel" Ident { ">" Ident } [ "|" Ident { "," Ident } ] ; */
 export interface FunnelStatement extends NodeBase {
@@ -190,8 +203,24 @@ export interface ScoreRule extends NodeBase {
   modifiers: Modifier[];
 }
 
-/** statement = funnel | stageRule | scoreRule ; */
-export type Statement = FunnelStatement | StageRule | ScoreRule;
+/**
+ * group = "group" String { groupSetting } "{" { scoreRule } "}" ;
+ * groupSetting = "max" Int | decay ;
+ * Settings are kept in the order written (`max` and `decays` may come in either order; the
+ * checker reports a second one of a kind).
+ */
+export interface GroupStatement extends NodeBase {
+  kind: "Group";
+  name: StringLiteral;
+  settings: GroupSetting[];
+  rules: ScoreRule[];
+}
+
+/** A group's `max N` or `decays r% every D`. */
+export type GroupSetting = ({ kind: "Max"; count: NumberLiteral } & NodeBase) | Decay;
+
+/** statement = funnel | stageRule | group | scoreRule ; */
+export type Statement = FunnelStatement | StageRule | GroupStatement | ScoreRule;
 
 /** model = { statement } ; */
 export interface Model extends NodeBase {

@@ -21,7 +21,9 @@
 import type {
   CompareCondition,
   Condition,
+  Decay,
   Duration,
+  GroupStatement,
   HasCondition,
   Model,
   Modifier,
@@ -41,14 +43,16 @@ import {
   DEFAULT_FUNNEL,
   LEAD_FIELDS,
   NUMBER_LEAD_FIELDS,
+  type CheckedGroup,
   type CheckedModel,
   type CheckedScoreRule,
+  type DecaySpec,
   type CheckedStageRule,
   type CheckOptions,
   type Funnel,
   type LeadField,
 } from "./model";
-import { printStageRule, printValue } from "./printer";
+import { printDuration, printStageRule, printString, printValue } from "./printer";
 import { contradiction } from "./satisfiability";
 
 /** The result of `check`: `checked` is null when any diagnostic is an error. */
@@ -86,7 +90,15 @@ const SCOPE_FIELDS: Readonly<Record<Scope, string>> = {
   stage: `score, fit, engagement, ${LEAD_FIELDS.join(", ")} or attributes.<key>`,
 };
 
-const MODIFIER_TEXT: Readonly<Record<Modifier["kind"], string>> = { Once: "once", Max: "max", Expires: "expires after" };
+const MODIFIER_TEXT: Readonly<Record<Modifier["kind"], string>> = {
+  Once: "once",
+  Max: "max",
+  Expires: "expires after",
+  Decays: "decays",
+};
+
+/** A group's name as matched: case and surrounding spaces ignored. */
+const groupKey = (name: string): string => name.trim().toLowerCase();
 
 function pathText(path: Path): string {
   return path.segments.map((s) => s.value).join(".");
@@ -202,7 +214,8 @@ class Checker {
 
   // --- score rules ----------------------------------------------------------------------------
 
-  scoreRule(rule: ScoreRule, index: number): CheckedScoreRule {
+  /** Checks a score rule; `group` is the group it is written in, if any. */
+  scoreRule(rule: ScoreRule, index: number, group: CheckedGroup | null = null): CheckedScoreRule {
     const activity = this.activityHead(rule.condition);
     const points = this.points(rule);
     const name = rule.name ? rule.name.value.trim() : ruleSourceName(this.source, rule.range);
@@ -223,6 +236,8 @@ class Checker {
         frequency: null,
         max: null,
         expiresMs: null,
+        decay: null,
+        group: group === null ? null : group.index,
         node: rule,
       };
     }
@@ -230,7 +245,7 @@ class Checker {
       this.condition(rule.where, "where");
       this.unreachable(rule.where, "rule");
     }
-    const { max, expiresMs } = this.modifiers(rule.modifiers);
+    const { max, expiresMs, decay } = this.modifiers(rule.modifiers);
     return {
       index,
       name,
@@ -242,6 +257,8 @@ class Checker {
       frequency: rule.frequency ? this.frequency(rule.frequency.count, rule.frequency.within) : null,
       max,
       expiresMs,
+      decay: decay ?? group?.decay ?? null,
+      group: group === null ? null : group.index,
       node: rule,
     };
   }
@@ -320,11 +337,8 @@ class Checker {
       );
     }
     for (const modifier of rule.modifiers) {
-      this.error(
-        "MODIFIER_ON_FIT_RULE",
-        `${quote(MODIFIER_TEXT[modifier.kind])} applies to activity rules only: a fit rule counts once while it holds.`,
-        modifier.range,
-      );
+      const why = modifier.kind === "Decays" ? "a fit rule's points last while it holds" : "a fit rule counts once while it holds";
+      this.error("MODIFIER_ON_FIT_RULE", `${quote(MODIFIER_TEXT[modifier.kind])} applies to activity rules only: ${why}.`, modifier.range);
     }
   }
 
@@ -373,12 +387,40 @@ class Checker {
     };
   }
 
-  private modifiers(modifiers: readonly Modifier[]): { max: number | null; expiresMs: number | null } {
+  /** `decays r% every D`: r a whole number from 1 to 99, D a valid duration. */
+  decay(decay: Decay): DecaySpec {
+    const percent = decay.percent;
+    if (!Number.isInteger(percent.value)) {
+      this.error("OUT_OF_RANGE", `A decay is a whole percentage from 1 to 99, not ${percent.raw}%.`, percent.range);
+    } else if (percent.value >= 100) {
+      this.error(
+        "OUT_OF_RANGE",
+        `A decay is at most 99%: to take all the points away after a time, write expires after ${printDuration(decay.every)}.`,
+        percent.range,
+      );
+    } else if (percent.value < 1) {
+      this.error("OUT_OF_RANGE", "A decay of 0% changes nothing: decay by 1% to 99%, or remove it.", percent.range);
+    }
+    return { percent: percent.value, everyMs: this.duration(decay.every) };
+  }
+
+  private modifiers(modifiers: readonly Modifier[]): { max: number | null; expiresMs: number | null; decay: DecaySpec | null } {
     let max: number | null = null;
     let expiresMs: number | null = null;
-    let cap: Exclude<Modifier, { kind: "Expires" }> | null = null;
+    let decay: DecaySpec | null = null;
+    let cap: Extract<Modifier, { kind: "Once" | "Max" }> | null = null;
     let expiry: Modifier | null = null;
+    let decays: Modifier | null = null;
     for (const modifier of modifiers) {
+      if (modifier.kind === "Decays") {
+        if (decays) {
+          this.error("CONFLICTING_MODIFIERS", 'This rule already says how its points decay: keep one "decays".', modifier.range);
+        } else {
+          decays = modifier;
+          decay = this.decay(modifier);
+        }
+        continue;
+      }
       if (modifier.kind === "Expires") {
         if (expiry) {
           this.error("CONFLICTING_MODIFIERS", 'This rule already says when its points expire: keep one "expires after".', modifier.range);
@@ -399,7 +441,72 @@ class Checker {
           ? 1
           : this.count(modifier.count, "ZERO_MAX", '"max 0" would never award points. Remove the rule, or allow at least max 1.');
     }
-    return { max, expiresMs };
+    return { max, expiresMs, decay };
+  }
+
+  // --- groups ---------------------------------------------------------------------------------
+
+  /** Names already declared, by key (for duplicates and for `group "Name"` in stage rules). */
+  readonly groupNames = new Map<string, GroupStatement>();
+
+  /** A group's header (name, `max`, `decays`): the group as its rules will see it. */
+  groupHeader(group: GroupStatement, index: number): CheckedGroup {
+    const name = group.name.value.trim();
+    const key = groupKey(name);
+    const first = this.groupNames.get(key);
+    if (name === "") {
+      this.error("EMPTY_GROUP_NAME", 'A group\'s name cannot be empty: write group "Product A" { … }', group.name.range);
+    } else if (first) {
+      this.error(
+        "DUPLICATE_GROUP",
+        `Another group is already named ${quote(first.name.value.trim())} (line ${first.range.start.line}). Group names must be unique.`,
+        group.name.range,
+      );
+    } else {
+      this.groupNames.set(key, group);
+    }
+    let max: number | null = null;
+    let decay: DecaySpec | null = null;
+    let cap: GroupStatement["settings"][number] | null = null;
+    let decays: GroupStatement["settings"][number] | null = null;
+    for (const setting of group.settings) {
+      if (setting.kind === "Max") {
+        if (cap) this.error("CONFLICTING_MODIFIERS", 'This group already has a "max": keep one.', setting.range);
+        else {
+          cap = setting;
+          max = this.count(setting.count, "ZERO_MAX", '"max 0" would cap the group at nothing. Remove the group\'s max, or allow at least max 1.');
+        }
+      } else if (decays) {
+        this.error("CONFLICTING_MODIFIERS", 'This group already says how its points decay: keep one "decays".', setting.range);
+      } else {
+        decays = setting;
+        decay = this.decay(setting);
+      }
+    }
+    if (group.rules.length === 0) {
+      this.report("warning", "EMPTY_GROUP", `The group ${quote(name)} has no rules, so it is always worth 0 and is left out of the lead's groups.`, group.range);
+    }
+    return { index, name, category: null, max, decay, node: group };
+  }
+
+  /** Once a group's rules are checked: one kind of rule, and no `decays` on a group of fit rules. */
+  groupRules(group: CheckedGroup, rules: readonly CheckedScoreRule[]): void {
+    if (rules.length === 0) return;
+    const category = rules[0].category;
+    group.category = category;
+    for (const rule of rules) {
+      if (rule.category === category) continue;
+      const [kind, other] = category === "FIT" ? ["fit", "an activity"] : ["activity", "a fit"];
+      this.error(
+        "MIXED_GROUP",
+        `The group ${quote(group.name)} holds ${kind} rules (its first rule is one), so this rule, ${other} rule, cannot be in it. Put it in a group of its own kind, or outside any group.`,
+        rule.node.range,
+      );
+    }
+    const decays = group.node.settings.find((s) => s.kind === "Decays");
+    if (category === "FIT" && decays !== undefined) {
+      this.error("MODIFIER_ON_FIT_RULE", `"decays" applies to activity rules only, and the group ${quote(group.name)} holds fit rules: a fit rule's points last while it holds.`, decays.range);
+    }
   }
 
   // --- conditions -----------------------------------------------------------------------------
@@ -434,6 +541,21 @@ class Checker {
     }
   }
 
+  /** Whether `group "Name"` names a declared group; reports it (with the nearest name) when not. */
+  private knownGroup(name: string, range: SourceRange): boolean {
+    if (this.groupNames.has(groupKey(name))) return true;
+    const names = [...this.groupNames.values()].map((g) => g.name.value.trim());
+    const suggestion = didYouMean(name.trim(), names);
+    const hint =
+      suggestion !== undefined
+        ? ` Did you mean ${quote(suggestion)}?`
+        : names.length > 0
+          ? ` The model's groups are ${names.map(quote).join(", ")}.`
+          : ' The model has no group: declare one with group "Name" { … }.';
+    this.error("UNKNOWN_GROUP", `Unknown group ${quote(name)}.${hint}`, range);
+    return false;
+  }
+
   private has(condition: HasCondition, scope: Scope): void {
     if (scope !== "stage") {
       this.error(
@@ -450,15 +572,18 @@ class Checker {
     let type: ValueType | null;
     let subject: string;
     if (condition.left.kind === "Metric") {
-      subject = condition.left.name;
+      const group = condition.left.group;
+      subject = group === undefined ? condition.left.name : `group ${printString(group.value)}`;
       if (scope !== "stage") {
+        const example = group === undefined ? "score >= 50" : `${subject} >= 30`;
         this.error(
           "METRIC_IN_SCORE_RULE",
-          `${quote(subject)} cannot be used in a score rule: a rule's points cannot depend on the score. Use it in a stage rule, e.g. stage MQL when score >= 50.`,
+          `${group === undefined ? quote(subject) : subject} cannot be used in a score rule: a rule's points cannot depend on the score. Use it in a stage rule, e.g. stage MQL when ${example}.`,
           condition.left.range,
         );
         return;
       }
+      if (group !== undefined && !this.knownGroup(group.value, condition.left.range)) return;
       type = "number";
     } else {
       subject = pathText(condition.left);
@@ -715,15 +840,24 @@ export function check(ast: Model, source: string, options: CheckOptions = {}): C
   const funnel = checker.funnel(ast);
   const scoreRules: CheckedScoreRule[] = [];
   const stageRules: StageRule[] = [];
+  const groups: CheckedGroup[] = [];
   for (const statement of ast.statements) {
     if (statement.kind === "ScoreRule") scoreRules.push(checker.scoreRule(statement, scoreRules.length));
     else if (statement.kind === "StageRule") stageRules.push(statement);
+    else if (statement.kind === "Group") {
+      const group = checker.groupHeader(statement, groups.length);
+      groups.push(group);
+      const rules: CheckedScoreRule[] = [];
+      for (const rule of statement.rules) rules.push(checker.scoreRule(rule, scoreRules.length + rules.length, group));
+      scoreRules.push(...rules);
+      checker.groupRules(group, rules);
+    }
   }
   checker.ruleNames(scoreRules);
   const checkedStages = checker.stageRules(stageRules, funnel);
   const diagnostics = checker.diagnostics.sort((a, b) => a.line - b.line || a.column - b.column);
   return {
     diagnostics,
-    checked: hasErrors(diagnostics) ? null : { funnel, scoreRules, stageRules: checkedStages },
+    checked: hasErrors(diagnostics) ? null : { funnel, scoreRules, stageRules: checkedStages, groups },
   };
 }

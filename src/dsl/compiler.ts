@@ -5,11 +5,18 @@
  * interaction is a lookup of the rules of its type followed by a few closure calls. The replay
  * (`replay`) is the definition of a lead's score; `incremental` re-evaluates only what a new
  * interaction can change and always agrees with it.
+ *
+ * Version 2: an award's value is its points decayed as of now (`runtime/decay.ts`); an award
+ * expired or decayed to 0 no longer counts, for the totals, the breakdown and `max`/`once` (its
+ * "live" span, which the limiter holds, ends at the earlier of the two). Groups sum their rules'
+ * values and cap the sum. A reset (recycling) leaves interactions dated before it out of the
+ * scoring. A model with neither decay nor groups (every v1 model) takes the v1 paths unchanged.
  */
 import { check } from "./checker";
 import { hasErrors, type Diagnostic } from "./diagnostics";
 import type {
   Award,
+  CheckedGroup,
   CheckedModel,
   CheckOptions,
   CheckedScoreRule,
@@ -17,6 +24,8 @@ import type {
   CompiledModel,
   Evaluation,
   Funnel,
+  GroupPoints,
+  GroupTotals,
   IncrementalResult,
   InteractionFacts,
   LeadFields,
@@ -26,10 +35,11 @@ import type {
   StageMove,
 } from "./model";
 import { parse } from "./parse";
-import { compileCondition, conditionPaths, scopeFor, type Predicate, type Scope } from "./runtime/conditions";
+import { compileCondition, conditionPaths, scopeFor, type GroupLookup, type Predicate, type Scope } from "./runtime/conditions";
+import { decayedValue, decayTable, nextStepMs, type DecayTable } from "./runtime/decay";
 import { compareInteractions, counts, inCanonicalOrder, RuleLimiter } from "./runtime/ledger";
 import { compilePatternShape, normaliseTarget, type CompiledPattern } from "./runtime/targets";
-import { totalsOf } from "./runtime/totals";
+import { saturate } from "./runtime/totals";
 
 const TYPE_CACHE_SIZE = 1_024;
 
@@ -44,7 +54,19 @@ interface ActivityRule {
   limited: boolean;
   /** For a limited rule, its place among the limited rules (replay keeps their state in an array). */
   slot: number;
+  /** From an award's time, how long until it has decayed to 0 (Infinity: it does not decay). */
+  zeroAfterMs: number;
 }
+
+/** What the totals need to know of each rule, by rule index. */
+interface RuleValue {
+  decay: DecayTable | null;
+  /** Its group's place in `CompiledRules.groups`, -1 when ungrouped. */
+  group: number;
+}
+
+/** A group's name as matched: case and surrounding spaces ignored. */
+export const groupKey = (name: string): string => name.trim().toLowerCase();
 
 /** The activity rules of one interaction type, in rule order. */
 interface TypeRules {
@@ -61,7 +83,7 @@ interface FitRule {
 /** Why an activity rule does or does not match one interaction. */
 export type HeadOutcome = "match" | "type" | "target" | "where";
 
-function activityRule(rule: CheckedScoreRule): ActivityRule {
+function activityRule(rule: CheckedScoreRule, decay: DecayTable | null): ActivityRule {
   const activity = rule.activity!;
   return {
     source: rule,
@@ -70,6 +92,7 @@ function activityRule(rule: CheckedScoreRule): ActivityRule {
     where: rule.where === null ? null : compileCondition(rule.where, "where"),
     limited: rule.max !== null || rule.frequency !== null,
     slot: -1,
+    zeroAfterMs: decay === null ? Infinity : decay.zeroAfterMs,
   };
 }
 
@@ -95,8 +118,10 @@ function makeAward(rule: CheckedScoreRule, ix: InteractionFacts, atMs: number): 
   };
 }
 
-function expiryMs(rule: CheckedScoreRule, atMs: number): number {
-  return rule.expiresMs === null ? Infinity : atMs + rule.expiresMs;
+/** Until when an award of `rule` made at `atMs` counts for `max`: its expiry or its decay to 0, whichever is first. */
+function liveUntil(rule: ActivityRule, atMs: number): number {
+  const expiry = rule.source.expiresMs === null ? Infinity : atMs + rule.source.expiresMs;
+  return Math.min(expiry, atMs + rule.zeroAfterMs);
 }
 
 function sumCounting(awards: readonly Award[], nowMs: number, skip?: ReadonlySet<Award>): number {
@@ -110,8 +135,14 @@ export class CompiledRules implements CompiledModel {
   readonly funnel: Funnel;
   readonly rules: readonly CheckedScoreRule[];
   readonly engagementReadsLead: boolean;
+  readonly groups: readonly CheckedGroup[];
+  readonly decays: boolean;
 
   private readonly activity: ActivityRule[] = [];
+  /** By rule index. */
+  private readonly values: RuleValue[] = [];
+  /** Neither groups nor decay: the totals are plain sums (every v1 model). */
+  private readonly plain: boolean;
   private readonly fitRules: FitRule[] = [];
   /** Activity rules by lower-cased type (a Map: types such as `constructor` are plain keys). */
   private readonly byType = new Map<string, TypeRules>();
@@ -120,18 +151,33 @@ export class CompiledRules implements CompiledModel {
   /** Interaction types as given (`Visit`, ` visit`) resolved to their rules; bounded. */
   private readonly typeCache = new Map<string, TypeRules | null>();
   private readonly stageConditions = new Map<string, { rule: CheckedStageRule; holds: Predicate }>();
+  /** Finds a group by name for stage conditions (see `GroupLookup`). */
+  readonly groupLookup: GroupLookup;
 
   constructor(checked: CheckedModel) {
     this.funnel = { stages: [...checked.funnel.stages], offPath: [...checked.funnel.offPath] };
     this.rules = checked.scoreRules;
+    const declared = checked.groups ?? [];
+    const used = new Set(checked.scoreRules.map((r) => r.group));
+    this.groups = declared.filter((g) => used.has(g.index));
+    const position = new Map(this.groups.map((g, i) => [g.index, i]));
+    const lookup = new Map<string, number>(declared.map((g) => [groupKey(g.name), position.get(g.index) ?? -1]));
+    const groupLookup: GroupLookup = (name) => lookup.get(groupKey(name));
+    this.groupLookup = groupLookup;
     let readsLead = false;
+    let decays = false;
     for (const rule of checked.scoreRules) {
+      const group = rule.group === null ? -1 : position.get(rule.group);
+      if (group === undefined) throw new Error(`rule "${rule.name}" names a group the model does not declare`);
+      const decay = rule.decay === null || rule.activity === null ? null : decayTable(rule.points, rule.decay);
+      if (decay !== null) decays = true;
+      this.values[rule.index] = { decay, group };
       if (rule.activity === null) {
         if (rule.condition === null) throw new Error(`rule "${rule.name}" has neither an activity nor a condition`);
         this.fitRules.push({ source: rule, holds: compileCondition(rule.condition, "fit") });
         continue;
       }
-      const compiled = activityRule(rule);
+      const compiled = activityRule(rule, decay);
       if (compiled.limited) compiled.slot = this.limitedRules++;
       this.activity.push(compiled);
       let entry = this.byType.get(compiled.type);
@@ -143,12 +189,84 @@ export class CompiledRules implements CompiledModel {
     }
     for (const entry of this.byType.values()) entry.rules.sort((a, b) => a.source.index - b.source.index);
     this.engagementReadsLead = readsLead;
+    this.decays = decays;
+    this.plain = !decays && this.groups.length === 0;
     for (const stageRule of checked.stageRules) {
       this.stageConditions.set(stageRule.stage.toLowerCase(), {
         rule: stageRule,
-        holds: compileCondition(stageRule.condition, "stage"),
+        holds: compileCondition(stageRule.condition, "stage", groupLookup),
       });
     }
+  }
+
+  // --- values and totals ----------------------------------------------------------------------
+
+  private valueAt(award: Award, nowMs: number): number {
+    if (!counts(award, nowMs)) return 0;
+    const decay = this.values[award.ruleIndex]?.decay;
+    return decay == null ? award.points : decayedValue(decay, award.points, award.awardedAt.getTime(), nowMs);
+  }
+
+  awardValue(award: Award, now: Date): number {
+    return this.valueAt(award, now.getTime());
+  }
+
+  /** Whether an award still counts at `nowMs` (not expired, and not decayed to 0), and its value. */
+  private live(award: Award, nowMs: number): number | null {
+    if (!counts(award, nowMs)) return null;
+    const decay = this.values[award.ruleIndex]?.decay;
+    if (decay == null) return award.points;
+    const value = decayedValue(decay, award.points, award.awardedAt.getTime(), nowMs);
+    return value === 0 ? null : value;
+  }
+
+  /** The totals of activity and fit awards as of `nowMs`, each group summed and capped. */
+  private totals(activity: Iterable<Award>, fit: Iterable<Award>, nowMs: number, skip?: ReadonlySet<Award>): GroupTotals {
+    if (this.plain) {
+      let engagement = 0;
+      for (const a of activity) if (counts(a, nowMs) && !skip?.has(a)) engagement += a.points;
+      let fitSum = 0;
+      for (const a of fit) fitSum += a.points;
+      // Object literals, not spreads, on this hot path.
+      return { fit: saturate(fitSum), engagement: saturate(engagement), score: saturate(fitSum + engagement), groups: [] };
+    }
+    const sums = new Array<number>(this.groups.length).fill(0);
+    const ungrouped = { FIT: 0, ENGAGEMENT: 0 };
+    const add = (a: Award, value: number) => {
+      const group = this.values[a.ruleIndex]?.group ?? -1;
+      if (group < 0) ungrouped[a.category] += value;
+      else sums[group] += value;
+    };
+    for (const a of activity) if (!skip?.has(a)) add(a, this.valueAt(a, nowMs));
+    for (const a of fit) add(a, a.points);
+    const groups = this.groups.map((g, i): GroupPoints => {
+      const uncapped = sums[i];
+      const points = g.max === null ? uncapped : Math.min(uncapped, g.max);
+      return { index: g.index, name: g.name, category: g.category ?? "ENGAGEMENT", points, uncapped };
+    });
+    for (const g of groups) ungrouped[g.category] += g.points;
+    // Totals saturate (runtime/totals.ts), each from the exact sums; a group's figures likewise.
+    for (const g of groups) Object.assign(g, { points: saturate(g.points), uncapped: saturate(g.uncapped) });
+    const { FIT: fit, ENGAGEMENT: engagement } = ungrouped;
+    return { fit: saturate(fit), engagement: saturate(engagement), score: saturate(fit + engagement), groups };
+  }
+
+  totalsOf(activity: Iterable<Award>, fit: Iterable<Award>, now: Date): GroupTotals {
+    return this.totals(activity, fit, now.getTime());
+  }
+
+  nextChange(awards: Iterable<Award>, now: Date): Date | null {
+    const nowMs = now.getTime();
+    let next = Infinity;
+    for (const a of awards) {
+      // An award expired or decayed to 0 changes no more.
+      if (this.live(a, nowMs) === null) continue;
+      const expiry = a.expiresAt === null ? Infinity : a.expiresAt.getTime();
+      const decay = this.values[a.ruleIndex]?.decay;
+      const step = decay == null ? Infinity : nextStepMs(decay, a.awardedAt.getTime(), nowMs);
+      next = Math.min(next, expiry, step);
+    }
+    return next === Infinity ? null : new Date(next);
   }
 
   private rulesOf(type: string): TypeRules | undefined {
@@ -183,50 +301,64 @@ export class CompiledRules implements CompiledModel {
     return targetMatches(rule, scope.target) && (rule.where === null || rule.where(scope));
   }
 
-  replay(lead: LeadFields, interactions: readonly InteractionFacts[], now: Date): Evaluation {
+  replay(lead: LeadFields, interactions: readonly InteractionFacts[], now: Date, resetAt: Date | null = null): Evaluation {
     const ordered = inCanonicalOrder(interactions);
     const scope = scopeFor(lead);
     const limiters: (RuleLimiter | undefined)[] = new Array(this.limitedRules);
     const awards: Award[] = [];
+    const resetMs = resetAt === null ? -Infinity : resetAt.getTime();
     for (const ix of ordered) {
+      const atMs = ix.occurredAt.getTime();
+      if (atMs < resetMs) continue;
       const typeRules = this.rulesOf(ix.type);
       if (typeRules === undefined) continue;
       this.enter(scope, ix, typeRules);
-      const atMs = ix.occurredAt.getTime();
       for (const rule of typeRules.rules) {
         if (!this.headMatches(rule, scope)) continue;
         if (rule.limited) {
           let limiter = limiters[rule.slot];
           if (limiter === undefined) limiter = limiters[rule.slot] = new RuleLimiter(rule.source);
-          if (!limiter.admit(atMs, expiryMs(rule.source, atMs))) continue;
+          if (!limiter.admit(atMs, liveUntil(rule, atMs))) continue;
         }
         awards.push(makeAward(rule.source, ix, atMs));
       }
     }
     const nowMs = now.getTime();
-    const fit = this.fit(lead, now);
-    const engagement = sumCounting(awards, nowMs);
-    return {
-      ...totalsOf(fit.fit, engagement),
-      awards,
-      fitAwards: fit.awards,
-      breakdown: this.breakdown(awards, fit.awards, nowMs),
-    };
+    const fitAwards = this.fitAwards(lead, now);
+    const { fit, engagement, score, groups } = this.totals(awards, fitAwards, nowMs);
+    // An object literal, not a spread: V8's spread path is much slower on this hot path.
+    return { fit, engagement, score, groups, awards, fitAwards, breakdown: this.breakdown(awards, fitAwards, nowMs) };
   }
 
-  /** Per rule, in rule order: the awards still counting at `nowMs`, summed. */
-  private breakdown(activity: readonly Award[], fit: readonly Award[], nowMs: number): RuleContribution[] {
+  breakdownOf(activity: Iterable<Award>, fit: Iterable<Award>, now: Date): RuleContribution[] {
+    return this.breakdown(activity, fit, now.getTime());
+  }
+
+  /** Per rule, in rule order: the values of the awards still counting at `nowMs`, summed. */
+  private breakdown(activity: Iterable<Award>, fit: Iterable<Award>, nowMs: number): RuleContribution[] {
     const byRule: (RuleContribution | undefined)[] = []; // indexed by rule index
-    const add = (a: Award) => {
+    const add = (a: Award, points: number) => {
       const entry = byRule[a.ruleIndex];
-      if (entry === undefined) byRule[a.ruleIndex] = { rule: a.rule, category: a.category, points: a.points, count: 1 };
-      else {
-        entry.points += a.points;
+      if (entry === undefined) {
+        const group = this.values[a.ruleIndex]?.group ?? -1;
+        const contribution: RuleContribution = { rule: a.rule, category: a.category, points, count: 1 };
+        // Only a grouped rule names its group: a v1 breakdown keeps its exact shape.
+        if (group >= 0) contribution.group = this.groups[group].name;
+        byRule[a.ruleIndex] = contribution;
+      } else {
+        entry.points += points;
         entry.count++;
       }
     };
-    for (const a of activity) if (counts(a, nowMs)) add(a);
-    for (const a of fit) add(a);
+    if (this.plain) {
+      for (const a of activity) if (counts(a, nowMs)) add(a, a.points);
+    } else {
+      for (const a of activity) {
+        const value = this.live(a, nowMs);
+        if (value !== null) add(a, value);
+      }
+    }
+    for (const a of fit) add(a, a.points);
     const contributions: RuleContribution[] = [];
     for (const entry of byRule) if (entry !== undefined) contributions.push(entry);
     return contributions;
@@ -236,21 +368,28 @@ export class CompiledRules implements CompiledModel {
     const added: Award[] = [];
     const removed: Award[] = [];
     const typeRules = this.rulesOf(interaction.type);
-    if (typeRules !== undefined) {
+    const resetMs = history.resetAt == null ? -Infinity : history.resetAt.getTime();
+    // Before the reset an interaction earns nothing and takes no place in caps or windows.
+    if (typeRules !== undefined && interaction.occurredAt.getTime() >= resetMs) {
       const scope = scopeFor(history.lead);
       this.enter(scope, interaction, typeRules);
       const atMs = interaction.occurredAt.getTime();
       // Only the rules the new interaction matches can change: the others' matches are the same.
       const matched = typeRules.rules.filter((rule) => this.headMatches(rule, scope));
       for (const rule of matched) {
-        if (rule.limited) this.rewalk(rule, typeRules, history, interaction, added, removed);
+        if (rule.limited) this.rewalk(rule, typeRules, history, interaction, resetMs, added, removed);
         else added.push(makeAward(rule.source, interaction, atMs));
       }
     }
     const nowMs = now.getTime();
-    const fit = this.fit(history.lead, now).fit;
-    const engagement = sumCounting(history.awards, nowMs, new Set(removed)) + sumCounting(added, nowMs);
-    return { ...totalsOf(fit, engagement), added, removed };
+    const fitAwards = this.fitAwards(history.lead, now);
+    if (this.plain) {
+      const fit = sumCounting(fitAwards, nowMs);
+      const engagement = sumCounting(history.awards, nowMs, new Set(removed)) + sumCounting(added, nowMs);
+      return { fit: saturate(fit), engagement: saturate(engagement), score: saturate(fit + engagement), groups: [], added, removed };
+    }
+    const { fit, engagement, score, groups } = this.totals([...history.awards, ...added], fitAwards, nowMs, new Set(removed));
+    return { fit, engagement, score, groups, added, removed };
   }
 
   /**
@@ -263,6 +402,7 @@ export class CompiledRules implements CompiledModel {
     typeRules: TypeRules,
     history: LeadHistory,
     ix: InteractionFacts,
+    resetMs: number,
     added: Award[],
     removed: Award[],
   ): void {
@@ -274,7 +414,7 @@ export class CompiledRules implements CompiledModel {
     const later: InteractionFacts[] = [];
     const earlierIds = new Set<string>();
     for (const h of history.interactions) {
-      if (h.id === ix.id || h.type.trim().toLowerCase() !== rule.type) continue;
+      if (h.id === ix.id || h.type.trim().toLowerCase() !== rule.type || h.occurredAt.getTime() < resetMs) continue;
       const before = compareInteractions(h, ix) < 0;
       if (before) earlierIds.add(h.id);
       // An earlier match matters only inside the window that ends at the new interaction.
@@ -291,16 +431,19 @@ export class CompiledRules implements CompiledModel {
     const earlierExpiries: number[] = [];
     for (const a of history.awards) {
       if (a.ruleIndex !== source.index || a.interactionId === null) continue;
-      if (earlierIds.has(a.interactionId)) earlierExpiries.push(a.expiresAt === null ? Infinity : a.expiresAt.getTime());
+      if (earlierIds.has(a.interactionId)) {
+        const expiry = a.expiresAt === null ? Infinity : a.expiresAt.getTime();
+        earlierExpiries.push(Math.min(expiry, a.awardedAt.getTime() + rule.zeroAfterMs));
+      }
       else existing.set(a.interactionId, a);
     }
     earlierExpiries.sort((a, b) => a - b);
     for (const e of earlierExpiries) limiter.noteEarlierAward(e);
 
-    if (limiter.admit(atMs, expiryMs(source, atMs))) added.push(makeAward(source, ix, atMs));
+    if (limiter.admit(atMs, liveUntil(rule, atMs))) added.push(makeAward(source, ix, atMs));
     for (const h of later) {
       const hMs = h.occurredAt.getTime();
-      const awards = limiter.admit(hMs, expiryMs(source, hMs));
+      const awards = limiter.admit(hMs, liveUntil(rule, hMs));
       const had = existing.get(h.id);
       if (awards && had === undefined) added.push(makeAward(source, h, hMs));
       else if (!awards && had !== undefined) removed.push(had);
@@ -308,12 +451,16 @@ export class CompiledRules implements CompiledModel {
   }
 
   fit(lead: LeadFields, now: Date): { fit: number; awards: Award[] } {
+    const awards = this.fitAwards(lead, now);
+    if (this.plain) return { fit: sumCounting(awards, now.getTime()), awards };
+    return { fit: this.totals([], awards, now.getTime()).fit, awards };
+  }
+
+  private fitAwards(lead: LeadFields, now: Date): Award[] {
     const scope = scopeFor(lead);
     const awards: Award[] = [];
-    let fit = 0;
     for (const rule of this.fitRules) {
       if (!rule.holds(scope)) continue;
-      fit += rule.source.points;
       awards.push({
         ruleIndex: rule.source.index,
         rule: rule.source.name,
@@ -324,7 +471,7 @@ export class CompiledRules implements CompiledModel {
         expiresAt: null,
       });
     }
-    return { fit, awards };
+    return awards;
   }
 
   nextStage(current: string, facts: StageFacts): StageMove | null {
@@ -338,6 +485,16 @@ export class CompiledRules implements CompiledModel {
       if (stage !== undefined && stage.holds(scope)) return { from: stages[from], to: stages[i], rule: stage.rule.text };
     }
     return null;
+  }
+
+  /** The rule of a stage (by name, ignoring case), if it has one. */
+  stageRuleOf(stage: string): CheckedStageRule | undefined {
+    return this.stageConditions.get(stage.toLowerCase())?.rule;
+  }
+
+  /** Whether an award of the rule at `ruleIndex` decays. */
+  decaysRule(ruleIndex: number): boolean {
+    return this.values[ruleIndex]?.decay != null;
   }
 
   /**

@@ -13,9 +13,12 @@ import type { CstChildrenDictionary, CstElement, CstNode, IToken } from "chevrot
 import type {
   CompareOp,
   Condition,
+  Decay,
   Duration,
   Frequency,
   FunnelStatement,
+  GroupSetting,
+  GroupStatement,
   Metric,
   Model,
   Modifier,
@@ -27,6 +30,7 @@ import type {
   SourceRange,
   StageRule,
   Statement,
+  StringLiteral,
   Value,
 } from "./ast";
 import type { LineMap } from "./location";
@@ -129,8 +133,43 @@ class CstToAst extends rulesParser.getBaseCstVisitorConstructor<LineMap, unknown
   }
 
   statement(ctx: CstChildrenDictionary, lines: LineMap): Statement {
-    const node = nodeOf(ctx, "funnel") ?? nodeOf(ctx, "stageRule") ?? nodeOf(ctx, "scoreRule");
+    const node = nodeOf(ctx, "funnel") ?? nodeOf(ctx, "stageRule") ?? nodeOf(ctx, "group") ?? nodeOf(ctx, "scoreRule");
     return this.visit(node, lines) as Statement;
+  }
+
+  private string(lines: LineMap, token: IToken): StringLiteral {
+    return { kind: "String", value: token.payload as string, range: this.tokenRange(lines, token) };
+  }
+
+  group(ctx: CstChildrenDictionary, lines: LineMap): GroupStatement {
+    return {
+      kind: "Group",
+      name: this.string(lines, tokensOf(ctx, "StringLiteral")[0]),
+      settings: nodesOf(ctx, "groupSetting").map((n) => this.visit(n, lines) as GroupSetting),
+      rules: nodesOf(ctx, "scoreRule").map((n) => this.visit(n, lines) as ScoreRule),
+      range: this.span(lines, tokensOf(ctx, "Group")[0], tokensOf(ctx, "RBrace")[0]),
+    };
+  }
+
+  groupSetting(ctx: CstChildrenDictionary, lines: LineMap): GroupSetting {
+    const max = tokenOf(ctx, "Max");
+    return max === undefined ? (this.visit(nodeOf(ctx, "decay"), lines) as Decay) : this.max(ctx, lines, max);
+  }
+
+  /** `max N`, of a rule or of a group. */
+  private max(ctx: CstChildrenDictionary, lines: LineMap, max: IToken): Extract<GroupSetting, { kind: "Max" }> {
+    const count = this.number(lines, tokensOf(ctx, "NumberLiteral")[0]);
+    return { kind: "Max", count, range: this.span(lines, max, count.range) };
+  }
+
+  decay(ctx: CstChildrenDictionary, lines: LineMap): Decay {
+    const every = this.visit(nodeOf(ctx, "duration"), lines) as Duration;
+    return {
+      kind: "Decays",
+      percent: this.number(lines, tokensOf(ctx, "NumberLiteral")[0]),
+      every,
+      range: this.span(lines, tokensOf(ctx, "Decays")[0], every.range),
+    };
   }
 
   funnel(ctx: CstChildrenDictionary, lines: LineMap): FunnelStatement {
@@ -199,10 +238,9 @@ class CstToAst extends rulesParser.getBaseCstVisitorConstructor<LineMap, unknown
     const once = tokenOf(ctx, "Once");
     if (once) return { kind: "Once", range: this.tokenRange(lines, once) };
     const max = tokenOf(ctx, "Max");
-    if (max) {
-      const count = this.number(lines, tokensOf(ctx, "NumberLiteral")[0]);
-      return { kind: "Max", count, range: this.span(lines, max, count.range) };
-    }
+    if (max) return this.max(ctx, lines, max);
+    const decay = nodeOf(ctx, "decay");
+    if (decay) return this.visit(decay, lines) as Decay;
     const after = this.visit(nodeOf(ctx, "duration"), lines) as Duration;
     return { kind: "Expires", after, range: this.span(lines, tokensOf(ctx, "Expires")[0], after.range) };
   }
@@ -258,10 +296,17 @@ class CstToAst extends rulesParser.getBaseCstVisitorConstructor<LineMap, unknown
         range: this.span(lines, has, targetToken ?? typeToken),
       };
     }
-    const metricToken = tokensOf(ctx, "Metric")[0];
     const op = tokensOf(ctx, "CompareOp")[0];
     const right = this.visit(nodeOf(ctx, "value"), lines) as Value;
-    const left: Metric = { kind: "Metric", name: metricToken.image as Metric["name"], range: this.tokenRange(lines, metricToken) };
+    const groupToken = tokenOf(ctx, "Group");
+    const metricToken = groupToken ?? tokensOf(ctx, "Metric")[0];
+    let left: Metric;
+    if (groupToken) {
+      const group = this.string(lines, tokensOf(ctx, "groupName")[0]);
+      left = { kind: "Metric", name: "group", group, range: this.span(lines, groupToken, group.range) };
+    } else {
+      left = { kind: "Metric", name: metricToken.image as Metric["name"], range: this.tokenRange(lines, metricToken) };
+    }
     return { kind: "Compare", left, op: op.image as CompareOp, opRange: this.tokenRange(lines, op), right, range: this.span(lines, metricToken, right.range) };
   }
 

@@ -2,15 +2,21 @@
  * Why a lead has the score it has, rule by rule, in words a marketer reads: what each rule
  * matched, what it awarded, and for a rule that gave nothing, the first reason why.
  *
+ * Also each stage ahead of a lead and how far its conditions are from holding (`stageOutlook`),
+ * for a failing stage expectation in `qualify test` and for the service's "stage outlook".
+ *
  * @example
  *   explainRules(model, lead, interactions, now).map(formatExplanation)
  *   // 'visit "/pricing" => +15   matched 2 interactions: +30'
  *   // 'download "case-study*" => +10   no match: target "whitepaper.pdf" does not match "case-study*"'
  */
+import type { Condition } from "./ast";
 import { CompiledRules } from "./compiler";
-import type { CheckedScoreRule, CompiledModel, Evaluation, InteractionFacts, LeadFields } from "./model";
-import { conditionPaths, pathText, readPath, scopeFor, type ConditionContext, type Scope } from "./runtime/conditions";
+import type { CheckedScoreRule, CompiledModel, Evaluation, InteractionFacts, LeadFields, StageFacts } from "./model";
+import { printCondition, printMetric } from "./printer";
+import { compileCondition, conditionPaths, pathText, readPath, scopeFor, type ConditionContext, type Scope } from "./runtime/conditions";
 import { counts } from "./runtime/ledger";
+import { compilePattern } from "./runtime/targets";
 import { normaliseTarget } from "./runtime/targets";
 import { isSet } from "./runtime/values";
 
@@ -98,17 +104,23 @@ function explainActivity(
   if (matched.length === 0) return { rule, points: 0, count: 0, summary: whyNoMatch(model, rule, lead, ofType) };
 
   const awards = evaluation.awards.filter((a) => a.ruleIndex === rule.index);
-  const counting = awards.filter((a) => counts(a, nowMs));
-  const points = counting.reduce((sum, a) => sum + a.points, 0);
+  const now = new Date(nowMs);
+  const unexpired = awards.filter((a) => counts(a, nowMs));
+  const counting = model.decaysRule(rule.index) ? unexpired.filter((a) => model.awardValue(a, now) !== 0) : unexpired;
+  const points = counting.reduce((sum, a) => sum + model.awardValue(a, now), 0);
   let summary = `matched ${plural(matched.length, "interaction")}`;
   if (awards.length < matched.length) {
     const limits: string[] = [];
     if (rule.frequency !== null) limits.push(`needs ${rule.frequency.count} within its window`);
     if (rule.max !== null) limits.push(rule.max === 1 ? "once" : `max ${rule.max}`);
-    summary += `, awarded ${awards.length} (${limits.join(", ")})`;
+    summary += `, awarded ${awards.length}${limits.length > 0 ? ` (${limits.join(", ")})` : ""}`;
   }
-  const expired = awards.length - counting.length;
+  const expired = awards.length - unexpired.length;
   if (expired > 0) summary += `, ${expired} expired`;
+  const decayedAway = unexpired.length - counting.length;
+  if (decayedAway > 0) summary += `, ${decayedAway} decayed to 0`;
+  const full = counting.reduce((sum, a) => sum + a.points, 0);
+  if (full !== points) summary += `, decayed from ${signed(full)}`;
   return { rule, points, count: counting.length, summary: `${summary}: ${signed(points)}` };
 }
 
@@ -123,9 +135,12 @@ export function explainRules(
   lead: LeadFields,
   interactions: readonly InteractionFacts[],
   now: Date,
+  resetAt: Date | null = null,
 ): RuleExplanation[] {
   if (!(model instanceof CompiledRules)) throw new Error("explainRules needs a model built by compileChecked");
-  const evaluation = model.replay(lead, interactions, now);
+  const evaluation = model.replay(lead, interactions, now, resetAt);
+  // Interactions before a reset earn nothing: they are explained as if absent.
+  if (resetAt !== null) interactions = interactions.filter((ix) => ix.occurredAt.getTime() >= resetAt.getTime());
   return model.rules.map((rule) =>
     rule.activity === null
       ? explainFit(model, rule, lead)
@@ -140,4 +155,111 @@ export function explainRules(
 export function formatExplanations(explanations: readonly RuleExplanation[]): string[] {
   const width = Math.min(48, Math.max(0, ...explanations.map((e) => e.rule.name.length)));
   return explanations.map((e) => `${e.rule.name.padEnd(width)}   ${e.summary}`);
+}
+
+/** One condition of a stage rule (one operand of its top-level `and`) for a lead. */
+export interface ConditionOutlook {
+  /** The condition's canonical text: `score >= 100`, `group "Product A" >= 30`. */
+  condition: string;
+  holds: boolean;
+  /** What it reads, with the lead's values: `score is 85`, `role is not set`, `no demo_request interaction`. */
+  detail: string;
+}
+
+/** A stage ahead of the lead that has a rule, and where each of its conditions stands. */
+export interface StageOutlook {
+  stage: string;
+  /** The stage rule's canonical text. */
+  rule: string;
+  holds: boolean;
+  conditions: ConditionOutlook[];
+}
+
+function conjuncts(condition: Condition): Condition[] {
+  return condition.kind === "And" ? condition.operands : [condition];
+}
+
+/** Every metric, path and `has` a condition reads, described with the lead's values, each once. */
+function describeStageReads(model: CompiledRules, condition: Condition, scope: Scope, parts: Map<string, string>): void {
+  switch (condition.kind) {
+    case "Or":
+    case "And":
+      for (const operand of condition.operands) describeStageReads(model, operand, scope, parts);
+      return;
+    case "Not":
+      describeStageReads(model, condition.operand, scope, parts);
+      return;
+    case "Has": {
+      const type = condition.type.value;
+      const pattern = condition.target?.value ?? null;
+      const text = pattern === null ? type : `${type} ${JSON.stringify(pattern)}`;
+      const matches = pattern === null ? null : compilePattern(pattern);
+      const found = scope.interactions.some((ix) => {
+        if (ix.type.trim().toLowerCase() !== type.toLowerCase()) return false;
+        const target = normaliseTarget(ix.target);
+        return matches === null || (target !== null && matches(target.toLowerCase()));
+      });
+      parts.set(`has ${text}`, found ? `has had ${text}` : `no ${text} interaction`);
+      return;
+    }
+    case "Compare":
+      if (condition.left.kind === "Metric") {
+        const metric = condition.left;
+        const name = printMetric(metric);
+        const lookup = metric.name === "group" ? model.groupLookup(metric.group?.value ?? "") : undefined;
+        const value =
+          metric.name !== "group" ? scope.totals[metric.name] : lookup === undefined || lookup < 0 ? 0 : (scope.totals.groups?.[lookup]?.points ?? 0);
+        parts.set(name, `${name} is ${value}`);
+        return;
+      }
+      parts.set(pathText(condition.left), `${pathText(condition.left)} is ${describeValue(readPath(condition.left, "stage", scope))}`);
+      return;
+    case "In":
+    case "IsSet":
+    case "Bare":
+      parts.set(pathText(condition.path), `${pathText(condition.path)} is ${describeValue(readPath(condition.path, "stage", scope))}`);
+  }
+}
+
+/**
+ * For each stage ahead of `current` on the funnel's path that has a rule, furthest last: whether
+ * its rule holds for these facts, and each of its conditions (the operands of a top-level `and`)
+ * with what it reads. Empty when `current` is off the path or not in the funnel (rules never move
+ * such a lead). `facts` are what `nextStage` takes (with `groups` when a rule reads a group).
+ *
+ * @example
+ *   stageOutlook(model, "MQL", { ...evaluation, lead, interactions })
+ *   // [{ stage: "SQL", rule: "stage SQL when score >= 100 and has demo_request", holds: false,
+ *   //    conditions: [{ condition: "score >= 100", holds: false, detail: "score is 85" }, …] }]
+ */
+export function stageOutlook(model: CompiledModel, current: string, facts: StageFacts): StageOutlook[] {
+  if (!(model instanceof CompiledRules)) throw new Error("stageOutlook needs a model built by compileChecked");
+  const stages = model.funnel.stages;
+  const from = stages.findIndex((s) => s.toLowerCase() === current.trim().toLowerCase());
+  if (from < 0) return [];
+  const scope: Scope = { lead: facts.lead, ix: null, target: null, totals: facts, interactions: facts.interactions };
+  const outlook: StageOutlook[] = [];
+  for (const stage of stages.slice(from + 1)) {
+    const rule = model.stageRuleOf(stage);
+    if (rule === undefined) continue;
+    const conditions = conjuncts(rule.condition).map((condition): ConditionOutlook => {
+      const parts = new Map<string, string>();
+      describeStageReads(model, condition, scope, parts);
+      return {
+        condition: printCondition(condition),
+        holds: compileCondition(condition, "stage", model.groupLookup)(scope),
+        detail: [...parts.values()].join(", "),
+      };
+    });
+    outlook.push({ stage, rule: rule.text, holds: conditions.every((c) => c.holds), conditions });
+  }
+  return outlook;
+}
+
+/** An outlook as lines: `SQL: not yet (stage SQL when …)`, then `  ✓ score >= 100 (score is 120)`. */
+export function formatStageOutlook(outlook: readonly StageOutlook[]): string[] {
+  return outlook.flatMap((s) => [
+    `${s.stage}: ${s.holds ? "its rule holds" : "not yet"} (${s.rule})`,
+    ...s.conditions.map((c) => `  ${c.holds ? "✓" : "✗"} ${c.condition}${c.detail ? ` (${c.detail})` : ""}`),
+  ]);
 }

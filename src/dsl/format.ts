@@ -6,12 +6,17 @@
  * stays at its end (aligned with its neighbours' in a run of consecutive lines); a comment inside a
  * statement that spans several lines moves to the line above the statement. Blank lines between
  * statements are kept (several become one), and a blank line separates statements of different
- * kinds (funnel, score rules, stage rules), as the printer does.
+ * kinds (funnel, score rules, groups, stage rules), as the printer does.
+ *
+ * A group is laid out as the printer writes it (header and `{`, rules indented by two spaces, `}`),
+ * and the same placement applies inside it: a comment on its own line above a rule stays there,
+ * indented; a comment at the end of the `{` or `}` line stays at its end; a comment between the
+ * group's name and its `{` moves above the group.
  */
-import type { Statement } from "./ast";
+import type { GroupStatement, Statement } from "./ast";
 import { hasErrors, type Diagnostic } from "./diagnostics";
 import { parse } from "./parse";
-import { printStatement } from "./printer";
+import { GROUP_INDENT, printGroup, printGroupHeader, printStatement } from "./printer";
 
 interface Comment {
   start: number;
@@ -64,6 +69,107 @@ function render(lines: readonly Line[]): string {
   return out;
 }
 
+/** The offset of a group's `{`: the first one after its name and settings, outside comments. */
+function openingBrace(source: string, group: GroupStatement): number {
+  const last = group.settings.length > 0 ? group.settings[group.settings.length - 1].range : group.name.range;
+  for (let i = last.end.offset; i < source.length; i++) {
+    if (source[i] === "{") return i;
+    if (source[i] === "#") while (i < source.length && source[i] !== "\n") i++;
+  }
+  return group.range.end.offset;
+}
+
+/** Lays statements out as lines, placing each comment (see the module comment). */
+class Layout {
+  readonly lines: Line[] = [];
+  /** The end of what has been laid out. */
+  private cursor = 0;
+  /** The next comment to place. */
+  private c = 0;
+
+  constructor(
+    private readonly source: string,
+    private readonly pending: readonly Comment[],
+  ) {}
+
+  /** Statements (of the model, or of a group, indented), up to `limit` (where the enclosing text ends). */
+  statements(statements: readonly Statement[], indent: string, limit: number): void {
+    const { lines, pending } = this;
+    let previous: Statement | null = null;
+    statements.forEach((statement, i) => {
+      const start = statement.range.start.offset;
+      const nextStart = i + 1 < statements.length ? statements[i + 1].range.start.offset : limit;
+      const firstLine = lines.length;
+      this.commentsBefore(start, indent);
+      const groupStart = lines.length;
+      const blankBefore = hasBlankLine(this.source.slice(this.cursor, start));
+      if (statement.kind === "Group") {
+        this.group(statement, indent, nextStart);
+      } else {
+        // Comments inside a statement that spans lines go above it.
+        this.commentsAbove(statement.range.end.offset, indent);
+        const trailing = this.trailing(statement.range.end.offset, nextStart);
+        lines.push({ text: indent + printStatement(statement), trailing, blankBefore: false });
+      }
+      lines[groupStart].blankBefore = blankBefore;
+      if (previous !== null && previous.kind !== statement.kind) lines[firstLine].blankBefore = true;
+      previous = statement;
+    });
+  }
+
+  /** The comments left (after the last statement), each on its own line. */
+  rest(): void {
+    this.commentsBefore(Infinity, "");
+  }
+
+  /** A group: its header with `{`, its rules indented, `}`; an empty one on one line. */
+  private group(group: GroupStatement, indent: string, nextStart: number): void {
+    const brace = openingBrace(this.source, group);
+    const end = group.range.end.offset;
+    if (group.rules.length === 0) {
+      this.commentsAbove(end, indent);
+      this.lines.push({ text: indent + printGroup(group), trailing: this.trailing(end, nextStart), blankBefore: false });
+      return;
+    }
+    this.commentsAbove(brace, indent);
+    const trailing = this.trailing(brace + 1, group.rules[0].range.start.offset);
+    this.lines.push({ text: indent + printGroupHeader(group), trailing, blankBefore: false });
+    const closing = end - 1;
+    this.statements(group.rules, indent + GROUP_INDENT, closing);
+    this.commentsBefore(closing, indent + GROUP_INDENT);
+    this.cursor = end;
+    this.lines.push({ text: `${indent}}`, trailing: this.trailing(end, nextStart), blankBefore: false });
+  }
+
+  /** Comments starting before `offset`, each on its own line (keeping a blank line above them). */
+  private commentsBefore(offset: number, indent: string): void {
+    const { pending } = this;
+    while (this.c < pending.length && pending[this.c].start < offset) {
+      const comment = pending[this.c++];
+      this.lines.push({ text: indent + comment.text, trailing: null, blankBefore: hasBlankLine(this.source.slice(this.cursor, comment.start)) });
+      this.cursor = comment.start + comment.text.length;
+    }
+  }
+
+  /** Comments starting before `end` (inside a statement), moved above it; the statement is laid out to `end`. */
+  private commentsAbove(end: number, indent: string): void {
+    const { pending } = this;
+    while (this.c < pending.length && pending[this.c].start < end) {
+      this.lines.push({ text: indent + pending[this.c++].text, trailing: null, blankBefore: false });
+    }
+    this.cursor = end;
+  }
+
+  /** The comment after `end` on the same line, before `nextStart`, if any (it is laid out with the line). */
+  private trailing(end: number, nextStart: number): string | null {
+    const next = this.pending[this.c];
+    if (next === undefined || next.start >= nextStart || /[\r\n]/.test(this.source.slice(end, next.start))) return null;
+    this.cursor = next.start + next.text.length;
+    this.c++;
+    return next.text;
+  }
+}
+
 /**
  * Formats a model's source. Returns `formatted: null` (and the diagnostics) when it does not
  * parse: only a model that parses can be laid out again.
@@ -74,40 +180,8 @@ export function formatModel(source: string): { formatted: string | null; diagnos
   const { ast, diagnostics } = parse(source);
   if (hasErrors(diagnostics)) return { formatted: null, diagnostics };
   const statements = [...ast.statements].sort((a, b) => a.range.start.offset - b.range.start.offset);
-  const pending = comments(source);
-  const lines: Line[] = [];
-  let previous: Statement | null = null;
-  let cursor = 0; // the end of what has been laid out
-  let c = 0;
-
-  const ownLineComment = (comment: Comment) => {
-    lines.push({ text: comment.text, trailing: null, blankBefore: hasBlankLine(source.slice(cursor, comment.start)) });
-    cursor = comment.start + comment.text.length;
-  };
-
-  statements.forEach((statement, i) => {
-    const start = statement.range.start.offset;
-    const end = statement.range.end.offset;
-    const nextStart = i + 1 < statements.length ? statements[i + 1].range.start.offset : source.length;
-    const firstLine = lines.length;
-    while (c < pending.length && pending[c].start < start) ownLineComment(pending[c++]);
-    const groupStart = lines.length;
-    const blankBefore = hasBlankLine(source.slice(cursor, start));
-    // Comments inside a statement that spans lines go above it.
-    while (c < pending.length && pending[c].start < end) lines.push({ text: pending[c++].text, trailing: null, blankBefore: false });
-    let trailing: string | null = null;
-    cursor = end;
-    const next = pending[c];
-    if (next !== undefined && next.start < nextStart && !/[\r\n]/.test(source.slice(end, next.start))) {
-      trailing = next.text;
-      cursor = next.start + next.text.length;
-      c++;
-    }
-    lines.push({ text: printStatement(statement), trailing, blankBefore: false });
-    lines[groupStart].blankBefore = blankBefore;
-    if (previous !== null && previous.kind !== statement.kind) lines[firstLine].blankBefore = true;
-    previous = statement;
-  });
-  while (c < pending.length) ownLineComment(pending[c++]);
-  return { formatted: render(lines), diagnostics };
+  const layout = new Layout(source, comments(source));
+  layout.statements(statements, "", source.length);
+  layout.rest();
+  return { formatted: render(layout.lines), diagnostics };
 }

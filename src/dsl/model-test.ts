@@ -12,6 +12,9 @@
  *   expect score 50
  *   expect stage MQL
  *   expect fired visit "/pricing" => +15
+ *   expect points visit "/pricing" 13 at +30d     # version 2: decayed values, at a later time
+ *   expect group "Product A" 30
+ *   reset at -1d                                   # an engagement reset (recycling)
  * ```
  *
  * `parseModelTests` reads such a file (a `TestFileReader` takes it line by line, one method per
@@ -20,7 +23,7 @@
  * and moving the lead through the funnel as the service does. A failure explains rule by rule what
  * matched and what did not. The format is documented in `docs/testing-models.md`.
  */
-import { explainRules, formatExplanations, type RuleExplanation } from "./explain";
+import { explainRules, formatExplanations, formatStageOutlook, stageOutlook, type RuleExplanation } from "./explain";
 import { LEAD_FIELDS, type CompiledModel, type InteractionFacts, type LeadFields, type StageMove } from "./model";
 
 /** Something wrong in a test file itself (not a failing expectation). */
@@ -29,20 +32,27 @@ export interface ModelTestError {
   message: string;
 }
 
-/** What a case expects, at its place among the interactions. */
-export type Expectation =
+/**
+ * What a case expects, at its place among the interactions. `at`: checked as of that instant
+ * instead (`expect … at +30d`), for totals, groups, points and fired rules.
+ */
+export type Expectation = (
   | { kind: "total"; metric: "score" | "fit" | "engagement"; value: number }
+  | { kind: "group"; group: string; value: number }
+  | { kind: "points"; rule: string; value: number }
   | { kind: "stage"; stage: string }
   | { kind: "stages"; stages: string[] }
-  | { kind: "fired"; rule: string; negated: boolean; times: number | null };
+  | { kind: "fired"; rule: string; negated: boolean; times: number | null }
+) & { at?: Date };
 
 /**
  * One line of a case: an interaction arriving, a change of the lead's fields (a `lead` line after
- * the first interaction), or an expectation checked at that point.
+ * the first interaction), an engagement reset, or an expectation checked at that point.
  */
 export type ModelTestStep =
   | { kind: "interaction"; line: number; facts: InteractionFacts }
   | { kind: "fields"; line: number; fields: [key: string, value: string][] }
+  | { kind: "reset"; line: number; at: Date | null }
   | { kind: "expect"; line: number; text: string; expectation: Expectation };
 
 /** One `test "…"` block. */
@@ -188,7 +198,38 @@ function setLeadField(lead: LeadFields, key: string, raw: string): void {
   fields[key] = text;
 }
 
-function parseExpectation(rest: string): Expectation {
+/** `… at -3d` / `… at +30d` (from now) / `… at 2025-03-01T12:00:00Z` at the end of an expectation. */
+const AT_SUFFIX = /\s+at\s+(\S+)$/;
+
+function parseExpectation(text: string, now: Date): Expectation {
+  const suffix = AT_SUFFIX.exec(text.trim());
+  const word = suffix?.[1];
+  if (suffix !== null && word !== undefined && (RELATIVE_TIME.test(word) || ABSOLUTE_TIME.test(word))) {
+    const expectation = parseExpectationBody(text.trim().slice(0, suffix.index));
+    if (expectation.kind === "stage" || expectation.kind === "stages") {
+      throw new LineError(`"at" does not apply to stages: stages are history, checked where the line stands`);
+    }
+    return { ...expectation, at: parseAt(word, now) };
+  }
+  return parseExpectationBody(text);
+}
+
+/** A time after `at`: relative to `now` either way (`-3d` before it, `+30d` after it), or absolute. */
+function parseAt(word: string, now: Date): Date {
+  const relative = RELATIVE_TIME.exec(word);
+  if (relative === null) return parseInstant(word);
+  return new Date(now.getTime() + (relative[1] === "-" ? -1 : 1) * durationMs(relative[2]));
+}
+
+function durationMs(text: string): number {
+  let ms = 0;
+  for (const [, amount, unit] of text.matchAll(/(\d+(?:\.\d+)?)([wdhms])/g)) ms += Number(amount) * UNIT_MS[unit];
+  return ms;
+}
+
+const WHOLE_NUMBER = /^[+-]?\d+$/;
+
+function parseExpectationBody(rest: string): Expectation {
   const [keyword, ...tail] = rest.trim().split(/\s+/);
   const argument = rest.trim().slice(keyword.length).trim();
   switch (keyword) {
@@ -197,6 +238,18 @@ function parseExpectation(rest: string): Expectation {
     case "engagement": {
       if (tail.length !== 1 || !/^[+-]?\d+$/.test(tail[0])) throw new LineError(`expected a whole number after "expect ${keyword}"`);
       return { kind: "total", metric: keyword, value: Number(tail[0]) };
+    }
+    case "group": {
+      const match = /^("(?:[^"\\]|\\.)*"|\S+)\s+(\S+)$/.exec(argument);
+      if (match === null || !WHOLE_NUMBER.test(match[2])) throw new LineError('expected a group and a whole number: expect group "Product A" 30');
+      return { kind: "group", group: unquote(match[1]), value: Number(match[2]) };
+    }
+    case "points": {
+      const match = /^(.*\S)\s+([+-]?\d+)$/.exec(argument);
+      if (match === null) throw new LineError('expected a rule and a whole number: expect points visit "/pricing" 13');
+      let rule = match[1];
+      if (/^"(?:[^"\\]|\\.)*"$/.test(rule)) rule = unquote(rule);
+      return { kind: "points", rule, value: Number(match[2]) };
     }
     case "stage":
       if (tail.length !== 1) throw new LineError('expected one stage name after "expect stage"');
@@ -213,7 +266,7 @@ function parseExpectation(rest: string): Expectation {
       return firedExpectation(argument.slice("fired".length).trim(), true);
     }
     default:
-      throw new LineError(`unknown expectation "${keyword}": use score, fit, engagement, stage, stages, fired or not fired`);
+      throw new LineError(`unknown expectation "${keyword}": use score, fit, engagement, group, points, stage, stages, fired or not fired`);
   }
 }
 
@@ -282,9 +335,10 @@ class TestFileReader {
     if (head === "lead") return this.addLeadFields(ws.slice(1), line);
     if (this.current === null) throw new LineError(`"${head}" must be inside a test: start one with test "…"`);
     if (head === "expect") {
-      this.current.steps.push({ kind: "expect", line, text: content, expectation: parseExpectation(content.slice(6)) });
+      this.current.steps.push({ kind: "expect", line, text: content, expectation: parseExpectation(content.slice(6), this.nowOf(this.current)) });
       return;
     }
+    if (head === "reset") return this.addReset(this.current, ws, line);
     this.addInteraction(this.current, ws, line);
   }
 
@@ -352,6 +406,16 @@ class TestFileReader {
     draft.steps.push({ kind: "interaction", line, facts: parseInteraction(ws.slice(1), occurredAt, ++this.seq, line) });
   }
 
+  /** `reset` (at the last arrival) or `reset at TIME` (a time as for interactions). */
+  private addReset(draft: Draft, ws: string[], line: number): void {
+    if (ws.length === 1) {
+      draft.steps.push({ kind: "reset", line, at: null });
+      return;
+    }
+    if (ws.length !== 3 || ws[1] !== "at") throw new LineError("write reset, or reset at -2d (a time as for interactions)");
+    draft.steps.push({ kind: "reset", line, at: parseTime(ws[2], this.nowOf(draft), this.previous) });
+  }
+
   private nowOf(draft: Draft): Date {
     return draft.now ?? this.fileNow ?? DEFAULT_NOW;
   }
@@ -388,11 +452,13 @@ interface Progress {
   stage: string;
   path: string[];
   moves: { move: StageMove; at: Date }[];
+  /** The last engagement reset, if any. */
+  resetAt: Date | null;
 }
 
 function advanceStage(model: CompiledModel, progress: Progress, at: Date): void {
   const lead = progress.lead;
-  const evaluation = model.replay(lead, progress.arrived, at);
+  const evaluation = model.replay(lead, progress.arrived, at, progress.resetAt);
   const move = model.nextStage(progress.stage, { ...evaluation, lead, interactions: progress.arrived });
   if (move === null) return;
   progress.stage = move.to;
@@ -422,15 +488,37 @@ function findRule(model: CompiledModel, name: string): { index: number } | strin
 
 function check(model: CompiledModel, step: Extract<ModelTestStep, { kind: "expect" }>, progress: Progress, at: Date): string[] | null {
   const e = step.expectation;
-  const explain = (keep: (x: RuleExplanation) => boolean) =>
-    formatExplanations(explainRules(model, progress.lead, progress.arrived, at).filter(keep)).map((l) => `  ${l}`);
+  if (e.at !== undefined) at = e.at;
+  const when = e.at === undefined ? "" : ` at ${at.toISOString()}`;
+  const replay = () => model.replay(progress.lead, progress.arrived, at, progress.resetAt);
+  const explained = () => explainRules(model, progress.lead, progress.arrived, at, progress.resetAt);
+  const explain = (keep: (x: RuleExplanation) => boolean) => formatExplanations(explained().filter(keep)).map((l) => `  ${l}`);
   switch (e.kind) {
     case "total": {
-      const got = model.replay(progress.lead, progress.arrived, at)[e.metric];
+      const got = replay()[e.metric];
       if (got === e.value) return null;
       const category = e.metric === "fit" ? "FIT" : "ENGAGEMENT";
       const lines = explain((x) => e.metric === "score" || x.rule.category === category);
-      return [`✗ expected ${e.metric} ${e.value}, got ${got} (line ${step.line})`, ...lines];
+      return [`✗ expected ${e.metric} ${e.value}${when}, got ${got} (line ${step.line})`, ...lines];
+    }
+    case "group": {
+      const key = e.group.trim().toLowerCase();
+      const group = model.groups.find((g) => g.name.toLowerCase() === key);
+      if (group === undefined) {
+        return [`✗ the model has no group named "${e.group}"; its groups are: ${model.groups.map((g) => g.name).join(" | ") || "none"} (line ${step.line})`];
+      }
+      const got = replay().groups.find((g) => g.index === group.index)!;
+      if (got.points === e.value) return null;
+      const cap = got.points === got.uncapped ? "" : ` (capped at ${group.max}: its rules give ${got.uncapped})`;
+      const members = new Set(model.rules.filter((r) => r.group === group.index).map((r) => r.index));
+      return [`✗ expected group "${group.name}" ${e.value}${when}, got ${got.points}${cap} (line ${step.line})`, ...explain((x) => members.has(x.rule.index))];
+    }
+    case "points": {
+      const found = findRule(model, e.rule);
+      if (typeof found === "string") return [`✗ ${found} (line ${step.line})`];
+      const mine = explained().find((x) => x.rule.index === found.index)!;
+      if (mine.points === e.value) return null;
+      return [`✗ expected "${mine.rule.name}" to be worth ${e.value}${when}, it is worth ${mine.points} (line ${step.line})`, ...formatExplanations([mine]).map((l) => `  ${l}`)];
     }
     case "stage": {
       if (progress.stage.toLowerCase() === e.stage.toLowerCase()) return null;
@@ -444,21 +532,24 @@ function check(model: CompiledModel, step: Extract<ModelTestStep, { kind: "expec
     case "fired": {
       const found = findRule(model, e.rule);
       if (typeof found === "string") return [`✗ ${found} (line ${step.line})`];
-      const mine = explainRules(model, progress.lead, progress.arrived, at).find((x) => x.rule.index === found.index)!;
+      const mine = explained().find((x) => x.rule.index === found.index)!;
       const detail = formatExplanations([mine]).map((l) => `  ${l}`);
       const count = mine.count;
-      if (e.negated) return count === 0 ? null : [`✗ expected "${mine.rule.name}" not to fire, it did (line ${step.line})`, ...detail];
+      if (e.negated) return count === 0 ? null : [`✗ expected "${mine.rule.name}" not to fire${when}, it did (line ${step.line})`, ...detail];
       if (e.times === null ? count > 0 : count === e.times) return null;
       const wanted = e.times === null ? "to fire" : `to fire ${e.times} times`;
-      return [`✗ expected "${mine.rule.name}" ${wanted}, it fired ${count} times (line ${step.line})`, ...detail];
+      return [`✗ expected "${mine.rule.name}" ${wanted}${when}, it fired ${count} times (line ${step.line})`, ...detail];
     }
   }
 }
 
 function describeStages(model: CompiledModel, progress: Progress, at: Date): string[] {
   const lines = progress.moves.map(({ move, at: when }) => `  ${move.from} → ${move.to} at ${when.toISOString()} by ${move.rule}`);
-  const totals = model.replay(progress.lead, progress.arrived, at);
-  lines.push(`  now: score ${totals.score} (fit ${totals.fit}, engagement ${totals.engagement})`);
+  const totals = model.replay(progress.lead, progress.arrived, at, progress.resetAt);
+  const groups = totals.groups.map((g) => `, group "${g.name}" ${g.points}`).join("");
+  lines.push(`  now: score ${totals.score} (fit ${totals.fit}, engagement ${totals.engagement}${groups})`);
+  const outlook = stageOutlook(model, progress.stage, { ...totals, lead: progress.lead, interactions: progress.arrived });
+  lines.push(...formatStageOutlook(outlook).map((l) => `  ${l}`));
   return lines;
 }
 
@@ -471,7 +562,7 @@ function describeStages(model: CompiledModel, progress: Progress, at: Date): str
 export function runModelTests(model: CompiledModel, file: ModelTestFile): ModelTestCaseResult[] {
   return file.cases.map((c) => {
     const first = model.funnel.stages[0];
-    const progress: Progress = { lead: c.lead, arrived: [], arrivedAt: null, stage: first, path: [first], moves: [] };
+    const progress: Progress = { lead: c.lead, arrived: [], arrivedAt: null, stage: first, path: [first], moves: [], resetAt: null };
     const failures: string[][] = [];
     advanceStage(model, progress, c.steps.find((s) => s.kind === "interaction")?.facts.occurredAt ?? c.now);
     c.steps.forEach((step, i) => {
@@ -480,6 +571,13 @@ export function runModelTests(model: CompiledModel, file: ModelTestFile): ModelT
         progress.arrivedAt = progress.arrivedAt === null || t > progress.arrivedAt ? t : progress.arrivedAt;
         progress.arrived.push(step.facts);
         advanceStage(model, progress, progress.arrivedAt);
+        return;
+      }
+      if (step.kind === "reset") {
+        // Like the API's reset, at the later of its time and the last arrival; no stage rule runs.
+        const t = step.at ?? progress.arrivedAt ?? c.now;
+        progress.resetAt = progress.arrivedAt !== null && progress.arrivedAt > t ? progress.arrivedAt : t;
+        progress.arrivedAt = progress.resetAt;
         return;
       }
       if (step.kind === "fields") {

@@ -9,7 +9,7 @@
  *
  * Times are `Date`s (UTC instants); durations are milliseconds.
  */
-import type { Condition, ScoreRule, StageRule } from "./ast";
+import type { Condition, GroupStatement, ScoreRule, StageRule } from "./ast";
 
 /** The Lead's own fields, as in the GraphQL API. `companySize` is a number; the rest are strings. */
 export const LEAD_FIELDS = [
@@ -90,17 +90,42 @@ export interface Totals {
   score: number;
 }
 
-/** Why the score is what it is, per rule (awards still counting; a holding fit rule counts once). */
+/**
+ * Why the score is what it is, per rule: the values as of now of its awards still counting (not
+ * expired, not decayed to 0); a holding fit rule counts once.
+ */
 export interface RuleContribution {
   rule: string;
   category: ScoreCategory;
   points: number;
   count: number;
+  /** The rule's group's name; null (or absent) when the rule is in none. */
+  group?: string | null;
+}
+
+/** A group's points for a lead as of now. */
+export interface GroupPoints {
+  /** The group's place in `CheckedModel.groups`. */
+  index: number;
+  name: string;
+  category: ScoreCategory;
+  /** The sum of its rules' contributions, capped by its `max` (no floor). */
+  points: number;
+  /** The same sum without the cap. */
+  uncapped: number;
+}
+
+/** Totals with each (non-empty) group's points, in the order of `CompiledModel.groups`. */
+export interface GroupTotals extends Totals {
+  groups: GroupPoints[];
 }
 
 /** The canonical replay of a lead. */
-export interface Evaluation extends Totals {
-  /** Every activity award of every interaction, in replay order, including those expired by `now` (the ledger). */
+export interface Evaluation extends GroupTotals {
+  /**
+   * Every activity award of every interaction (dated at or after the reset, if any), in replay
+   * order, including those expired or decayed to 0 by `now` (the ledger).
+   */
   awards: Award[];
   /** One award per holding fit rule. */
   fitAwards: Award[];
@@ -114,10 +139,15 @@ export interface LeadHistory {
   interactions: InteractionFacts[];
   /** Their current activity awards (the ledger rows of this model version). */
   awards: Award[];
+  /**
+   * The lead's engagement reset (recycling), if any: interactions dated before it earn nothing.
+   * `awards` must already be the ledger of that reset (the replay with the same `resetAt`).
+   */
+  resetAt?: Date | null;
 }
 
 /** The effect of one new interaction: ledger rows to add and remove, and the new totals as of `now`. */
-export interface IncrementalResult extends Totals {
+export interface IncrementalResult extends GroupTotals {
   added: Award[];
   /** Existing awards (of other interactions) that no longer hold: out-of-order arrivals can cause this. */
   removed: Award[];
@@ -126,8 +156,13 @@ export interface IncrementalResult extends Totals {
 /** What stage conditions can see. */
 export interface StageFacts extends Totals {
   lead: LeadFields;
-  /** The lead's interactions (for `has type ["pattern"]`). */
+  /** The lead's interactions (for `has type ["pattern"]`), all of them: a reset does not hide them. */
   interactions: readonly InteractionFacts[];
+  /**
+   * The groups' points (`Evaluation.groups`, `IncrementalResult.groups` or `totalsOf(…).groups`).
+   * Required when a stage rule reads `group "Name"`: without it that rule throws.
+   */
+  groups?: readonly GroupPoints[];
 }
 
 export interface StageMove {
@@ -155,7 +190,33 @@ export interface CheckedScoreRule {
   max: number | null;
   /** `expires after D`; null: never. */
   expiresMs: number | null;
+  /** The decay of its awards: its own `decays`, else its group's; null: none (always null for a fit rule). */
+  decay: DecaySpec | null;
+  /** Its group's place in `CheckedModel.groups`; null when the rule is in no group. */
+  group: number | null;
   node: ScoreRule;
+}
+
+/** `decays r% every D`, resolved. */
+export interface DecaySpec {
+  /** 1 to 99. */
+  percent: number;
+  everyMs: number;
+}
+
+/** A `group "Name" … { … }`. */
+export interface CheckedGroup {
+  /** Its place in `CheckedModel.groups` (source order). */
+  index: number;
+  /** The name as written, without surrounding spaces. */
+  name: string;
+  /** The kind of all its rules; null for an empty group. */
+  category: ScoreCategory | null;
+  /** `max N`; null: uncapped. */
+  max: number | null;
+  /** The group's own `decays` (also copied into each of its activity rules without one). */
+  decay: DecaySpec | null;
+  node: GroupStatement;
 }
 
 export interface CheckedStageRule {
@@ -169,8 +230,11 @@ export interface CheckedStageRule {
 /** A model that passed the checker with no error. */
 export interface CheckedModel {
   funnel: Funnel;
+  /** Every score rule, grouped or not, numbered in source order. */
   scoreRules: CheckedScoreRule[];
   stageRules: CheckedStageRule[];
+  /** Every group declared, empty ones included (absent: none). */
+  groups?: CheckedGroup[];
 }
 
 /** Options of the checker and compiler. */
@@ -185,9 +249,17 @@ export interface CompiledModel {
   readonly rules: readonly CheckedScoreRule[];
   /** True when some `where` reads `lead.<field>`: a field change then needs an engagement replay. */
   readonly engagementReadsLead: boolean;
+  /** The groups that have rules, in source order (an empty group is left out). */
+  readonly groups: readonly CheckedGroup[];
+  /** True when some rule decays: award values then change with time (see `nextChange`). */
+  readonly decays: boolean;
 
-  /** The canonical replay: interactions in `(occurredAt, seq)` order, evaluated as of `now`. */
-  replay(lead: LeadFields, interactions: readonly InteractionFacts[], now: Date): Evaluation;
+  /**
+   * The canonical replay: interactions in `(occurredAt, seq)` order, evaluated as of `now`.
+   * With `resetAt` (an engagement reset), interactions dated before it are left out of the
+   * scoring: no awards, no place in caps or windows.
+   */
+  replay(lead: LeadFields, interactions: readonly InteractionFacts[], now: Date, resetAt?: Date | null): Evaluation;
 
   /**
    * Scores one new interaction against the lead's history; touches only the awards that can
@@ -196,8 +268,29 @@ export interface CompiledModel {
    */
   incremental(history: LeadHistory, interaction: InteractionFacts, now: Date): IncrementalResult;
 
-  /** The fit rules that hold for these fields. */
+  /**
+   * The fit rules that hold for these fields. `fit` is the sum of their points with the groups'
+   * caps applied (the same as `totalsOf([], awards, now).fit`).
+   */
   fit(lead: LeadFields, now: Date): { fit: number; awards: Award[] };
+
+  /**
+   * The totals, as of `now`, of a ledger (activity awards: decayed values, expired and 0-valued
+   * awards left out) and fit awards, with each group's points and cap.
+   */
+  totalsOf(activity: Iterable<Award>, fit: Iterable<Award>, now: Date): GroupTotals;
+
+  /** What one award is worth as of `now`: its points decayed, 0 once expired or decayed away. */
+  awardValue(award: Award, now: Date): number;
+
+  /**
+   * The next instant after `now` at which the value of one of these awards changes (a decay step
+   * or an expiry); null when none ever will. A sweeper rescores a lead at that instant.
+   */
+  nextChange(awards: Iterable<Award>, now: Date): Date | null;
+
+  /** Per rule, in rule order, what the awards contribute as of `now` (as in `Evaluation.breakdown`). */
+  breakdownOf(activity: Iterable<Award>, fit: Iterable<Award>, now: Date): RuleContribution[];
 
   /**
    * The stage to move to: the furthest stage on the path whose condition holds, if it is ahead of

@@ -44,10 +44,24 @@ const EXPECTATIONS: Readonly<Record<string, Readonly<Record<string, string>>>> =
     NumberLiteral: 'a number after "max", e.g. max 5',
     After: '"after" and a duration after "expires", e.g. expires after 90 days',
   },
+  decay: {
+    NumberLiteral: 'a percentage after "decays", as in decays 10% every 30 days',
+    Percent: '"%" after the percentage, as in decays 10% every 30 days',
+    Every: '"every" and a duration, as in decays 10% every 30 days',
+  },
+  group: {
+    StringLiteral: 'the group\'s name in double quotes after "group", e.g. group "Product A" { … }',
+    LBrace: '"{" and the group\'s rules, e.g. group "Product A" max 60 { visit "/a/*" => +10 }',
+    RBrace: '"}" to close the group (or another rule inside it)',
+  },
+  groupSetting: {
+    NumberLiteral: 'a number after "max", e.g. group "Product A" max 60 { … }',
+  },
   atom: {
     RParen: '")" to close the parenthesis',
     Identifier: 'an interaction type after "has", e.g. has demo_request',
     CompareOp: 'a comparison after the metric, e.g. score >= 50',
+    StringLiteral: 'the group\'s name in double quotes after "group", e.g. group "Product A" >= 30',
   },
   pathCondition: {
     LBracket: '"[" and a list of values after "in", e.g. in ["SaaS", "Software"]',
@@ -64,7 +78,7 @@ const EXPECTATIONS: Readonly<Record<string, Readonly<Record<string, string>>>> =
 
 /** What a failed choice was looking for, by rule. */
 const A_CONDITION = 'a condition, e.g. visit "/pricing", role = "CEO" or score >= 50';
-const A_STATEMENT = 'a new rule, a "stage" rule or a "funnel"';
+const A_STATEMENT = 'a new rule, a "stage" rule, a "group" or a "funnel"';
 const CHOICES: Readonly<Record<string, string>> = {
   statement: A_STATEMENT,
   condition: A_CONDITION,
@@ -73,7 +87,8 @@ const CHOICES: Readonly<Record<string, string>> = {
   atom: A_CONDITION,
   value: "a number or a text in double quotes",
   points: 'the points after "=>", e.g. +10 or -5',
-  modifier: 'once, max or expires',
+  modifier: "once, max, expires or decays",
+  groupSetting: 'max or decays, or "{" and the group\'s rules',
 };
 
 function describeFound(token: IToken | undefined): string {
@@ -115,6 +130,10 @@ const messages: IParserErrorMessageProvider = {
     return `Expected ${A_STATEMENT}, found ${describeFound(firstRedundant)}${hint}`;
   },
   buildNoViableAltMessage({ expectedPathsPerAlt, actual, previous, ruleName }) {
+    // `group Name {` (no quotes) fits neither a group nor a condition: say what a group needs.
+    if (ruleName === "statement" && actual[0]?.tokenType === T.Group && !tokenMatcher(actual[1], T.StringLiteral)) {
+      return `Expected ${EXPECTATIONS.group.StringLiteral}, found ${describeFound(actual[1])}`;
+    }
     const what =
       CHOICES[ruleName] ??
       [...new Set(expectedPathsPerAlt.flat().map((path) => labelOf(path[0])))].join(" or ");
@@ -145,12 +164,40 @@ export class RulesParser extends CstParser {
     });
   });
 
-  // statement = funnel | stageRule | scoreRule ;
+  // statement = funnel | stageRule | group | scoreRule ;
   public readonly statement = this.RULE("statement", () => {
     this.OR([
       { ALT: () => this.SUBRULE(this.funnel) },
       { ALT: () => this.SUBRULE(this.stageRule) },
+      // `group "A" >= 3 => …` is a score rule (the checker refuses the metric there): the third token decides.
+      { ALT: () => this.SUBRULE(this.group) },
       { ALT: () => this.SUBRULE(this.scoreRule) },
+    ]);
+  });
+
+  // group = "group" String { groupSetting } "{" { scoreRule } "}" ;
+  public readonly group = this.RULE("group", () => {
+    this.CONSUME(T.Group);
+    this.CONSUME(T.StringLiteral);
+    this.MANY(() => this.SUBRULE(this.groupSetting));
+    this.CONSUME(T.LBrace);
+    this.MANY2({
+      GATE: () => this.errors.length < MAX_SYNTAX_ERRORS,
+      DEF: () => this.SUBRULE(this.scoreRule),
+    });
+    this.CONSUME(T.RBrace);
+  });
+
+  // groupSetting = "max" Int | decay ;
+  public readonly groupSetting = this.RULE("groupSetting", () => {
+    this.OR([
+      {
+        ALT: () => {
+          this.CONSUME(T.Max);
+          this.CONSUME(T.NumberLiteral);
+        },
+      },
+      { ALT: () => this.SUBRULE(this.decay) },
     ]);
   });
 
@@ -216,7 +263,7 @@ export class RulesParser extends CstParser {
     this.CONSUME(T.NumberLiteral);
   });
 
-  // modifier = "once" | "max" Int | "expires" "after" duration ;
+  // modifier = "once" | "max" Int | "expires" "after" duration | decay ;
   public readonly modifier = this.RULE("modifier", () => {
     this.OR([
       { ALT: () => this.CONSUME(T.Once) },
@@ -233,7 +280,17 @@ export class RulesParser extends CstParser {
           this.SUBRULE(this.duration);
         },
       },
+      { ALT: () => this.SUBRULE(this.decay) },
     ]);
+  });
+
+  // decay = "decays" Int "%" "every" duration ;
+  public readonly decay = this.RULE("decay", () => {
+    this.CONSUME(T.Decays);
+    this.CONSUME(T.NumberLiteral);
+    this.CONSUME(T.Percent);
+    this.CONSUME(T.Every);
+    this.SUBRULE(this.duration);
   });
 
   // duration = Int ( "minute" | "minutes" | "hour" | "hours" | "day" | "days" | "week" | "weeks" ) ;
@@ -274,6 +331,7 @@ export class RulesParser extends CstParser {
   });
 
   // atom = "(" condition ")" | "has" Ident [ String ] | metric compareOp value | pathCondition ;
+  // metric = "score" | "fit" | "engagement" | "group" String ;
   public readonly atom = this.RULE("atom", () => {
     this.OR([
       {
@@ -292,7 +350,15 @@ export class RulesParser extends CstParser {
       },
       {
         ALT: () => {
-          this.CONSUME(T.Metric);
+          this.OR2([
+            { ALT: () => this.CONSUME(T.Metric) },
+            {
+              ALT: () => {
+                this.CONSUME(T.Group);
+                this.CONSUME2(T.StringLiteral, { LABEL: "groupName" });
+              },
+            },
+          ]);
           this.CONSUME(T.CompareOp);
           this.SUBRULE(this.value);
         },

@@ -5,14 +5,34 @@
  * signed, modifiers after the points in their written order, parentheses only where precedence
  * needs them, strings re-escaped, numbers in plain decimal, duration units singular for 1 and plural
  * otherwise, and a blank line wherever the kind of statement changes (funnel, score rules, stage
- * rules). Comments are not part of the AST and are not printed.
+ * rules) and around every group. A group is printed on several lines: its header and `{`, one
+ * rule per line indented by two spaces, and `}` (an empty group: `group "Name" {}`). Comments are
+ * not part of the AST and are not printed.
  *
  * Round trip: `parse(print(ast)).ast` equals `ast` once ranges are ignored and these normalised:
  * `NumberLiteral.raw` becomes `formatNumber(value)`, `Points.sign` becomes `+` when it was omitted
  * (and `Points.raw` the sign followed by the digits), `Duration.unitText` becomes the singular unit
  * for an amount of 1 and the plural otherwise.
  */
-import type { Condition, Duration, FunnelStatement, Model, Modifier, Points, ScoreRule, StageRule, Statement, Value } from "./ast";
+import type {
+  Condition,
+  Decay,
+  Duration,
+  FunnelStatement,
+  GroupSetting,
+  GroupStatement,
+  Metric,
+  Model,
+  Modifier,
+  Points,
+  ScoreRule,
+  StageRule,
+  Statement,
+  Value,
+} from "./ast";
+
+/** How the rules inside a group are indented. */
+export const GROUP_INDENT = "  ";
 
 /**
  * Prints a whole model canonically.
@@ -23,7 +43,7 @@ export function print(ast: Model): string {
   let out = "";
   let previous: Statement["kind"] | null = null;
   for (const statement of ast.statements) {
-    if (previous !== null && previous !== statement.kind) out += "\n";
+    if (previous !== null && (previous !== statement.kind || statement.kind === "Group")) out += "\n";
     out += `${printStatement(statement)}\n`;
     previous = statement.kind;
   }
@@ -39,7 +59,36 @@ export function printStatement(statement: Statement): string {
       return printStageRule(statement);
     case "ScoreRule":
       return printScoreRule(statement);
+    case "Group":
+      return printGroup(statement);
   }
+}
+
+/** `group "Product A" max 60 {`: a group's first line (with `{`). */
+export function printGroupHeader(group: GroupStatement): string {
+  const settings = group.settings.map(printGroupSetting);
+  return ["group", printString(group.name.value), ...settings, "{"].join(" ");
+}
+
+/** A group on several lines (see the module comment). */
+export function printGroup(group: GroupStatement): string {
+  if (group.rules.length === 0) return `${printGroupHeader(group)}}`;
+  return [printGroupHeader(group), ...group.rules.map((r) => GROUP_INDENT + printScoreRule(r)), "}"].join("\n");
+}
+
+/** `max 60`, `decays 50% every 30 days`. */
+export function printGroupSetting(setting: GroupSetting): string {
+  return setting.kind === "Max" ? `max ${formatNumber(setting.count.value)}` : printDecay(setting);
+}
+
+/** `decays 10% every 30 days`. */
+export function printDecay(decay: Decay): string {
+  return `decays ${formatNumber(decay.percent.value)}% every ${printDuration(decay.every)}`;
+}
+
+/** `score`, `group "Product A"`. */
+export function printMetric(metric: Metric): string {
+  return metric.name === "group" ? `group ${printString(metric.group?.value ?? "")}` : metric.name;
 }
 
 /** `funnel Subscriber > Lead > MQL | Other, Lost` */
@@ -90,6 +139,8 @@ export function printModifier(modifier: Modifier): string {
       return `max ${formatNumber(modifier.count.value)}`;
     case "Expires":
       return `expires after ${printDuration(modifier.after)}`;
+    case "Decays":
+      return printDecay(modifier);
   }
 }
 
@@ -137,7 +188,7 @@ export function printCondition(condition: Condition): string {
     case "Has":
       return condition.target ? `has ${condition.type.value} ${printString(condition.target.value)}` : `has ${condition.type.value}`;
     case "Compare": {
-      const left = condition.left.kind === "Metric" ? condition.left.name : printPath(condition.left.segments);
+      const left = condition.left.kind === "Metric" ? printMetric(condition.left) : printPath(condition.left.segments);
       return `${left} ${condition.op} ${printValue(condition.right)}`;
     }
     case "In":

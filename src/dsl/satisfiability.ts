@@ -157,7 +157,9 @@ function isEmpty(d: Domain): boolean {
 function keyOf(atom: Condition): string | null {
   switch (atom.kind) {
     case "Compare":
-      return atom.left.kind === "Metric" ? `#${atom.left.name}` : atom.left.segments.map((s) => s.value).join(".");
+      if (atom.left.kind === "Path") return atom.left.segments.map((s) => s.value).join(".");
+      // A group is keyed by its name as matched (case and surrounding spaces ignored).
+      return atom.left.name === "group" ? `#group ${(atom.left.group?.value ?? "").trim().toLowerCase()}` : `#${atom.left.name}`;
     case "In":
     case "IsSet":
       return atom.path.segments.map((s) => s.value).join(".");

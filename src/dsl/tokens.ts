@@ -86,6 +86,9 @@ export const Minute = keyword("minutes?", "Minute", [DurationUnit]);
 export const Hour = keyword("hours?", "Hour", [DurationUnit]);
 export const Day = keyword("days?", "Day", [DurationUnit]);
 export const Week = keyword("weeks?", "Week", [DurationUnit]);
+export const Decays = keyword("decays", "Decays");
+export const Every = keyword("every", "Every");
+export const Group = keyword("group", "Group");
 
 export const Arrow = createToken({ name: "Arrow", pattern: "=>", label: '"=>"' });
 export const GreaterEqual = createToken({ name: "GreaterEqual", pattern: ">=", categories: [CompareOp], label: '">="' });
@@ -104,6 +107,9 @@ export const Dot = createToken({ name: "Dot", pattern: ".", label: '"."' });
 export const Pipe = createToken({ name: "Pipe", pattern: "|", label: '"|"' });
 export const Plus = createToken({ name: "Plus", pattern: "+", label: '"+"' });
 export const Minus = createToken({ name: "Minus", pattern: "-", label: '"-"' });
+export const Percent = createToken({ name: "Percent", pattern: "%", label: '"%"' });
+export const LBrace = createToken({ name: "LBrace", pattern: "{", label: '"{"' });
+export const RBrace = createToken({ name: "RBrace", pattern: "}", label: '"}"' });
 
 /** A double-quoted string on one line; escapes are decoded (and checked) by the lexer. */
 export const StringLiteral = createToken({
@@ -137,7 +143,7 @@ export const NumberLiteral = createToken({ name: "NumberLiteral", pattern: /\d+(
 export const keywordTokens: readonly TokenType[] = [
   Funnel, Stage, When, Rule, Where, At, Least, Times, Within, Once, Max, Expires, After,
   And, Or, Not, In, Is, Set, Has, Contains, StartsWith, EndsWith, Score, Fit, Engagement,
-  Minute, Hour, Day, Week,
+  Minute, Hour, Day, Week, Decays, Every, Group,
 ];
 
 /** All tokens in lexing order (see the contract above). Categories come last; they match nothing. */
@@ -161,6 +167,9 @@ export const allTokens: readonly TokenType[] = [
   Pipe,
   Plus,
   Minus,
+  Percent,
+  LBrace,
+  RBrace,
   StringLiteral,
   UnterminatedString,
   MisquotedString,

@@ -103,6 +103,10 @@ describe("formatModel on random layouts", () => {
     'role contains "Director" and (companySize >= 50 or industry in ["SaaS", "Software"]) => +10',
     "stage B when score >= 50",
     "stage C when has demo_request and not fit < 10",
+    'visit "/blog/*" => +2 decays 10% every 30 days expires after 1 week',
+    'group "Product A" max 60 decays 50% every 2 weeks { visit "/a/*" => +10 download "a-*" => +5 decays 10% every 1 day }',
+    'group "Empty" { }',
+    'stage C when group "Product A" >= 30 or score > 100',
   ];
   // A statement broken over lines, with spaces and comments between its tokens.
   const spread = (statement: string, breaks: boolean[], comments: string[]) =>

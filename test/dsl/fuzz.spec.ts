@@ -13,6 +13,15 @@ import { SEED_MODEL as SEED } from "./helpers/project-files";
 
 const RUNS = Number(process.env.FC_RUNS ?? 200);
 
+const V2 = `visit "/pricing" => +15 decays 50% every 30 days
+group "Product A" max 60 decays 10% every 2 weeks {
+  visit "/product-a/*" => +10
+  download "product-a-*" => +5 decays 50% every 30 days expires after 90 days
+}
+group "Decision makers" { role contains "Director" => +20 }
+stage SQL when score >= 100 and group "Product A" >= 30
+`;
+
 /** Runs the whole front end and checks the shape of what comes back. */
 function frontEnd(source: string): Diagnostic[] {
   const parsed = parse(source);
@@ -48,7 +57,7 @@ function timed<T>(f: () => T): T {
 const KEYWORDS = keywordTokens.map((t) => (t.PATTERN as RegExp).source.replace(/s\?$/, "s"));
 const tokenText = fc.oneof(
   fc.constantFrom(...KEYWORDS),
-  fc.constantFrom("=>", ">=", "<=", "!=", "=", ">", "<", "(", ")", "[", "]", ",", ":", ".", "|", "+", "-", "#", "\n", '"', "\\"),
+  fc.constantFrom("=>", ">=", "<=", "!=", "=", ">", "<", "(", ")", "[", "]", ",", ":", ".", "|", "+", "-", "#", "\n", '"', "\\", "{", "}", "%"),
   fc.constantFrom("visit", "role", "companySize", "attributes", "properties", "lead", "target", "MQL", "Lead", "_", "__proto__"),
   fc.stringMatching(/^[A-Za-z_][A-Za-z0-9_]{0,6}$/),
   fc.stringMatching(/^\d{1,4}(\.\d{1,2})?$/),
@@ -97,6 +106,16 @@ describe("fuzz: never throws", () => {
 
   test("every prefix of the seed model", () => {
     for (let end = 0; end <= SEED.length; end += 3) frontEnd(SEED.slice(0, end));
+  });
+
+  test("every prefix of a version 2 model, and token soups inside a group", () => {
+    for (let end = 0; end <= V2.length; end += 2) frontEnd(V2.slice(0, end));
+    fc.assert(
+      fc.property(fc.array(tokenText, { maxLength: 30 }), (tokens) => {
+        timed(() => frontEnd(`group "G" max 5 {\n${tokens.join(" ")}\n}\nstage MQL when group "G" >= 1`));
+      }),
+      { numRuns: RUNS },
+    );
   });
 });
 

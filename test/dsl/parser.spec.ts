@@ -271,7 +271,7 @@ describe("parser: syntax errors", () => {
     ["rule Demo: demo_request => +1", "SYNTAX 1:6-1:10", 'Expected the rule\'s name in double quotes after "rule", e.g. rule "Demo request": demo_request => +30, found "Demo"'],
     ['rule "Demo" demo_request => +1', "SYNTAX 1:13-1:25", 'Expected ":" after the rule\'s name, e.g. rule "Demo request": demo_request => +30, found "demo_request"'],
     ["attributes. => +1", "SYNTAX 1:13-1:15", 'Expected a name after ".", e.g. attributes.plan, found "=>"'],
-    ["visit => +1 once 3", "SYNTAX 1:18-1:19", 'Expected a new rule, a "stage" rule or a "funnel", found "3"'],
+    ["visit => +1 once 3", "SYNTAX 1:18-1:19", 'Expected a new rule, a "stage" rule, a "group" or a "funnel", found "3"'],
     ["stage SQL when has => +1", "SYNTAX 1:20-1:22", 'Expected an interaction type after "has", e.g. has demo_request, found "=>"'],
     [
       "webinar where minutes >= 30 => +1",
@@ -286,7 +286,7 @@ describe("parser: syntax errors", () => {
     [
       "stage Lead when firstName set",
       "SYNTAX 1:27-1:30",
-      'Expected a new rule, a "stage" rule or a "funnel", found "set" (a field is tested with "is": is set, is not set, e.g. email is not set)',
+      'Expected a new rule, a "stage" rule, a "group" or a "funnel", found "set" (a field is tested with "is": is set, is not set, e.g. email is not set)',
     ],
   ];
 

@@ -8,7 +8,7 @@
  * `__proto__` never reach a prototype. No user text becomes code.
  */
 import type { CompareCondition, Condition, Path, Value } from "../ast";
-import { LEAD_FIELDS, type InteractionFacts, type LeadFields, type Totals } from "../model";
+import { LEAD_FIELDS, type GroupPoints, type InteractionFacts, type LeadFields, type Totals } from "../model";
 import { compilePattern, normaliseTarget } from "./targets";
 import { equalsTest, isSet, orderingTest, textTest, type ValueTest } from "./values";
 
@@ -22,11 +22,23 @@ export interface Scope {
   ix: InteractionFacts | null;
   /** Its target, normalised and lower-cased; null when it has none. */
   target: string | null;
-  /** The lead's totals (stage conditions). */
-  totals: Totals;
+  /** The lead's totals (stage conditions), with the groups' points when the model has groups. */
+  totals: StageTotals;
   /** The lead's interactions (`has` in stage conditions). */
   interactions: readonly InteractionFacts[];
 }
+
+/** What a stage condition's metrics read. */
+export interface StageTotals extends Totals {
+  groups?: readonly GroupPoints[];
+}
+
+/**
+ * How a stage condition finds a group by name (case and surrounding spaces ignored): its place in
+ * the model's groups (`StageTotals.groups`), -1 for a group declared without rules (worth 0),
+ * undefined for no such group.
+ */
+export type GroupLookup = (name: string) => number | undefined;
 
 /** Totals that are all zero: what a scope outside a stage condition carries. */
 export const NO_TOTALS: Totals = Object.freeze({ fit: 0, engagement: 0, score: 0 });
@@ -153,12 +165,25 @@ function anyOf(tests: readonly ValueTest[]): ValueTest {
   };
 }
 
-function compileCompare(cond: CompareCondition, context: ConditionContext): Predicate {
+/** `group "Name"`: the group's capped points, read from the scope's totals by position. */
+function groupGetter(name: string, groups: GroupLookup | undefined): Getter {
+  const position = groups?.(name);
+  if (position === undefined) throw new ConditionCompileError(`the model has no group "${name}"`);
+  if (position < 0) return () => 0;
+  return (s) => {
+    const points = s.totals.groups?.[position];
+    if (points === undefined) throw new Error(`a stage condition reads group "${name}": pass the groups' points in StageFacts.groups`);
+    return points.points;
+  };
+}
+
+function compileCompare(cond: CompareCondition, context: ConditionContext, groups: GroupLookup | undefined): Predicate {
   let get: Getter;
   if (cond.left.kind === "Metric") {
     if (context !== "stage") throw new ConditionCompileError(`"${cond.left.name}" can only be used in a stage condition`);
     const metric = cond.left.name;
-    get = (s) => s.totals[metric];
+    if (metric === "group") get = groupGetter(cond.left.group?.value ?? "", groups);
+    else get = (s) => s.totals[metric];
   } else {
     get = getter(cond.left, context);
   }
@@ -185,34 +210,34 @@ function compileHas(type: string, pattern: string | null): Predicate {
 /**
  * Compiles a condition into a predicate over a `Scope`.
  *
- * @throws ConditionCompileError when the condition reads something its context does not allow
- *   (the checker refuses such models first).
+ * @throws ConditionCompileError when the condition reads something its context does not allow, or
+ *   a group `groups` does not know (the checker refuses such models first).
  */
-export function compileCondition(cond: Condition, context: ConditionContext): Predicate {
+export function compileCondition(cond: Condition, context: ConditionContext, groups?: GroupLookup): Predicate {
   switch (cond.kind) {
     case "Or": {
-      const parts = cond.operands.map((c) => compileCondition(c, context));
+      const parts = cond.operands.map((c) => compileCondition(c, context, groups));
       return (s) => {
         for (const p of parts) if (p(s)) return true;
         return false;
       };
     }
     case "And": {
-      const parts = cond.operands.map((c) => compileCondition(c, context));
+      const parts = cond.operands.map((c) => compileCondition(c, context, groups));
       return (s) => {
         for (const p of parts) if (!p(s)) return false;
         return true;
       };
     }
     case "Not": {
-      const inner = compileCondition(cond.operand, context);
+      const inner = compileCondition(cond.operand, context, groups);
       return (s) => !inner(s);
     }
     case "Has":
       if (context !== "stage") throw new ConditionCompileError("`has` can only be used in a stage condition");
       return compileHas(cond.type.value, cond.target === null ? null : cond.target.value);
     case "Compare":
-      return compileCompare(cond, context);
+      return compileCompare(cond, context, groups);
     case "In": {
       const get = getter(cond.path, context);
       const test = anyOf(cond.values.map((v) => equalsTest(literal(v))));

@@ -7,8 +7,11 @@ import fc from "fast-check";
 import type {
   CompareOp,
   Condition,
+  Decay,
   Duration,
   FunnelStatement,
+  GroupSetting,
+  GroupStatement,
   Model,
   Modifier,
   Name,
@@ -78,6 +81,7 @@ const atom: fc.Arbitrary<Condition> = fc.oneof(
     left: fc.oneof(
       path,
       fc.constantFrom("score", "fit", "engagement").map((m) => ({ kind: "Metric" as const, name: m as "score", range })),
+      stringLiteral.map((group) => ({ kind: "Metric" as const, name: "group" as const, group, range })),
     ),
     op: compareOp,
     opRange: fc.constant(range),
@@ -112,11 +116,16 @@ const points: fc.Arbitrary<Points> = fc.tuple(fc.constantFrom<"+" | "-">("+", "-
   range,
 }));
 
+const decay: fc.Arbitrary<Decay> = fc.tuple(unsigned, duration).map(([percent, every]) => ({ kind: "Decays", percent, every, range }));
+
 const modifier: fc.Arbitrary<Modifier> = fc.oneof(
   fc.constant<Modifier>({ kind: "Once", range }),
   unsigned.map((count): Modifier => ({ kind: "Max", count, range })),
   duration.map((after): Modifier => ({ kind: "Expires", after, range })),
+  decay,
 );
+
+const groupSetting: fc.Arbitrary<GroupSetting> = fc.oneof(unsigned.map((count): GroupSetting => ({ kind: "Max", count, range })), decay);
 
 const scoreRule: fc.Arbitrary<ScoreRule> = fc.record({
   kind: fc.constant("ScoreRule" as const),
@@ -146,7 +155,15 @@ const funnel: fc.Arbitrary<FunnelStatement> = fc.record({
   range: fc.constant(range),
 });
 
-const statement: fc.Arbitrary<Statement> = fc.oneof(scoreRule, stageRule, funnel);
+const group: fc.Arbitrary<GroupStatement> = fc.record({
+  kind: fc.constant("Group" as const),
+  name: stringLiteral,
+  settings: fc.array(groupSetting, { maxLength: 2 }),
+  rules: fc.array(scoreRule, { maxLength: 3 }),
+  range: fc.constant(range),
+});
+
+const statement: fc.Arbitrary<Statement> = fc.oneof(scoreRule, stageRule, funnel, group);
 
 /** A whole model of up to eight statements. */
 export const model: fc.Arbitrary<Model> = fc

@@ -2,9 +2,10 @@
  * Hand-made `CheckedModel`s for back-end tests that must not depend on the parser and checker
  * (the property tests generate thousands of models), plus leads and interactions.
  */
-import type { CompareOp, Condition, Path, ScoreRule, SourceRange, Value } from "../../../src/dsl/ast";
+import type { CompareOp, Condition, GroupStatement, Path, ScoreRule, SourceRange, Value } from "../../../src/dsl/ast";
 import {
   DEFAULT_FUNNEL,
+  type CheckedGroup,
   type CheckedModel,
   type CheckedScoreRule,
   type CheckedStageRule,
@@ -89,6 +90,8 @@ export interface ActivitySpec {
   atLeast?: { count: number; withinMs: number } | null;
   max?: number | null;
   expiresMs?: number | null;
+  decay?: { percent: number; everyMs: number } | null;
+  group?: number | null;
   name?: string;
 }
 
@@ -105,12 +108,14 @@ export function activity(spec: ActivitySpec): CheckedScoreRule {
     frequency: spec.atLeast ?? null,
     max: spec.max ?? null,
     expiresMs: spec.expiresMs ?? null,
+    decay: spec.decay ?? null,
+    group: spec.group ?? null,
     node: NODE,
   };
 }
 
 /** A fit rule. */
-export function fitRule(condition: Condition, points: number, name = `fit rule ${points}`): CheckedScoreRule {
+export function fitRule(condition: Condition, points: number, name = `fit rule ${points}`, group: number | null = null): CheckedScoreRule {
   return {
     index: -1,
     name,
@@ -122,6 +127,8 @@ export function fitRule(condition: Condition, points: number, name = `fit rule $
     frequency: null,
     max: null,
     expiresMs: null,
+    decay: null,
+    group,
     node: NODE,
   };
 }
@@ -140,12 +147,20 @@ export function checkedModel(
   scoreRules: CheckedScoreRule[],
   stageRules: CheckedStageRule[] = [],
   funnel: Funnel = DEFAULT_FUNNEL,
+  groups: CheckedGroup[] = [],
 ): CheckedModel {
   return {
     funnel,
     scoreRules: scoreRules.map((r, index) => ({ ...r, index, name: `#${index} ${r.name}` })),
     stageRules,
+    groups,
   };
+}
+
+/** A group (`index`: its place in the model's groups). */
+export function group(index: number, name: string, category: CheckedGroup["category"], max: number | null = null): CheckedGroup {
+  const node: GroupStatement = { kind: "Group", name: { kind: "String", value: name, range: RANGE }, settings: [], rules: [], range: RANGE };
+  return { index, name, category, max, decay: null, node };
 }
 
 export function lead(fields: Partial<LeadFields> = {}): LeadFields {
