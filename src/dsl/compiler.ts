@@ -247,8 +247,8 @@ export class CompiledRules implements CompiledModel {
     for (const g of groups) ungrouped[g.category] += g.points;
     // Totals saturate (runtime/totals.ts), each from the exact sums; a group's figures likewise.
     for (const g of groups) Object.assign(g, { points: saturate(g.points), uncapped: saturate(g.uncapped) });
-    const { FIT: fit, ENGAGEMENT: engagement } = ungrouped;
-    return { fit: saturate(fit), engagement: saturate(engagement), score: saturate(fit + engagement), groups };
+    const { FIT: fitSum, ENGAGEMENT: engagement } = ungrouped;
+    return { fit: saturate(fitSum), engagement: saturate(engagement), score: saturate(fitSum + engagement), groups };
   }
 
   totalsOf(activity: Iterable<Award>, fit: Iterable<Award>, now: Date): GroupTotals {
