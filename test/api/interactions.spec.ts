@@ -196,9 +196,13 @@ describe(`interactions [${testDatabase()}]`, () => {
 
     it("refuses more than 1,000 items", async () => {
       const inputs = Array.from({ length: 1001 }, () => ({ email: "a@b.io", type: "visit" }));
-      const res = await s.api.request(RECORD_INTERACTIONS, { inputs });
+      // A lean selection: the whole payload of 1,001 items is past the cost budget, refused before this rule.
+      const lean = gql<unknown, { inputs: unknown[] }>(`mutation ($inputs: [InteractionInput!]!) { recordInteractions(inputs: $inputs) { duplicate } }`);
+      const res = await s.api.request(lean, { inputs });
       expect(codeOf(res)).toBe("BAD_USER_INPUT");
       expect(res.errors?.[0].extensions?.field).toBe("inputs");
+      const costly = await s.api.request(RECORD_INTERACTIONS, { inputs });
+      expect(costly.errors?.[0].extensions).toMatchObject({ code: "BAD_USER_INPUT", maxCost: 100_000 });
     });
   });
 
