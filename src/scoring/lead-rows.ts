@@ -38,6 +38,7 @@ export function leadFromRow(row: Row): LeadEntity {
     stage: row.stage,
     modelVersion: row.model_version,
     nextExpiryAt: row.next_expiry_at ?? null,
+    engagementSince: row.engagement_since ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
