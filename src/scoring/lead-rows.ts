@@ -14,7 +14,7 @@ import { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import type { ServiceContext } from "../context";
 import { hotStatement } from "../database/transaction";
-import { historyColumns, type HistoryRow, LEAD_FIELD_COLUMNS } from "./ledger-rows";
+import { historyColumns, type HistoryRow, LEAD_FIELD_COLUMNS, RESET_COLUMN } from "./ledger-rows";
 
 type Row = Record<string, unknown>;
 
@@ -208,7 +208,7 @@ export async function lockStaleLeads(
   waitForLocks: boolean,
 ): Promise<Row[]> {
   return tx.db.query(
-    `SELECT l.id, l.stage, l.score, l.fit AS stored_fit, l.engagement AS stored_engagement, a.version AS active_version, ${LEAD_FIELD_COLUMNS}
+    `SELECT l.id, l.stage, l.score, l.fit AS stored_fit, l.engagement AS stored_engagement, a.version AS active_version, ${RESET_COLUMN}, ${LEAD_FIELD_COLUMNS}
        FROM lead l, (SELECT version FROM scoring_model WHERE active) a
       WHERE l.model_version < a.version
         AND l.id >= $1::uuid AND ($2::uuid IS NULL OR l.id < $2::uuid) AND ($3::uuid IS NULL OR l.id > $3::uuid)

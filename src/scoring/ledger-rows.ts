@@ -19,6 +19,12 @@ export const epochMs = (column: string): string => `floor(extract(epoch FROM ${c
 export const LEAD_FIELD_COLUMNS =
   "l.email, l.first_name, l.last_name, l.role, l.company, l.industry, l.company_size, l.country, l.source, l.attributes";
 
+/** The lead's engagement reset (`l.engagement_since`, read back by `resetOfRow`), for hand-written SELECTs. */
+export const RESET_COLUMN = "l.engagement_since";
+
+/** The engagement reset of a row selected with `RESET_COLUMN` (null: none). */
+export const resetOfRow = (row: Record<string, unknown>): Date | null => (row.engagement_since == null ? null : new Date(row.engagement_since as string | Date));
+
 /** A lead's fields as the rules see them. */
 export function leadFieldsOf(lead: LeadEntity): LeadFields {
   return {
