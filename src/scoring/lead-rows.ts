@@ -218,19 +218,6 @@ export async function lockStaleLeads(
   );
 }
 
-/**
- * The CTE `due` of the leads whose next expiry is at or before `$1`, at most `$2` of them, locked
- * and skipping leads others hold (the expiry sweeper's batches): `id`, `old_score`, `old_fit`,
- * `old_engagement` and `due_at` (the next expiry).
- */
-export const DUE_LEADS_CTE = `due AS (
-    SELECT id, score AS old_score, fit AS old_fit, engagement AS old_engagement, next_expiry_at AS due_at FROM lead
-     WHERE next_expiry_at <= $1
-     ORDER BY next_expiry_at
-     LIMIT $2
-       FOR UPDATE SKIP LOCKED
-  )`;
-
 /** Writes profile `changes` (already validated and merged) to a locked lead's row, and to the object. */
 export async function updateProfile(tx: ServiceContext, lead: LeadEntity, changes: Partial<LeadEntity>): Promise<void> {
   await tx.db.update(LeadEntity, { id: lead.id }, changes);

@@ -123,24 +123,6 @@ export const counting = (award: Pick<Award, "expiresAt">, nowMs: number): boolea
 /** SQL: the whole number `expr` saturated as a total (`dsl/runtime/totals.ts`), as an `integer`. */
 export const saturatedSql = (expr: string): string => `least(greatest(${expr}, ${-MAX_TOTAL}), ${MAX_TOTAL})::int`;
 
-/** The sum of the awards still counting at `nowMs`. */
-export function countingSum(awards: Iterable<Award>, nowMs: number): number {
-  let sum = 0;
-  for (const a of awards) if (counting(a, nowMs)) sum += a.points;
-  return sum;
-}
-
-/** The earliest expiry after `nowMs` among `awards` (null: none will expire). */
-export function nextExpiry(awards: Iterable<Award>, nowMs: number): Date | null {
-  let next = Infinity;
-  for (const a of awards) {
-    if (a.expiresAt === null) continue;
-    const t = a.expiresAt.getTime();
-    if (t > nowMs && t < next) next = t;
-  }
-  return next === Infinity ? null : new Date(next);
-}
-
 /**
  * SQL columns giving the active model version, the interactions of the lead whose id is the
  * expression `leadId` (canonical order) and its ledger rows; read back by `LeadLedger.load`.

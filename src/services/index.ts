@@ -70,7 +70,7 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
   const scorer = new Scorer({ models: modelVersions, warmLedgers, announce, metrics });
   const rescorer = new Rescorer({ models: modelVersions, announce, bulkBounds, metrics });
   const backgroundRescore = new BackgroundRescore(rescorer, context, workers, logger.child({ component: "rescore" }));
-  const sweeper = new ExpirySweeper(announce, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
+  const sweeper = new ExpirySweeper(announce, modelVersions, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
   const historyRetention = new HistoryRetention(settings.scoreHistoryRetentionMs ?? null, context, logger.child({ component: "history" }));
   const leads = new LeadService(scorer, announce, leadGate, settings.limits.maxJsonBytes);
   return {
