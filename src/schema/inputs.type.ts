@@ -35,6 +35,9 @@ export class LeadInput {
 
   @Field(() => JSONObjectScalar, { nullable: true, description: "Merged key by key; a null value deletes the key." })
   attributes?: Record<string, unknown> | null;
+
+  @Field(() => [GroupFilter], { nullable: true, description: "Points in groups of the active model; all must hold." })
+  groups?: GroupFilter[] | null;
 }
 
 @InputType()
@@ -65,6 +68,18 @@ export class InteractionInput {
 
   @Field(() => String, { nullable: true, description: "Idempotency: recorded once per source." })
   externalId?: string | null;
+}
+
+@InputType({ description: "A lead's points in one group of the active model (name ignoring case), between min and max (inclusive)." })
+export class GroupFilter {
+  @Field()
+  group: string;
+
+  @Field(() => Int, { nullable: true })
+  min?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  max?: number | null;
 }
 
 @InputType()
@@ -131,6 +146,7 @@ export enum LeadOrderField {
   CREATED_AT = "CREATED_AT",
   UPDATED_AT = "UPDATED_AT",
   EMAIL = "EMAIL",
+  GROUP = "GROUP",
 }
 registerEnumType(LeadOrderField, { name: "LeadOrderField" });
 
@@ -147,4 +163,7 @@ export class LeadOrder {
 
   @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC })
   direction: OrderDirection;
+
+  @Field(() => String, { nullable: true, description: "With field GROUP (and only then): the group of the active model whose points order the leads." })
+  group?: string | null;
 }

@@ -99,9 +99,11 @@ export class LeadLedger {
     this.needsReplay = lead.modelVersion !== version;
     this.last = { score: lead.score, fit: lead.fit, engagement: lead.engagement };
     // The writer keeps a lead's group rows equal to its ledger's groups as of its last write or
-    // sweep, which hold until its next change: known when that is still ahead (v1: no groups).
+    // sweep, which hold until its next change: known when that is still ahead (v1: no groups). A
+    // lead without awards may have no rows yet: its (zero) groups are written, so that every lead
+    // scored with a grouped model has a row per group (the order by a group joins them).
     const next = lead.nextExpiryAt?.getTime() ?? Infinity;
-    if (!this.needsReplay && next > now.getTime()) {
+    if (!this.needsReplay && next > now.getTime() && (model.groups.length === 0 || this.awards.length > 0)) {
       this.storedGroups = model.groups.length === 0 ? [] : model.totalsOf(this.engagementAwards(), this.fitAwards(), now).groups;
     }
   }
