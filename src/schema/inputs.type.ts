@@ -35,9 +35,6 @@ export class LeadInput {
 
   @Field(() => JSONObjectScalar, { nullable: true, description: "Merged key by key; a null value deletes the key." })
   attributes?: Record<string, unknown> | null;
-
-  @Field(() => [GroupFilter], { nullable: true, description: "Points in groups of the active model; all must hold." })
-  groups?: GroupFilter[] | null;
 }
 
 @InputType()
@@ -137,6 +134,9 @@ export class LeadFilter {
     description: "Every key's value equals the lead's attribute as text, ignoring case (a null value: the attribute is absent or null).",
   })
   attributes?: Record<string, unknown> | null;
+
+  @Field(() => [GroupFilter], { nullable: true, description: "Points in groups of the active model; all must hold." })
+  groups?: GroupFilter[] | null;
 }
 
 export enum LeadOrderField {
