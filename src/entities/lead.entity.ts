@@ -65,6 +65,10 @@ export class LeadEntity {
   modelVersion: number;
 
   /** The earliest expiry among the lead's awards still counting: when the sweeper must look again. */
+  /** The last engagement reset (recycling): interactions that occurred before it earn nothing. */
+  @Column({ name: "engagement_since", type: "timestamptz", precision: 3, nullable: true })
+  engagementSince: Date | null;
+
   @Column({ name: "next_expiry_at", type: "timestamptz", precision: 3, nullable: true })
   nextExpiryAt: Date | null;
 

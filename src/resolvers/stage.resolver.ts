@@ -8,14 +8,18 @@ import { FunnelStageStats, LeadStageChanged } from "../schema/stage.type";
 @Resolver(() => LeadStageChanged)
 export class StageResolver {
   @Authorized("sales")
-  @Mutation(() => Lead, { description: "Moves a lead to any stage by hand; stage rules run on its next change." })
+  @Mutation(() => Lead, {
+    description:
+      "Moves a lead to any stage by hand; stage rules run on its next change. `resetEngagement` (recycling): its engagement restarts now, interactions before it earn nothing.",
+  })
   setLeadStage(
     @Arg("leadId", () => ID) leadId: string,
     @Arg("stage") stage: string,
     @Ctx() ctx: RequestContext,
     @Arg("reason", () => String, { nullable: true }) reason?: string,
+    @Arg("resetEngagement", () => Boolean, { defaultValue: false }) resetEngagement?: boolean,
   ) {
-    return ctx.services.stages.setStage(ctx, leadId, stage, reason);
+    return ctx.services.stages.setStage(ctx, leadId, stage, reason, resetEngagement ?? false);
   }
 
   @Authorized("read")

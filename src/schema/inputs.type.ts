@@ -67,6 +67,18 @@ export class InteractionInput {
   externalId?: string | null;
 }
 
+@InputType({ description: "A lead's points in one group of the active model (name ignoring case), between min and max (inclusive)." })
+export class GroupFilter {
+  @Field()
+  group: string;
+
+  @Field(() => Int, { nullable: true })
+  min?: number | null;
+
+  @Field(() => Int, { nullable: true })
+  max?: number | null;
+}
+
 @InputType()
 export class LeadFilter {
   @Field(() => [String], { nullable: true, description: "Any of these stages, matched ignoring case." })
@@ -122,6 +134,9 @@ export class LeadFilter {
     description: "Every key's value equals the lead's attribute as text, ignoring case (a null value: the attribute is absent or null).",
   })
   attributes?: Record<string, unknown> | null;
+
+  @Field(() => [GroupFilter], { nullable: true, description: "Points in groups of the active model; all must hold." })
+  groups?: GroupFilter[] | null;
 }
 
 export enum LeadOrderField {
@@ -131,6 +146,7 @@ export enum LeadOrderField {
   CREATED_AT = "CREATED_AT",
   UPDATED_AT = "UPDATED_AT",
   EMAIL = "EMAIL",
+  GROUP = "GROUP",
 }
 registerEnumType(LeadOrderField, { name: "LeadOrderField" });
 
@@ -147,4 +163,7 @@ export class LeadOrder {
 
   @Field(() => OrderDirection, { defaultValue: OrderDirection.DESC })
   direction: OrderDirection;
+
+  @Field(() => String, { nullable: true, description: "With field GROUP (and only then): the group of the active model whose points order the leads." })
+  group?: string | null;
 }

@@ -46,6 +46,12 @@ export class Lead {
   @Field(() => Int)
   engagement: number;
 
+  @Field(() => Date, {
+    nullable: true,
+    description: "The last engagement reset (setLeadStage with resetEngagement): interactions that occurred before it earn nothing. Null: never reset.",
+  })
+  engagementSince: Date | null;
+
   @Field()
   stage: string;
 

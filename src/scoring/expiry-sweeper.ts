@@ -1,57 +1,100 @@
 /**
- * Points that expire leave the score without anyone writing to the lead: every instance runs this
- * sweeper on an interval (15 s by default, `QUALIFY_EXPIRY_SWEEP_SECONDS`). Each sweep takes the
- * leads whose `next_expiry_at` has passed, 500 at a time (`FOR UPDATE SKIP LOCKED`: instances
- * and writes never wait on each other), and recomputes their engagement, score and next expiry
- * from the ledger in one statement per batch, writing a point of each lead's score history at
- * each expiry instant that changed its totals (stamped at that instant, not at the sweep). Stages
- * do not move: expiry is not a change of the lead, and rules never move a lead backwards.
+ * The time sweeper: points that expire or decay leave the score without anyone writing to the
+ * lead. Every instance runs it on an interval (15 s by default, `QUALIFY_EXPIRY_SWEEP_SECONDS`).
+ * Each sweep takes the leads whose next change (`next_expiry_at`: the next instant one of their
+ * awards expires or decays a step) has passed, 500 at a time, each batch one transaction
+ * (`FOR UPDATE SKIP LOCKED`: instances and writes never wait on each other):
+ *   1. lock the due leads (one statement) and load all their ledger rows (one statement);
+ *   2. in process, the compiled model of each lead's version computes its totals at each step
+ *      instant from its next change to now (`time-steps.ts`): a point of its score history at
+ *      each instant that changed them, stamped at that instant (cause EXPIRY when an award
+ *      expires then, else DECAY), its totals, groups and next change as of now;
+ *   3. one write (`writeOutcomes`, per model version among the batch: normally one).
+ * 100,000 leads due are 200 transactions. Stages do not move: time is not a change of the lead,
+ * and rules never move a lead backwards.
  */
 import type { ServiceContext } from "../context";
 import { inTransaction } from "../database/transaction";
+import type { Award, CompiledModel } from "../dsl/model";
+import { saturate } from "../dsl/runtime/totals";
+import { LeadEntity } from "../entities/lead.entity";
 import type { Announcements } from "../events/announce";
 import type { Logger } from "../logger";
 import { errorFields } from "../logger";
-import { saturate } from "../dsl/runtime/totals";
-import { DUE_LEADS_CTE } from "./lead-rows";
-import { saturatedSql as saturated } from "./ledger-rows";
+import { AWARD_TUPLE, type AwardTuple, storedOfTuple } from "./ledger-rows";
+import { type LeadOutcome, type ScorePointRow, writeOutcomes } from "./ledger-writer";
+import type { ModelVersions } from "./model-versions";
+import { sameGroups, timeSteps } from "./time-steps";
 
 /** Leads per sweep transaction. */
 export const SWEEP_BATCH = 500;
 
-const SWEEP_SQL = `
-  WITH ${DUE_LEADS_CTE}, steps AS (
-    SELECT DISTINCT a.lead_id, a.expires_at AS at
-      FROM score_award a JOIN due ON a.lead_id = due.id
-     WHERE a.category = 'ENGAGEMENT' AND a.expires_at >= due.due_at AND a.expires_at <= $1
-  ), step_totals AS (
-    SELECT s.lead_id, s.at,
-           ${saturated("coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > s.at)), 0)")} AS engagement
-      FROM steps s JOIN score_award a ON a.lead_id = s.lead_id
-     GROUP BY s.lead_id, s.at
-  ), ordered AS (
-    SELECT t.*, lag(t.engagement) OVER (PARTITION BY t.lead_id ORDER BY t.at) AS previous FROM step_totals t
-  ), points AS (
-    INSERT INTO score_point (lead_id, at, score, fit, engagement, cause)
-    SELECT o.lead_id, greatest(o.at, (SELECT max(q.at) FROM score_point q WHERE q.lead_id = o.lead_id)), ${saturated("due.old_fit::bigint + o.engagement")}, due.old_fit, o.engagement, 'EXPIRY'
-      FROM ordered o JOIN due ON due.id = o.lead_id
-     WHERE o.engagement <> coalesce(o.previous, due.old_engagement)
-     ORDER BY o.lead_id, o.at
-  ), sums AS (
-    SELECT a.lead_id,
-           ${saturated("coalesce(sum(a.points) FILTER (WHERE a.category = 'ENGAGEMENT' AND (a.expires_at IS NULL OR a.expires_at > $1)), 0)")} AS engagement,
-           min(a.expires_at) FILTER (WHERE a.expires_at > $1) AS next_expiry
-      FROM score_award a JOIN due ON a.lead_id = due.id
-     GROUP BY a.lead_id
-  )
-  UPDATE lead l
-     SET engagement = coalesce(s.engagement, 0),
-         score = ${saturated("l.fit::bigint + coalesce(s.engagement, 0)")},
-         next_expiry_at = s.next_expiry,
-         updated_at = CASE WHEN l.score <> ${saturated("l.fit::bigint + coalesce(s.engagement, 0)")} THEN $1 ELSE l.updated_at END
-    FROM due LEFT JOIN sums s ON s.lead_id = due.id
-   WHERE l.id = due.id
-  RETURNING l.id, l.score, due.old_score`;
+/** The due leads, locked, in the order they fell due. */
+const DUE_LEADS_SQL = `
+  SELECT l.id, l.fit, l.engagement, l.score, l.stage, l.model_version, l.next_expiry_at
+    FROM lead l
+   WHERE l.next_expiry_at <= $1
+   ORDER BY l.next_expiry_at
+   LIMIT $2
+     FOR UPDATE SKIP LOCKED`;
+
+/** Every ledger row of the leads `$1`, in one statement. */
+const AWARDS_SQL = `SELECT a.lead_id, ${AWARD_TUPLE} AS award FROM score_award a WHERE a.lead_id = ANY($1::uuid[])`;
+
+interface DueLead {
+  id: string;
+  fit: number;
+  engagement: number;
+  score: number;
+  stage: string;
+  model_version: number;
+  next_expiry_at: Date;
+}
+
+/** One lead brought to `now`: what to write, and its score before. */
+interface Swept {
+  version: number;
+  model: CompiledModel;
+  outcome: LeadOutcome;
+  scoreBefore: number;
+}
+
+/** Brings one due lead's stored totals to `now` from its ledger rows. */
+function sweepLead(row: DueLead, model: CompiledModel, awards: readonly Award[], now: Date): LeadOutcome {
+  const activity = awards.filter((a) => a.category === "ENGAGEMENT");
+  const fit = awards.filter((a) => a.category === "FIT");
+  const due = new Date(row.next_expiry_at);
+  let last = { score: row.score, fit: row.fit, engagement: row.engagement };
+  const points: ScorePointRow[] = [];
+  for (const step of timeSteps(model, activity, fit, due, now)) {
+    const { score, fit: f, engagement } = step.totals;
+    if (score === last.score && f === last.fit && engagement === last.engagement) continue;
+    points.push({ at: step.at, score, fit: f, engagement, cause: step.cause, interactionId: null });
+    last = { score, fit: f, engagement };
+  }
+  const totals = model.totalsOf(activity, fit, now);
+  // The stored group rows are the groups as of just before the lead fell due (its last write or sweep).
+  const before = model.groups.length === 0 ? [] : model.totalsOf(activity, fit, new Date(due.getTime() - 1)).groups;
+  const lead = Object.assign(new LeadEntity(), {
+    id: row.id,
+    fit: totals.fit,
+    engagement: totals.engagement,
+    score: totals.score,
+    stage: row.stage,
+    nextExpiryAt: model.nextChange(activity, now),
+  });
+  return {
+    lead,
+    wipe: false,
+    removedRowIds: [],
+    added: [],
+    moves: [],
+    points,
+    touched: totals.score !== row.score,
+    profile: false,
+    groups: sameGroups(before, totals.groups) ? null : totals.groups,
+  };
+}
 
 export class ExpirySweeper {
   private timer: NodeJS.Timeout | null = null;
@@ -65,6 +108,7 @@ export class ExpirySweeper {
    */
   constructor(
     private readonly announce: Announcements,
+    private readonly models: ModelVersions,
     private readonly context: () => ServiceContext,
     private readonly intervalMs: number,
     private readonly logger: Logger,
@@ -88,8 +132,8 @@ export class ExpirySweeper {
   }
 
   /**
-   * Takes every lead with points expired by `now` (default: the clock) out of the score; returns
-   * how many leads it updated.
+   * Brings every lead whose next change has passed by `now` (default: the clock) to `now`: its
+   * expired points out, its decayed points at their value; returns how many leads it updated.
    */
   async sweepOnce(now?: Date): Promise<number> {
     const run = this.sweep(now);
@@ -106,19 +150,39 @@ export class ExpirySweeper {
     const now = at ?? ctx.clock.now();
     let total = 0;
     for (;;) {
-      const swept = await inTransaction(ctx, async (tx) => {
-        // TypeORM answers an UPDATE with [rows, rowCount].
-        const [rows]: [Array<{ id: string; score: number; old_score: number }>, number] = await tx.db.query(SWEEP_SQL, [now, SWEEP_BATCH]);
-        for (const row of rows) {
-          this.announce.scored(tx, { leadId: row.id, interactionId: null, pointsAwarded: saturate(row.score - row.old_score), score: row.score });
-        }
-        return rows.length;
-      });
+      const swept = await inTransaction(ctx, (tx) => this.sweepBatch(tx, now));
       total += swept;
       if (swept < SWEEP_BATCH) {
         this.lastSweptAt = new Date();
         return total;
       }
     }
+  }
+
+  /** One batch: lock, load, compute, one write per model version; returns how many leads it took. */
+  private async sweepBatch(tx: ServiceContext, now: Date): Promise<number> {
+    const due: DueLead[] = await tx.db.query(DUE_LEADS_SQL, [now, SWEEP_BATCH]);
+    if (due.length === 0) return 0;
+    const rows: Array<{ lead_id: string; award: AwardTuple }> = await tx.db.query(AWARDS_SQL, [due.map((d) => d.id)]);
+    const awards = new Map<string, Award[]>();
+    for (const row of rows) {
+      const list = awards.get(row.lead_id) ?? [];
+      list.push(storedOfTuple(row.award, () => "").award);
+      awards.set(row.lead_id, list);
+    }
+    const swept: Swept[] = [];
+    for (const row of due) {
+      const model = await this.models.version(tx, row.model_version);
+      swept.push({ version: row.model_version, model, outcome: sweepLead(row, model, awards.get(row.id) ?? [], now), scoreBefore: row.score });
+    }
+    for (const version of new Set(swept.map((s) => s.version))) {
+      const ofVersion = swept.filter((s) => s.version === version);
+      await writeOutcomes(tx, { model: ofVersion[0].model, version, now, outcomes: ofVersion.map((s) => s.outcome) });
+    }
+    for (const { outcome, scoreBefore } of swept) {
+      const { id, score } = outcome.lead;
+      this.announce.scored(tx, { leadId: id, interactionId: null, pointsAwarded: saturate(score - scoreBefore), score });
+    }
+    return due.length;
   }
 }

@@ -7,18 +7,23 @@
  * and still one write. Either way each change is scored as its own change: the compiled model
  * decides (`incremental` for a lead on the active version, a full `replay` when its version is
  * behind or a field change reaches `where lead.<field>`, `fit` always), then the stage rules are
- * evaluated once.
+ * evaluated once (they see the groups' points: `group "X"`).
+ *
+ * Values are as of now (decay, expiry), groups are capped, and the lead's engagement reset
+ * (`engagementSince`, recycling) is the `resetAt` of every replay and incremental step. v1 models
+ * take the compiled model's plain path throughout.
  */
 import { randomUUID } from "node:crypto";
 import type { ServiceContext } from "../context";
-import type { Award, CompiledModel, InteractionFacts, LeadFields } from "../dsl/model";
+import type { Award, CompiledModel, GroupPoints, InteractionFacts, LeadFields } from "../dsl/model";
 import { inCanonicalOrder } from "../dsl/runtime/ledger";
-import { saturate, totalsOf } from "../dsl/runtime/totals";
+import { saturate } from "../dsl/runtime/totals";
 import type { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
-import { countingSum, factsOfTuple, type HistoryRow, leadFieldsOf, nextExpiry, storedOfTuple } from "./ledger-rows";
+import { factsOfTuple, type HistoryRow, leadFieldsOf, storedOfTuple } from "./ledger-rows";
 import { type LeadOutcome, type ScorePointRow, writeOutcomes } from "./ledger-writer";
 import type { ModelVersions } from "./model-versions";
+import { sameGroups, timeSteps } from "./time-steps";
 import type { WarmLedger, WarmLedgers } from "./warm-ledgers";
 
 /** One change of a lead. */
@@ -43,7 +48,9 @@ interface Totals {
   fit: number;
   engagement: number;
   score: number;
+  /** The next instant an award's value changes (an expiry or a decay step). */
   nextExpiryAt: Date | null;
+  groups: GroupPoints[];
 }
 
 const awardKey = (a: Award): string => `${a.interactionId ?? ""}:${a.ruleIndex}`;
@@ -68,8 +75,16 @@ export class LeadLedger {
   /** Score history points to write, and the totals of the last one (or the stored totals). */
   private readonly points: ScorePointRow[] = [];
   private last: { score: number; fit: number; engagement: number };
-  /** Passed expiries are recorded once, before the first change. */
-  private expiriesRecorded = false;
+  /** Passed expiries and decay steps are recorded once, before the first change. */
+  private stepsRecorded = false;
+  /**
+   * The lead's stored group points (`lead_group_points`) when known to equal what its ledger gives
+   * (null: unknown, written with the next outcome); the groups to write, once changed.
+   */
+  private storedGroups: GroupPoints[] | null = null;
+  private groupsToWrite: GroupPoints[] | null = null;
+  /** The engagement was reset now (`engagement_since` is written). */
+  private engagementReset = false;
 
   private constructor(
     readonly lead: LeadEntity,
@@ -83,6 +98,19 @@ export class LeadLedger {
     for (const s of stored) this.rowIds.set(s.award, s.id);
     this.needsReplay = lead.modelVersion !== version;
     this.last = { score: lead.score, fit: lead.fit, engagement: lead.engagement };
+    // The writer keeps a lead's group rows equal to its ledger's groups as of its last write or
+    // sweep, which hold until its next change: known when that is still ahead (v1: no groups). A
+    // lead without awards may have no rows yet: its (zero) groups are written, so that every lead
+    // scored with a grouped model has a row per group (the order by a group joins them).
+    const next = lead.nextExpiryAt?.getTime() ?? Infinity;
+    if (!this.needsReplay && next > now.getTime() && (model.groups.length === 0 || this.awards.length > 0)) {
+      this.storedGroups = model.groups.length === 0 ? [] : model.totalsOf(this.engagementAwards(), this.fitAwards(), now).groups;
+    }
+  }
+
+  /** The lead's engagement reset: interactions dated before it earn nothing. */
+  private get resetAt(): Date | null {
+    return this.lead.engagementSince ?? null;
   }
 
   /**
@@ -114,17 +142,18 @@ export class LeadLedger {
   /** Scores one change (after the previous ones) and moves the stage forward if a rule says so. */
   apply(change: LeadChange): ChangeEffect {
     const nowMs = this.now.getTime();
-    this.recordExpiries(nowMs);
-    const before = saturate(countingSum(this.awards, nowMs));
+    this.recordSteps(nowMs);
+    const before = this.model.totalsOf(this.engagementAwards(), this.fitAwards(), this.now).score;
     const ix = change.interaction;
     const fields = leadFieldsOf(this.lead);
     this.scoreEngagement(change, fields);
     if (ix) this.history.push(ix);
-    const totals = this.scoreFit(fields, nowMs);
+    const totals = this.scoreFit(fields);
     const stageChange = this.moveStage(fields, totals);
     this.markChanged(ix !== null, stageChange !== null, totals);
     this.recordPoint(this.now, totals, ix ? "INTERACTION" : "PROFILE", ix?.id ?? null);
-    Object.assign(this.lead, { ...totals, modelVersion: this.version, stage: stageChange?.toStage ?? this.lead.stage });
+    const { fit, engagement, score, nextExpiryAt } = totals;
+    Object.assign(this.lead, { fit, engagement, score, nextExpiryAt, modelVersion: this.version, stage: stageChange?.toStage ?? this.lead.stage });
     return {
       pointsAwarded: saturate(totals.score - before),
       stageChange,
@@ -133,21 +162,38 @@ export class LeadLedger {
   }
 
   /**
-   * Expiries the sweeper has not applied yet (the lead's next expiry has passed): each expiry
-   * instant that changed the stored totals gets its point, at that instant, before this change's.
+   * Expiries and decay steps the sweeper has not applied yet (the lead's next change has passed):
+   * each such instant that changed the stored totals gets its point, at that instant, before this
+   * change's (`time-steps.ts`).
    */
-  private recordExpiries(nowMs: number): void {
-    const due = this.lead.nextExpiryAt?.getTime();
-    if (this.expiriesRecorded || due === undefined || due > nowMs) return;
-    this.expiriesRecorded = true;
-    const engaged = this.engagementAwards();
-    const instants = new Set<number>();
-    for (const a of engaged) {
-      const t = a.expiresAt?.getTime();
-      if (t !== undefined && t >= due && t <= nowMs) instants.add(t);
+  private recordSteps(nowMs: number): void {
+    const due = this.lead.nextExpiryAt;
+    if (this.stepsRecorded || due === null || due.getTime() > nowMs) return;
+    this.stepsRecorded = true;
+    // A lead behind the active version is replayed in full: its rows are of another model.
+    if (this.needsReplay) return;
+    for (const step of timeSteps(this.model, this.engagementAwards(), this.fitAwards(), due, this.now)) {
+      this.recordPoint(step.at, step.totals, step.cause, null);
     }
-    const fit = this.last.fit;
-    for (const t of [...instants].sort((a, b) => a - b)) this.recordPoint(new Date(t), totalsOf(fit, countingSum(engaged, t)), "EXPIRY", null);
+  }
+
+  /**
+   * Resets the lead's engagement as of now (recycling): its engagement is replayed in full from
+   * that instant, and the change is recorded as a RESET point.
+   */
+  reset(): void {
+    this.recordSteps(this.now.getTime());
+    this.lead.engagementSince = this.now;
+    this.engagementReset = true;
+    this.touched = true;
+    this.lead.updatedAt = this.now;
+    this.scoreEngagement({ interaction: null, fieldsChanged: true }, leadFieldsOf(this.lead), true);
+    const totals = this.scoreFit(leadFieldsOf(this.lead));
+    this.markChanged(false, false, totals);
+    this.dirty = true;
+    this.recordPoint(this.now, totals, "RESET", null);
+    const { fit, engagement, score, nextExpiryAt } = totals;
+    Object.assign(this.lead, { fit, engagement, score, nextExpiryAt, modelVersion: this.version });
   }
 
   /** A point of the score history when `totals` differ from the last point's. */
@@ -160,10 +206,10 @@ export class LeadLedger {
   }
 
   /** The engagement awards after `change`: a full replay, or the model's incremental step. */
-  private scoreEngagement(change: LeadChange, fields: LeadFields): void {
-    const { model, now } = this;
+  private scoreEngagement(change: LeadChange, fields: LeadFields, fullReplay = false): void {
+    const { model, now, resetAt } = this;
     const ix = change.interaction;
-    const replay = () => model.replay(fields, ix ? [...this.history, ix] : this.history, now).awards;
+    const replay = () => model.replay(fields, ix ? [...this.history, ix] : this.history, now, resetAt).awards;
     if (this.needsReplay) {
       // Another model version's rows all go; the lead is replayed in full.
       this.deleteAll = this.rowIds.size > 0 || this.deleteAll;
@@ -171,31 +217,31 @@ export class LeadLedger {
       this.removedRowIds.length = 0;
       this.awards = [...replay()];
       this.needsReplay = false;
-    } else if (change.fieldsChanged && model.engagementReadsLead) {
+    } else if (fullReplay || (change.fieldsChanged && model.engagementReadsLead)) {
       this.replace(this.engagementAwards(), replay());
     } else if (ix) {
-      const result = model.incremental({ lead: fields, interactions: this.history, awards: this.engagementAwards() }, ix, now);
+      const result = model.incremental({ lead: fields, interactions: this.history, awards: this.engagementAwards(), resetAt }, ix, now);
       this.remove(result.removed);
       this.awards.push(...result.added);
     }
   }
 
   /** The fit awards for the lead as it is now, and the totals that follow. */
-  private scoreFit(fields: LeadFields, nowMs: number): Totals {
-    const fit = this.model.fit(fields, this.now);
-    this.replace(
-      this.awards.filter((a) => a.category === "FIT"),
-      fit.awards,
-    );
+  private scoreFit(fields: LeadFields): Totals {
+    const { model, now } = this;
+    const fit = model.fit(fields, now);
+    this.replace(this.fitAwards(), fit.awards);
     const engaged = this.engagementAwards();
-    const engagement = countingSum(engaged, nowMs);
-    return { ...totalsOf(fit.fit, engagement), nextExpiryAt: nextExpiry(engaged, nowMs) };
+    const totals = model.totalsOf(engaged, fit.awards, now);
+    if (!sameGroups(this.storedGroups, totals.groups)) this.groupsToWrite = totals.groups;
+    else this.groupsToWrite = null;
+    return { fit: totals.fit, engagement: totals.engagement, score: totals.score, groups: totals.groups, nextExpiryAt: model.nextChange(engaged, now) };
   }
 
   /** The stage rules, evaluated once: the move (queued for the write), if any. */
   private moveStage(fields: LeadFields, totals: Totals): StageTransitionEntity | null {
-    const { fit, engagement, score } = totals;
-    const move = this.model.nextStage(this.lead.stage, { fit, engagement, score, lead: fields, interactions: this.history });
+    const { fit, engagement, score, groups } = totals;
+    const move = this.model.nextStage(this.lead.stage, { fit, engagement, score, groups, lead: fields, interactions: this.history });
     if (!move) return null;
     const transition = Object.assign(new StageTransitionEntity(), {
       id: randomUUID(),
@@ -220,6 +266,7 @@ export class LeadLedger {
       moved ||
       this.deleteAll ||
       this.removedRowIds.length > 0 ||
+      this.groupsToWrite !== null ||
       this.awards.some((a) => !this.rowIds.has(a)) ||
       lead.modelVersion !== this.version ||
       lead.fit !== totals.fit ||
@@ -238,6 +285,10 @@ export class LeadLedger {
 
   private engagementAwards(): Award[] {
     return this.awards.filter((a) => a.category === "ENGAGEMENT");
+  }
+
+  private fitAwards(): Award[] {
+    return this.awards.filter((a) => a.category === "FIT");
   }
 
   /** The current awards of `interactionId` (for a batch's answers, once every change is applied). */
@@ -282,9 +333,19 @@ export class LeadLedger {
       added,
       moves: this.transitions,
       points: this.points.splice(0),
+      groups: this.takeGroups(),
+      reset: this.engagementReset,
       touched: this.touched,
       profile: this.writeProfile,
     };
+  }
+
+  /** The groups to write (null: the stored rows are current); from then on they are the stored ones. */
+  private takeGroups(): GroupPoints[] | null {
+    const groups = this.groupsToWrite;
+    if (groups !== null) this.storedGroups = groups;
+    this.groupsToWrite = null;
+    return groups;
   }
 
   /** The state of this ledger as written, for `WarmLedgers` (every award has its row id then). */

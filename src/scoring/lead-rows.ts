@@ -14,7 +14,7 @@ import { LeadEntity } from "../entities/lead.entity";
 import { StageTransitionEntity } from "../entities/stage-transition.entity";
 import type { ServiceContext } from "../context";
 import { hotStatement } from "../database/transaction";
-import { historyColumns, type HistoryRow, LEAD_FIELD_COLUMNS } from "./ledger-rows";
+import { historyColumns, type HistoryRow, LEAD_FIELD_COLUMNS, RESET_COLUMN } from "./ledger-rows";
 
 type Row = Record<string, unknown>;
 
@@ -38,6 +38,7 @@ export function leadFromRow(row: Row): LeadEntity {
     stage: row.stage,
     modelVersion: row.model_version,
     nextExpiryAt: row.next_expiry_at ?? null,
+    engagementSince: row.engagement_since ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   });
@@ -207,7 +208,7 @@ export async function lockStaleLeads(
   waitForLocks: boolean,
 ): Promise<Row[]> {
   return tx.db.query(
-    `SELECT l.id, l.stage, l.score, l.fit AS stored_fit, l.engagement AS stored_engagement, a.version AS active_version, ${LEAD_FIELD_COLUMNS}
+    `SELECT l.id, l.stage, l.score, l.fit AS stored_fit, l.engagement AS stored_engagement, a.version AS active_version, ${RESET_COLUMN}, ${LEAD_FIELD_COLUMNS}
        FROM lead l, (SELECT version FROM scoring_model WHERE active) a
       WHERE l.model_version < a.version
         AND l.id >= $1::uuid AND ($2::uuid IS NULL OR l.id < $2::uuid) AND ($3::uuid IS NULL OR l.id > $3::uuid)
@@ -216,19 +217,6 @@ export async function lockStaleLeads(
     [slice.from, slice.to, after, limit],
   );
 }
-
-/**
- * The CTE `due` of the leads whose next expiry is at or before `$1`, at most `$2` of them, locked
- * and skipping leads others hold (the expiry sweeper's batches): `id`, `old_score`, `old_fit`,
- * `old_engagement` and `due_at` (the next expiry).
- */
-export const DUE_LEADS_CTE = `due AS (
-    SELECT id, score AS old_score, fit AS old_fit, engagement AS old_engagement, next_expiry_at AS due_at FROM lead
-     WHERE next_expiry_at <= $1
-     ORDER BY next_expiry_at
-     LIMIT $2
-       FOR UPDATE SKIP LOCKED
-  )`;
 
 /** Writes profile `changes` (already validated and merged) to a locked lead's row, and to the object. */
 export async function updateProfile(tx: ServiceContext, lead: LeadEntity, changes: Partial<LeadEntity>): Promise<void> {

@@ -19,6 +19,12 @@ export const epochMs = (column: string): string => `floor(extract(epoch FROM ${c
 export const LEAD_FIELD_COLUMNS =
   "l.email, l.first_name, l.last_name, l.role, l.company, l.industry, l.company_size, l.country, l.source, l.attributes";
 
+/** The lead's engagement reset (`l.engagement_since`, read back by `resetOfRow`), for hand-written SELECTs. */
+export const RESET_COLUMN = "l.engagement_since";
+
+/** The engagement reset of a row selected with `RESET_COLUMN` (null: none). */
+export const resetOfRow = (row: Record<string, unknown>): Date | null => (row.engagement_since == null ? null : new Date(row.engagement_since as string | Date));
+
 /** A lead's fields as the rules see them. */
 export function leadFieldsOf(lead: LeadEntity): LeadFields {
   return {
@@ -116,24 +122,6 @@ export const counting = (award: Pick<Award, "expiresAt">, nowMs: number): boolea
 
 /** SQL: the whole number `expr` saturated as a total (`dsl/runtime/totals.ts`), as an `integer`. */
 export const saturatedSql = (expr: string): string => `least(greatest(${expr}, ${-MAX_TOTAL}), ${MAX_TOTAL})::int`;
-
-/** The sum of the awards still counting at `nowMs`. */
-export function countingSum(awards: Iterable<Award>, nowMs: number): number {
-  let sum = 0;
-  for (const a of awards) if (counting(a, nowMs)) sum += a.points;
-  return sum;
-}
-
-/** The earliest expiry after `nowMs` among `awards` (null: none will expire). */
-export function nextExpiry(awards: Iterable<Award>, nowMs: number): Date | null {
-  let next = Infinity;
-  for (const a of awards) {
-    if (a.expiresAt === null) continue;
-    const t = a.expiresAt.getTime();
-    if (t > nowMs && t < next) next = t;
-  }
-  return next === Infinity ? null : new Date(next);
-}
 
 /**
  * SQL columns giving the active model version, the interactions of the lead whose id is the

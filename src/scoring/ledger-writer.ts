@@ -2,14 +2,17 @@
  * The one writer of scoring outcomes: for any number of leads, in one statement, their ledger rows
  * removed and added, their stage moves by rule (in the order they happened), the points of their
  * score history (`score_point`, in the order the changes happened), and their totals
- * (fit, engagement, score, stage, model version, next expiry, `updated_at`, and the profile for a
- * batch that merged one in memory). Single writes, batches and rescores all write through here;
+ * (fit, engagement, score, stage, model version, next change, `updated_at`, the engagement reset,
+ * and the profile for a batch that merged one in memory), and their group points
+ * (`lead_group_points`: the model's groups upserted, rows only where the figures changed; the rows
+ * of groups the model no longer has deleted), when they changed. Single writes, batches and rescores all write through here;
  * the statement travels with the transaction's COMMIT (`deferQuery`).
  */
 import type { ServiceContext } from "../context";
 import { parameters } from "../database/parameters";
 import { deferQuery, hotStatement } from "../database/transaction";
-import type { Award, CompiledModel } from "../dsl/model";
+import type { Award, CompiledModel, GroupPoints } from "../dsl/model";
+import { groupKey } from "./group-keys";
 import type { LeadEntity } from "../entities/lead.entity";
 import type { ScoreCause } from "../entities/score-point.entity";
 
@@ -49,6 +52,10 @@ export interface LeadOutcome {
   touched: boolean;
   /** Whether the profile fields are written too. */
   profile: boolean;
+  /** The lead's group points now, when they changed (null: its rows stay as they are). */
+  groups?: readonly GroupPoints[] | null;
+  /** The engagement was reset now: `engagement_since` becomes the write's `now`. */
+  reset?: boolean;
 }
 
 export interface OutcomeWrite {
@@ -80,6 +87,7 @@ export async function writeOutcomes(tx: ServiceContext, write: OutcomeWrite): Pr
   if (moves.length > 0) parts.push(`moves AS (${movesSql(moves, now, p)})`);
   const points = outcomes.flatMap((o) => o.points.map((point) => ({ leadId: o.lead.id, point })));
   if (points.length > 0) parts.push(`points AS (${pointsSql(points, p)})`);
+  parts.push(...groupsSql(outcomes, model, p));
   await deferQuery(
     tx,
     // A handful of shapes (which parts are present): each prepared once per connection.
@@ -92,6 +100,29 @@ export async function writeOutcomes(tx: ServiceContext, write: OutcomeWrite): Pr
 }
 
 type Param = (value: unknown) => string;
+
+/**
+ * The parts writing group points: of each lead whose groups changed, the model's groups upserted
+ * (a row rewritten only when its figures differ) and its rows of other groups deleted.
+ */
+function groupsSql(outcomes: readonly LeadOutcome[], model: CompiledModel, p: Param): string[] {
+  const changed = outcomes.filter((o) => o.groups != null);
+  if (changed.length === 0) return [];
+  const parts = [
+    `group_gone AS (DELETE FROM lead_group_points g WHERE g.lead_id = ANY(${p(changed.map((o) => o.lead.id))}::uuid[])
+        AND NOT (g.group_key = ANY(${p(model.groups.map((g) => groupKey(g.name)))}::text[])))`,
+  ];
+  const rows = changed.flatMap((o) => (o.groups ?? []).map((g) => ({ leadId: o.lead.id, g })));
+  if (rows.length > 0) {
+    parts.push(`group_points AS (INSERT INTO lead_group_points (lead_id, group_key, points, uncapped)
+        SELECT u.lead_id, u.group_key, u.points, u.uncapped
+          FROM unnest(${p(rows.map((r) => r.leadId))}::uuid[], ${p(rows.map((r) => groupKey(r.g.name)))}::text[],
+                      ${p(rows.map((r) => r.g.points))}::int[], ${p(rows.map((r) => r.g.uncapped))}::int[]) AS u (lead_id, group_key, points, uncapped)
+        ON CONFLICT (lead_id, group_key) DO UPDATE SET points = excluded.points, uncapped = excluded.uncapped
+         WHERE (lead_group_points.points, lead_group_points.uncapped) IS DISTINCT FROM (excluded.points, excluded.uncapped))`);
+  }
+  return parts;
+}
 
 /** The condition on `score_award` rows that go: the wiped leads' and the removed rows (null: none). */
 function deleteSql(outcomes: readonly LeadOutcome[], p: Param): string | null {
@@ -150,14 +181,17 @@ function totalsSql(outcomes: readonly LeadOutcome[], version: number, now: Date,
          ${column((l) => l.country)}::text[], ${column((l) => l.source)}::text[], ${column((l) => JSON.stringify(l.attributes))}::text[]`
     : "";
   const profileNames = profile ? ", profile, first_name, last_name, role, company, industry, company_size, country, source, attributes" : "";
+  const reset = outcomes.some((o) => o.reset);
+  const resetSet = reset ? `, engagement_since = CASE WHEN u.reset THEN ${p(now)}::timestamptz ELSE l.engagement_since END` : "";
+  const resetColumn = reset ? `, ${p(outcomes.map((o) => o.reset === true))}::boolean[]` : "";
   return `UPDATE lead l
           SET fit = u.fit, engagement = u.engagement, score = u.score, stage = u.stage, model_version = ${p(version)}::int,
               next_expiry_at = to_timestamp(u.next_ms / 1000.0),
-              updated_at = CASE WHEN u.touched THEN ${p(now)}::timestamptz ELSE l.updated_at END${profileSet}
+              updated_at = CASE WHEN u.touched THEN ${p(now)}::timestamptz ELSE l.updated_at END${resetSet}${profileSet}
          FROM unnest(${column((l) => l.id)}::uuid[], ${column((l) => l.fit)}::int[], ${column((l) => l.engagement)}::int[],
                      ${column((l) => l.score)}::int[], ${column((l) => l.stage)}::text[], ${column((l) => l.nextExpiryAt?.getTime() ?? null)}::float8[],
-                     ${p(outcomes.map((o) => o.touched))}::boolean[]${profileColumns})
-              AS u (id, fit, engagement, score, stage, next_ms, touched${profileNames})
+                     ${p(outcomes.map((o) => o.touched))}::boolean[]${resetColumn}${profileColumns})
+              AS u (id, fit, engagement, score, stage, next_ms, touched${reset ? ", reset" : ""}${profileNames})
         WHERE l.id = u.id`;
 }
 

@@ -7,7 +7,7 @@
 import type { ServiceContext } from "../context";
 import type { CompiledModel, Evaluation } from "../dsl/model";
 import { saturate } from "../dsl/runtime/totals";
-import { counting, interactionsOf, LEAD_FIELD_COLUMNS, leadFieldsOfRow } from "./ledger-rows";
+import { interactionsOf, LEAD_FIELD_COLUMNS, leadFieldsOfRow, RESET_COLUMN, resetOfRow } from "./ledger-rows";
 import type { DiagnosticView } from "./model-versions";
 
 /** Leads per preview read. */
@@ -72,7 +72,7 @@ export async function previewModel(ctx: ServiceContext, model: CompiledModel, bu
     let after = FIRST_ID;
     for (;;) {
       const leads: Array<Record<string, unknown>> = await db.query(
-        `SELECT l.id, l.stage, l.score, ${LEAD_FIELD_COLUMNS} FROM lead l WHERE l.id > $1 ORDER BY l.id LIMIT $2`,
+        `SELECT l.id, l.stage, l.score, ${RESET_COLUMN}, ${LEAD_FIELD_COLUMNS} FROM lead l WHERE l.id > $1 ORDER BY l.id LIMIT $2`,
         [after, PREVIEW_BATCH],
       );
       if (leads.length === 0) break;
@@ -83,7 +83,7 @@ export async function previewModel(ctx: ServiceContext, model: CompiledModel, bu
         const scoreNow = lead.score as number;
         const fields = leadFieldsOfRow(lead);
         const history = interactions.get(id) ?? [];
-        const evaluation = model.replay(fields, history, now);
+        const evaluation = model.replay(fields, history, now, resetOfRow(lead));
         const facts = { ...evaluation, lead: fields, interactions: history };
         const stageWith = model.nextStage(stage, facts)?.to ?? stage;
         bump(stagesNow, stage);
@@ -142,13 +142,14 @@ async function explainMovers(
     rules.set(row.rule, row.points);
     stored.set(row.lead_id, rules);
   }
-  const nowMs = now.getTime();
   const order = model.rules.map((r) => r.name);
   for (const mover of movers) {
     const replay = replays.get(mover.leadId);
+    // Each rule's awards as of now (decayed values, before group caps), like the stored side.
     const withModel = new Map<string, number>();
     for (const award of replay ? [...replay.awards, ...replay.fitAwards] : []) {
-      if (counting(award, nowMs)) withModel.set(award.rule, (withModel.get(award.rule) ?? 0) + award.points);
+      const value = award.category === "FIT" ? award.points : model.awardValue(award, now);
+      if (value !== 0) withModel.set(award.rule, (withModel.get(award.rule) ?? 0) + value);
     }
     const before = stored.get(mover.leadId) ?? new Map<string, number>();
     const changed = (rule: string) => (before.get(rule) ?? 0) !== (withModel.get(rule) ?? 0);

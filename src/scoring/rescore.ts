@@ -24,7 +24,7 @@ import { LeadEntity } from "../entities/lead.entity";
 import type { Announcements } from "../events/announce";
 import type { Metrics } from "../metrics";
 import { lockStaleLeads } from "./lead-rows";
-import { interactionsOf, leadFieldsOfRow, nextExpiry } from "./ledger-rows";
+import { interactionsOf, leadFieldsOfRow, resetOfRow } from "./ledger-rows";
 import { type LeadOutcome, type RuleMove, writeOutcomes } from "./ledger-writer";
 import type { ModelVersions } from "./model-versions";
 
@@ -115,14 +115,13 @@ interface ReplayedBatch {
 
 /** Replays each locked lead (a row of `lockStaleLeads`) with `model` and decides what to write. */
 function replayBatch(leads: ReadonlyArray<Record<string, unknown>>, interactions: Map<string, InteractionFacts[]>, model: CompiledModel, now: Date): ReplayedBatch {
-  const nowMs = now.getTime();
   const outcomes: LeadOutcome[] = [];
   let moves = 0;
   for (const row of leads) {
     const id = row.id as string;
     const fields = leadFieldsOfRow(row);
     const history = interactions.get(id) ?? [];
-    const evaluation = model.replay(fields, history, now);
+    const evaluation = model.replay(fields, history, now, resetOfRow(row));
     const stage = row.stage as string;
     const move = model.nextStage(stage, { ...evaluation, lead: fields, interactions: history });
     const ruleMoves: RuleMove[] = move ? [{ id: randomUUID(), leadId: id, fromStage: stage, toStage: move.to, rule: move.rule }] : [];
@@ -133,7 +132,7 @@ function replayBatch(leads: ReadonlyArray<Record<string, unknown>>, interactions
       engagement: evaluation.engagement,
       score: evaluation.score,
       stage: move ? move.to : stage,
-      nextExpiryAt: nextExpiry(evaluation.awards, nowMs),
+      nextExpiryAt: model.nextChange(evaluation.awards, now),
     });
     const { fit, engagement, score } = evaluation;
     const changed = score !== row.score || fit !== row.stored_fit || engagement !== row.stored_engagement;
@@ -146,6 +145,8 @@ function replayBatch(leads: ReadonlyArray<Record<string, unknown>>, interactions
       points: changed ? [{ at: now, score, fit, engagement, cause: "MODEL", interactionId: null }] : [],
       touched: evaluation.score !== (row.score as number) || move !== null,
       profile: false,
+      // Every row of the lead's groups is rewritten where it differs (those of other models go).
+      groups: evaluation.groups,
     });
   }
   return { outcomes, moves };

@@ -21,6 +21,7 @@ import type { ServiceContext } from "../context";
 import { hotStatement } from "../database/transaction";
 import { InteractionEntity } from "../entities/interaction.entity";
 import type { LeadEntity } from "../entities/lead.entity";
+import { saturate } from "../dsl/runtime/totals";
 import { LeadLedger } from "./lead-ledger";
 import { lockByIdAndInsert } from "./lead-rows";
 import { historyColumns, type HistoryRow } from "./ledger-rows";
@@ -117,6 +118,22 @@ export class Scorer {
     const [row]: HistoryRow[] = await tx.db.query(LOAD_SQL, [lead.id, warm !== undefined]);
     const ledger = await LeadLedger.load(this.deps.models, tx, lead, row, tx.clock.now(), { warm });
     return this.finish(tx, ledger, null, true);
+  }
+
+  /**
+   * Resets the engagement of a locked lead as of now (recycling, `engagement_since`): its
+   * engagement replayed in full from now (earlier interactions earn nothing), a RESET point of its
+   * score history, no stage rule run. Written with the transaction's COMMIT, with the lead's stage
+   * as the caller left it.
+   */
+  async resetEngagement(tx: ServiceContext, lead: LeadEntity): Promise<void> {
+    const warm = this.deps.warmLedgers.takeLocked(lead);
+    const [row]: HistoryRow[] = await tx.db.query(LOAD_SQL, [lead.id, warm !== undefined]);
+    const ledger = await LeadLedger.load(this.deps.models, tx, lead, row, tx.clock.now(), { warm });
+    const before = lead.score;
+    ledger.reset();
+    await LeadLedger.write(tx, [ledger], this.deps.warmLedgers);
+    this.deps.announce.scored(tx, { leadId: lead.id, interactionId: null, pointsAwarded: saturate(lead.score - before), score: lead.score });
   }
 
   /**

@@ -70,13 +70,13 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
   const scorer = new Scorer({ models: modelVersions, warmLedgers, announce, metrics });
   const rescorer = new Rescorer({ models: modelVersions, announce, bulkBounds, metrics });
   const backgroundRescore = new BackgroundRescore(rescorer, context, workers, logger.child({ component: "rescore" }));
-  const sweeper = new ExpirySweeper(announce, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
+  const sweeper = new ExpirySweeper(announce, modelVersions, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
   const historyRetention = new HistoryRetention(settings.scoreHistoryRetentionMs ?? null, context, logger.child({ component: "history" }));
-  const leads = new LeadService(scorer, announce, leadGate, settings.limits.maxJsonBytes);
+  const leads = new LeadService(scorer, announce, leadGate, settings.limits.maxJsonBytes, modelVersions);
   return {
     leads,
     interactions: new InteractionService(leads, scorer, leadGate, settings.limits.maxJsonBytes),
-    stages: new StageService(modelVersions, leads, announce, leadGate),
+    stages: new StageService(modelVersions, leads, announce, leadGate, scorer),
     models: new ModelService(modelVersions, rescorer, backgroundRescore, bulkBounds, workers),
     apiKeys: new ApiKeyService(settings.adminKey, settings.rateLimits),
     modelVersions,

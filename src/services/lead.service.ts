@@ -13,6 +13,8 @@ import { badInput, notFound } from "../errors";
 import type { Announcements } from "../events/announce";
 import { type LeadPatch, patchChanges } from "../scoring/lead-profile";
 import { deleteLead, insertLeads, lockByEmail, lockById, updateProfile } from "../scoring/lead-rows";
+import { groupKeyIn } from "../scoring/group-keys";
+import type { ModelVersions } from "../scoring/model-versions";
 import type { Scorer } from "../scoring/scorer";
 import {
   checkEmail,
@@ -52,19 +54,30 @@ export interface LeadFilterData {
   minCompanySize?: number | null;
   maxCompanySize?: number | null;
   attributes?: Record<string, unknown> | null;
+  /** Points in groups of the active model (`lead_group_points`); all must hold. */
+  groups?: Array<{ group: string; min?: number | null; max?: number | null }> | null;
 }
 
-export type LeadOrderField = "SCORE" | "FIT" | "ENGAGEMENT" | "CREATED_AT" | "UPDATED_AT" | "EMAIL";
+export type LeadOrderField = "SCORE" | "FIT" | "ENGAGEMENT" | "CREATED_AT" | "UPDATED_AT" | "EMAIL" | "GROUP";
 export type OrderDirection = "ASC" | "DESC";
 export interface LeadOrderData {
   field: LeadOrderField;
   direction: OrderDirection;
+  /** With `GROUP` only: the group whose points order the leads. */
+  group?: string | null;
+}
+
+/** A filter on one group's points, its name resolved to its stored key. */
+interface GroupRange {
+  key: string;
+  min: number | null;
+  max: number | null;
 }
 
 
 const TEXT_FIELDS = ["firstName", "lastName", "role", "company", "industry", "country"] as const;
 
-const ORDER_COLUMNS: Record<LeadOrderField, { property: keyof LeadEntity; kind: "number" | "date" | "text" }> = {
+const ORDER_COLUMNS: Record<Exclude<LeadOrderField, "GROUP">, { property: keyof LeadEntity; kind: "number" | "date" | "text" }> = {
   SCORE: { property: "score", kind: "number" },
   FIT: { property: "fit", kind: "number" },
   ENGAGEMENT: { property: "engagement", kind: "number" },
@@ -107,6 +120,7 @@ export class LeadService {
     private readonly announce: Announcements,
     private readonly gate: LeadGate,
     private readonly maxJsonBytes: number,
+    private readonly models: ModelVersions,
   ) {}
 
   /** The lead with this id, or null. */
@@ -132,24 +146,51 @@ export class LeadService {
   ): Promise<Page<LeadEntity>> {
     const limit = pageSize(first);
     const { field, direction } = order ?? { field: "SCORE", direction: "DESC" };
-    const column = ORDER_COLUMNS[field];
-    const qb = this.filtered(ctx, filter);
-    const path = `l.${String(column.property)}`;
+    const orderGroup = await this.orderGroup(ctx, order);
+    const qb = this.filtered(ctx, filter, await this.groupRanges(ctx, filter));
+    const column = field === "GROUP" ? null : ORDER_COLUMNS[field];
+    // By a group: its rows in the index `lead_group_order` (every lead scored with the model has one per group).
+    if (orderGroup !== null) qb.innerJoin("lead_group_points", "g", "g.lead_id = l.id AND g.group_key = :order_group", { order_group: orderGroup });
+    const path = column === null ? "g.points" : `l.${String(column.property)}`;
     if (after) {
       const cursor = decodeCursor(after, "after");
-      const value = this.cursorParameter(cursor.value, column.kind);
+      const value = this.cursorParameter(cursor.value, column?.kind ?? "number");
       const comparison = direction === "DESC" ? "<" : ">";
       qb.andWhere(`(${path}, l.id) ${comparison} (:afterValue, :afterId)`, { afterValue: value, afterId: cursor.id });
     }
-    qb.orderBy(path, direction).addOrderBy("l.id", direction).take(limit + 1);
-    const rows = limit === 0 ? [] : await qb.getMany();
-    const cursorOf = (lead: LeadEntity) => encodeCursor(this.cursorValue(lead, column), lead.id);
-    return toPage(rows, limit, cursorOf, !!after);
+    qb.orderBy(path, direction).addOrderBy("l.id", direction);
+    if (column !== null) {
+      qb.take(limit + 1);
+      const rows = limit === 0 ? [] : await qb.getMany();
+      return toPage(rows, limit, (lead) => encodeCursor(this.cursorValue(lead, column), lead.id), !!after);
+    }
+    const { entities, raw } = limit === 0 ? { entities: [], raw: [] } : await qb.addSelect("g.points", "group_points").limit(limit + 1).getRawAndEntities();
+    const points = new Map((raw as Array<{ l_id: string; group_points: number }>).map((r) => [r.l_id, r.group_points]));
+    return toPage(entities, limit, (lead) => encodeCursor(points.get(lead.id) ?? null, lead.id), !!after);
   }
 
   /** How many leads match `filter`. */
   async count(ctx: ServiceContext, filter: LeadFilterData | null | undefined): Promise<number> {
-    return this.filtered(ctx, filter).getCount();
+    return this.filtered(ctx, filter, await this.groupRanges(ctx, filter)).getCount();
+  }
+
+  /** The stored key of the order's group; null for another order. GROUP and `group` go together. */
+  private async orderGroup(ctx: ServiceContext, order: LeadOrderData | null | undefined): Promise<string | null> {
+    const group = order?.group ?? null;
+    if (order?.field !== "GROUP") {
+      if (group !== null) throw badInput("orderBy.group", "is only for field: GROUP");
+      return null;
+    }
+    if (group === null) throw badInput("orderBy.group", "is required with field: GROUP (the group whose points order the leads)");
+    return groupKeyIn((await this.models.active(ctx)).model, group, "orderBy.group");
+  }
+
+  /** The filter's groups, each resolved in the active model (an unknown name is BAD_USER_INPUT). */
+  private async groupRanges(ctx: ServiceContext, filter: LeadFilterData | null | undefined): Promise<GroupRange[]> {
+    const groups = filter?.groups ?? [];
+    if (groups.length === 0) return [];
+    const { model } = await this.models.active(ctx);
+    return groups.map((g, i) => ({ key: groupKeyIn(model, g.group, `filter.groups.${i}.group`), min: g.min ?? null, max: g.max ?? null }));
   }
 
   /**
@@ -209,7 +250,7 @@ export class LeadService {
     return this.gate.transaction(ctx, id, (tx) => deleteLead(tx, id));
   }
 
-  private filtered(ctx: ServiceContext, filter: LeadFilterData | null | undefined): SelectQueryBuilder<LeadEntity> {
+  private filtered(ctx: ServiceContext, filter: LeadFilterData | null | undefined, groups: readonly GroupRange[] = []): SelectQueryBuilder<LeadEntity> {
     const qb = ctx.db.getRepository(LeadEntity).createQueryBuilder("l");
     if (!filter) return qb;
     const problems = new Problems();
@@ -252,6 +293,14 @@ export class LeadService {
       else qb.andWhere(`lower(l.attributes ->> :attr_key_${i}) = :attr_value_${i}`, { [`attr_key_${i}`]: key, [`attr_value_${i}`]: String(value).toLowerCase() });
     });
     if (filter.updatedSince != null) qb.andWhere("l.updatedAt >= :updatedSince", { updatedSince: filter.updatedSince });
+    // Groups: a probe of the lead's row of each (its primary key).
+    groups.forEach(({ key, min, max }, i) => {
+      const bounds = [min !== null ? `g${i}.points >= :group_min_${i}` : "", max !== null ? `g${i}.points <= :group_max_${i}` : ""].filter(Boolean);
+      qb.andWhere(
+        `EXISTS (SELECT 1 FROM lead_group_points g${i} WHERE g${i}.lead_id = l.id AND g${i}.group_key = :group_key_${i}${bounds.map((b) => ` AND ${b}`).join("")})`,
+        { [`group_key_${i}`]: key, [`group_min_${i}`]: min, [`group_max_${i}`]: max },
+      );
+    });
     const search = filter.search?.trim();
     if (search) {
       // The same expression as the trigram index `lead_search`.
@@ -263,7 +312,7 @@ export class LeadService {
     return qb;
   }
 
-  private cursorValue(lead: LeadEntity, column: (typeof ORDER_COLUMNS)[LeadOrderField]): CursorValue {
+  private cursorValue(lead: LeadEntity, column: (typeof ORDER_COLUMNS)[keyof typeof ORDER_COLUMNS]): CursorValue {
     const value = lead[column.property];
     return value instanceof Date ? value.toISOString() : (value as CursorValue);
   }

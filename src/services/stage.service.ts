@@ -9,6 +9,7 @@ import type { LeadEntity } from "../entities/lead.entity";
 import type { Announcements } from "../events/announce";
 import { moveByHand } from "../scoring/lead-rows";
 import type { ModelVersions } from "../scoring/model-versions";
+import type { Scorer } from "../scoring/scorer";
 import type { LeadService } from "./lead.service";
 import { checkPast, checkText, MAX_REASON_LENGTH, Problems } from "./validation";
 
@@ -33,6 +34,7 @@ export class StageService {
     private readonly leads: LeadService,
     private readonly announce: Announcements,
     private readonly gate: LeadGate,
+    private readonly scorer: Scorer,
   ) {}
 
   /** The funnel in force: the active scoring model's. */
@@ -43,17 +45,28 @@ export class StageService {
   /**
    * Moves a lead to `stage` by hand (any stage of the funnel, forwards or backwards, or off-path),
    * recording who did it and why. Stage rules are not run; the lead's next change runs them.
+   * `resetEngagement` (recycling): in the same transaction, the lead's engagement restarts now
+   * (`Scorer.resetEngagement`: interactions dated before now earn nothing, a RESET score point).
    */
-  async setStage(ctx: ServiceContext, leadId: string, stage: string, reason: string | null | undefined): Promise<LeadEntity> {
+  async setStage(
+    ctx: ServiceContext,
+    leadId: string,
+    stage: string,
+    reason: string | null | undefined,
+    resetEngagement = false,
+  ): Promise<LeadEntity> {
     const problems = new Problems();
     const target = stageNamed(await this.funnel(ctx), stage, "stage", problems);
     const why = checkText(problems, "reason", reason, MAX_REASON_LENGTH) ?? null;
     problems.throwIfAny();
     return this.gate.transaction(ctx, leadId, async (tx) => {
       const lead = await this.leads.lockById(tx, leadId);
-      if (lead.stage === target) return lead;
-      const transition = await moveByHand(tx, lead, target as string, why);
-      this.announce.stageChanged(tx, lead.id, transition);
+      if (lead.stage !== target) {
+        const transition = await moveByHand(tx, lead, target as string, why);
+        this.announce.stageChanged(tx, lead.id, transition);
+      }
+      // After the move: the reset's write carries the lead's stage as it is now.
+      if (resetEngagement) await this.scorer.resetEngagement(tx, lead);
       return lead;
     });
   }

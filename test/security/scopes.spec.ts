@@ -34,7 +34,7 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
   Lead: {
     any: "id",
     read:
-      "attributes company companySize country createdAt email engagement firstName fit industry interactions lastName role score " +
+      "attributes company companySize country createdAt email engagement engagementSince firstName fit industry interactions lastName role score " +
       "scoreAt scoreBreakdown scoreHistory source stage stageHistory updatedAt",
   },
   LeadConnection: { read: "edges pageInfo totalCount" },

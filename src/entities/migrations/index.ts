@@ -5,6 +5,7 @@ import { ModelAudit1764300000000 } from "./1764300000000-model-audit";
 import { RateLimits1764400000000 } from "./1764400000000-rate-limits";
 import { ScoreHistory1764500000000 } from "./1764500000000-score-history";
 import { LeadFilters1764600000000 } from "./1764600000000-lead-filters";
+import { GroupsAndRecycling1764700000000 } from "./1764700000000-groups-and-recycling";
 
 /** Every migration, oldest first. They run automatically when the service starts. */
 export const MIGRATIONS = [
@@ -15,4 +16,5 @@ export const MIGRATIONS = [
   RateLimits1764400000000,
   ScoreHistory1764500000000,
   LeadFilters1764600000000,
+  GroupsAndRecycling1764700000000,
 ];

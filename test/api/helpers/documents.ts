@@ -127,8 +127,9 @@ export interface LeadsVars {
     minCompanySize?: number;
     maxCompanySize?: number;
     attributes?: Record<string, unknown>;
+    groups?: Array<{ group: string; min?: number; max?: number }>;
   };
-  orderBy?: { field?: "SCORE" | "FIT" | "ENGAGEMENT" | "CREATED_AT" | "UPDATED_AT" | "EMAIL"; direction?: "ASC" | "DESC" };
+  orderBy?: { field?: "SCORE" | "FIT" | "ENGAGEMENT" | "CREATED_AT" | "UPDATED_AT" | "EMAIL" | "GROUP"; direction?: "ASC" | "DESC"; group?: string };
   first?: number;
   after?: string | null;
 }

@@ -136,6 +136,8 @@ interface StoredLead {
   score: number;
   stage: string;
   modelVersion: number;
+  /** The engagement reset (recycling), if any. */
+  engagementSince: Date | null;
 }
 
 /** Everything the replay needs, read straight from the database. */
@@ -156,6 +158,7 @@ export async function readDatabase(t: TestApp) {
     score: r.score as number,
     stage: r.stage as string,
     modelVersion: r.model_version as number,
+    engagementSince: (r.engagement_since as Date | null) ?? null,
   }));
   const interactions = new Map<string, InteractionFacts[]>();
   for (const r of interactionRows) {
@@ -178,7 +181,12 @@ export async function readDatabase(t: TestApp) {
     ledger.set(r.lead_id as string, list);
   }
   const history = new Map(lastPoints.map((p) => [p.lead_id, { fit: p.fit, engagement: p.engagement, score: p.score }]));
-  return { active, leads, interactions, ledger, history };
+  const groupRows: Array<{ lead_id: string; group_key: string; points: number; uncapped: number }> = await db.query(
+    `SELECT lead_id, group_key, points, uncapped FROM lead_group_points ORDER BY lead_id, group_key`,
+  );
+  const groups = new Map<string, string[]>();
+  for (const r of groupRows) groups.set(r.lead_id, [...(groups.get(r.lead_id) ?? []), `${r.group_key}: ${r.points} (${r.uncapped})`]);
+  return { active, leads, interactions, ledger, history, groups };
 }
 
 const awardKey = (interactionId: string | null, rule: string, points: number, expiresAt: Date | null, version: number) =>
@@ -189,15 +197,20 @@ export const replayLedger = (evaluation: Evaluation, version: number): string[] 
   [...evaluation.awards, ...evaluation.fitAwards].map((a) => awardKey(a.interactionId, a.rule, a.points, a.expiresAt, version)).sort();
 
 /**
- * Asserts that every lead's stored fit / engagement / score, model version and ledger equal a
- * fresh replay of its interactions with the active model as of `now`, and that the last point of
- * its score history holds its stored totals. Returns the leads checked.
+ * Asserts that every lead's stored fit / engagement / score, model version, ledger and group
+ * points (`lead_group_points`) equal a fresh replay of its interactions with the active model as
+ * of `now` (from its engagement reset, if any), and that the last point of its score history
+ * holds its stored totals. Returns the leads checked.
  */
 export async function expectEveryLeadMatchesReplay(t: TestApp, now: Date = new Date()): Promise<number> {
-  const { active, leads, interactions, ledger, history } = await readDatabase(t);
+  const { active, leads, interactions, ledger, history, groups } = await readDatabase(t);
   const model = compileModel(active.source);
   for (const lead of leads) {
-    const evaluation = model.replay(lead.fields, interactions.get(lead.id) ?? [], now);
+    const evaluation = model.replay(lead.fields, interactions.get(lead.id) ?? [], now, lead.engagementSince);
+    // A lead scored with a grouped model has a row per group; a lead without awards may have none yet (all 0).
+    const replayed = evaluation.groups.map((g) => `${g.name.trim().toLowerCase()}: ${g.points} (${g.uncapped})`).sort();
+    const storedGroups = groups.get(lead.id) ?? (evaluation.groups.every((g) => g.uncapped === 0) && ledger.get(lead.id) === undefined ? replayed : []);
+    expect({ lead: lead.id, groups: storedGroups }).toEqual({ lead: lead.id, groups: replayed });
     const stored = { lead: lead.id, fit: lead.fit, engagement: lead.engagement, score: lead.score, version: lead.modelVersion };
     expect(stored).toEqual({ lead: lead.id, fit: evaluation.fit, engagement: evaluation.engagement, score: evaluation.score, version: active.version });
     expect({ lead: lead.id, ledger: (ledger.get(lead.id) ?? []).sort() }).toEqual({ lead: lead.id, ledger: replayLedger(evaluation, active.version) });
