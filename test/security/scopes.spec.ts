@@ -115,7 +115,7 @@ const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fix
   "Mutation.deleteLead": { declare: "$id: ID!", pass: "id: $id", values: () => ({ id: randomUUID() }) },
   "Mutation.createApiKey": { declare: "$name: String!, $scopes: [Scope!]!", pass: "name: $name, scopes: $scopes", values: () => ({ name: "made by the scopes suite", scopes: ["READ"] }) },
   "Mutation.revokeApiKey": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
-  "Mutation.republishModel": { declare: "$version: Int!", pass: "version: $version", values: () => ({ version: 1 }) },
+  "Mutation.republishModel": { declare: "$version: Int!", pass: "version: $version", values: () => ({ version: 2 }) },
   "Mutation.setApiKeyRateLimit": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
   "Subscription.leadScored": { declare: "$leadId: ID", pass: "leadId: $leadId", values: (f) => ({ leadId: f.leadId }) },
   "Subscription.leadStageChanged": { declare: "", pass: "", values: () => ({}) },
@@ -217,6 +217,12 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
 
   beforeAll(async () => {
     schema = await buildQualifySchema(createLocalPubSub(), { maxJsonBytes: 16 * 1024 });
+    // Version 2: the seed model, a group, and a rule for a stage past SQL, so that every lead and
+    // model has a group to show and a lead at SQL a stage ahead (lists reach their fields).
+    const { activeModel: seed } = await s.api.data(gql<{ activeModel: { source: string } }>(`{ activeModel { source } }`));
+    await s.api.data(gql<unknown, { source: string }>(`mutation ($source: String!) { publishModel(source: $source) { leadsRescored } }`), {
+      source: `${seed.source}\ngroup "Product" { visit "/product/*" => +1 }\nstage Opportunity when has meeting\n`,
+    });
     const lead = await s.api.data(
       gql<{ recordInteraction: { lead: { id: string; email: string } } }, { input: unknown }>(
         `mutation ($input: InteractionInput!) { recordInteraction(input: $input) { lead { id email } } }`,
