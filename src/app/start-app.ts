@@ -124,7 +124,7 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         const domain = domainErrorOf(err);
         throw domain ? toGraphQLError(domain) : err;
       });
-    const contextFor = (caller: Caller): RequestContext => ({ ...context(caller), loaders: createLoaders(dataSource.manager, clock), services });
+    const contextFor = (caller: Caller): RequestContext => ({ ...context(caller), loaders: createLoaders(dataSource.manager, clock, services.modelVersions), services });
     const requestContext = async (authorization: unknown): Promise<RequestContext> => {
       const caller = await authenticate(authorization);
       if (!caller) throw toGraphQLError(new DomainError("UNAUTHENTICATED", "A valid API key is required"));

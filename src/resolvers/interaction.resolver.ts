@@ -1,18 +1,19 @@
 import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "./request-context";
-import type { Award } from "../dsl/model";
 import type { InteractionEntity } from "../entities/interaction.entity";
 import { InteractionInput } from "../schema/inputs.type";
 import { Interaction, RecordInteractionPayload } from "../schema/interaction.type";
 import { Lead } from "../schema/lead.type";
-import { ScoreAward, type ScoreCategory } from "../schema/score.type";
+import { ScoreAward } from "../schema/score.type";
 import type { RecordResult } from "../scoring/recording";
-import { saturate } from "../dsl/runtime/totals";
-import { counting } from "../scoring/ledger-rows";
+import { type AwardValue, awardValue, pointsNow } from "../scoring/score-reading";
 
-/** The just-scored interaction's awards answer `points` and `awards` without a query. */
+/** The just-scored interaction's awards answer `points` and `awards` without a query (the model is compiled already). */
 function primeAwards(ctx: RequestContext, result: RecordResult | Error | null): void {
-  if (result && !(result instanceof Error) && result.awards) ctx.loaders.awardsByInteraction.prime(result.interaction.id, result.awards);
+  if (!result || result instanceof Error || !result.awards) return;
+  const awards = result.awards;
+  const model = ctx.services.modelVersions.version(ctx, result.lead.modelVersion);
+  ctx.loaders.awardsByInteraction.prime(result.interaction.id, model.then((m) => ({ model: m, awards })));
 }
 
 @Resolver(() => Interaction)
@@ -42,25 +43,18 @@ export class InteractionResolver {
     return ctx.loaders.leadById.load(interaction.leadId);
   }
 
-  @FieldResolver(() => Int, { description: "Points this interaction earns now (its awards still counting)." })
+  @FieldResolver(() => Int, { description: "Points this interaction earns now: the values now (decayed) of its awards still counting." })
   async points(@Root() interaction: InteractionEntity, @Ctx() ctx: RequestContext): Promise<number> {
-    const nowMs = ctx.clock.now().getTime();
-    let points = 0;
-    for (const award of await ctx.loaders.awardsByInteraction.load(interaction.id)) if (counting(award, nowMs)) points += award.points;
-    return saturate(points);
+    const { model, awards } = await ctx.loaders.awardsByInteraction.load(interaction.id);
+    return model === null ? 0 : pointsNow(model, awards, ctx.clock.now());
   }
 
-  @FieldResolver(() => [ScoreAward], { description: "The rules it triggered, in the model's order (expired awards included, not counting)." })
-  async awards(@Root() interaction: InteractionEntity, @Ctx() ctx: RequestContext): Promise<ScoreAward[]> {
-    const nowMs = ctx.clock.now().getTime();
-    const awards: Award[] = await ctx.loaders.awardsByInteraction.load(interaction.id);
-    return awards.map((a) => ({
-      rule: a.rule,
-      category: a.category as ScoreCategory,
-      points: a.points,
-      awardedAt: a.awardedAt,
-      expiresAt: a.expiresAt,
-      counting: counting(a, nowMs),
-    }));
+  @FieldResolver(() => [ScoreAward], {
+    description: "The rules it triggered, in the model's order, valued as of now (expired and decayed-away awards included, not counting).",
+  })
+  async awards(@Root() interaction: InteractionEntity, @Ctx() ctx: RequestContext): Promise<AwardValue[]> {
+    const { model, awards } = await ctx.loaders.awardsByInteraction.load(interaction.id);
+    const now = ctx.clock.now();
+    return model === null ? [] : awards.map((a) => awardValue(model, a, now));
   }
 }

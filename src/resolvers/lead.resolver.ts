@@ -6,11 +6,13 @@ import type { ConnectionResult } from "../schema/connection.type";
 import { LeadFilter, LeadInput, LeadOrder } from "../schema/inputs.type";
 import { type Interaction, InteractionConnection } from "../schema/interaction.type";
 import { Lead, LeadConnection } from "../schema/lead.type";
-import { RuleContribution } from "../schema/score.type";
+import { GroupScore, RuleContribution } from "../schema/score.type";
+import { leadFieldsOf } from "../scoring/ledger-rows";
+import { breakdownNow, groupScores, outlookNow, stageRulesReadInteractions } from "../scoring/score-reading";
 import { ScorePoint, ScorePointConnection } from "../schema/score-history.type";
 import type { ScorePointRecord } from "./loaders/score-history-by-lead.loader";
 import { checkPast, checkWindow, Problems } from "../services/validation";
-import { StageTransition } from "../schema/stage.type";
+import { StageCheck, StageTransition } from "../schema/stage.type";
 
 @Resolver(() => Lead)
 export class LeadResolver {
@@ -65,10 +67,28 @@ export class LeadResolver {
   }
 
   @FieldResolver(() => [RuleContribution], {
-    description: "Why the score is what it is: every rule with an award still counting, in the model's order.",
+    description:
+      "Why the score is what it is: every rule with an award still counting (not expired, not decayed to 0), in the model's order, valued as of now. A group's cap applies to the group, not to its rules here.",
   })
-  scoreBreakdown(@Root() lead: LeadEntity, @Ctx() ctx: RequestContext) {
-    return ctx.loaders.scoreBreakdownByLead.load(lead.id);
+  async scoreBreakdown(@Root() lead: LeadEntity, @Ctx() ctx: RequestContext) {
+    return breakdownNow(await ctx.loaders.ledgerByLead.load(lead.id), ctx.clock.now());
+  }
+
+  @FieldResolver(() => [GroupScore], {
+    description: "The lead's points in every group of its model (groups with rules), in the model's order, as of now.",
+  })
+  async groups(@Root() lead: LeadEntity, @Ctx() ctx: RequestContext) {
+    return groupScores(await ctx.loaders.ledgerByLead.load(lead.id), ctx.clock.now());
+  }
+
+  @FieldResolver(() => [StageCheck], {
+    description:
+      "Each stage ahead of the lead's that has a rule, nearest first: whether its rule holds now and, condition by condition, why not. Empty for a lead off the funnel's path (rules never move it) and at the last stage.",
+  })
+  async stageOutlook(@Root() lead: LeadEntity, @Ctx() ctx: RequestContext) {
+    const ledger = await ctx.loaders.ledgerByLead.load(lead.id);
+    const interactions = stageRulesReadInteractions(ledger.model) ? await ctx.loaders.interactionKindsByLead.load(lead.id) : [];
+    return outlookNow(ledger, lead.stage, leadFieldsOf(lead), interactions, ctx.clock.now());
   }
 
   @FieldResolver(() => [StageTransition], { description: "Oldest first." })

@@ -6,6 +6,7 @@ import { Lead } from "../schema/lead.type";
 import {
   Diagnostic,
   LeadScoreChange,
+  ModelGroup,
   ModelPreview,
   PublishModelPayload,
   ScoringModel,
@@ -72,6 +73,17 @@ export class ModelResolver {
   async previewModel(@Arg("source") source: string, @Ctx() ctx: RequestContext): Promise<Omit<ModelPreview, "movers"> & { movers: ScoreChange[] }> {
     const preview: PreviewResult = await ctx.services.models.preview(ctx, source);
     return { ...preview, diagnostics: preview.diagnostics as ModelPreview["diagnostics"], movers: preview.topMovers };
+  }
+
+  @FieldResolver(() => [ModelGroup], { description: "Its groups that have rules, in the model's order (an empty group counts for nothing and is left out)." })
+  groups(@Root() row: ScoringModelEntity, @Ctx() ctx: RequestContext): ModelGroup[] {
+    const model = ctx.services.modelVersions.ofRow(row);
+    return model.groups.map((g) => ({ name: g.name, category: (g.category ?? "ENGAGEMENT") as ModelGroup["category"], max: g.max }));
+  }
+
+  @FieldResolver(() => [String], { description: "The funnel's off-path stages (after `|`): set only by hand." })
+  offPath(@Root() row: ScoringModelEntity, @Ctx() ctx: RequestContext): string[] {
+    return ctx.services.modelVersions.ofRow(row).funnel.offPath;
   }
 }
 

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { connectionOf } from "./connection.type";
+import { ScoreCategory } from "./score.type";
 
 export enum Severity {
   ERROR = "ERROR",
@@ -29,6 +30,18 @@ export class Diagnostic {
 
   @Field(() => Int)
   endColumn: number;
+}
+
+@ObjectType({ description: "A group of a model's score rules (`group \"Name\" max N { … }`): a score of its own within the lead's score." })
+export class ModelGroup {
+  @Field({ description: "As the model writes it." })
+  name: string;
+
+  @Field(() => ScoreCategory, { description: "ENGAGEMENT for a group of activity rules, FIT for one of fit rules." })
+  category: ScoreCategory;
+
+  @Field(() => Int, { nullable: true, description: "The most the group is worth; null: uncapped." })
+  max: number | null;
 }
 
 @ObjectType({ description: "A published version of the scoring rules; one is active." })

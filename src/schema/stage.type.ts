@@ -7,6 +7,36 @@ export enum StageCause {
 }
 registerEnumType(StageCause, { name: "StageCause", description: "Why a lead changed stage." });
 
+@ObjectType({ description: "One condition of a stage rule (an operand of its top-level `and`) for a lead, as of now." })
+export class ConditionCheck {
+  @Field({ description: "Its canonical text: `score >= 100`, `group \"Product A\" >= 30`, `has demo_request`." })
+  condition: string;
+
+  @Field()
+  holds: boolean;
+
+  @Field(() => String, {
+    nullable: true,
+    description: "What it reads, with the lead's values: `score is 85`, `role is not set`, `no demo_request interaction`.",
+  })
+  detail: string | null;
+}
+
+@ObjectType({ description: "A stage ahead of a lead that has a rule: whether the rule holds now, and condition by condition, why not." })
+export class StageCheck {
+  @Field()
+  stage: string;
+
+  @Field({ description: "The stage rule's canonical text: `stage SQL when score >= 100 and has demo_request`." })
+  rule: string;
+
+  @Field({ description: "Whether its rule holds now: the lead moves there at its next change of score or profile." })
+  holds: boolean;
+
+  @Field(() => [ConditionCheck])
+  conditions: ConditionCheck[];
+}
+
 @ObjectType({ description: "One move of a lead between funnel stages." })
 export class StageTransition {
   @Field(() => String, { name: "from", nullable: true, description: "Null for the lead's first stage." })

@@ -53,7 +53,7 @@ export class ModelVersions {
   }
 
   /** The active version (0 when no model was ever published: only before the first start's seed). */
-  async activeVersion(ctx: ServiceContext): Promise<number> {
+  async activeVersion(ctx: Pick<ServiceContext, "db">): Promise<number> {
     const rows: Array<{ version: number }> = await ctx.db.query(`SELECT version FROM scoring_model WHERE active`);
     return rows[0]?.version ?? 0;
   }
@@ -65,7 +65,7 @@ export class ModelVersions {
   }
 
   /** The compiled model of `version` (compiled once per process). Version 0 is the seed model. */
-  async version(ctx: ServiceContext, version: number): Promise<CompiledModel> {
+  async version(ctx: Pick<ServiceContext, "db">, version: number): Promise<CompiledModel> {
     const cached = this.compiled.get(version);
     if (cached) return cached;
     let source = seedModelSource();
@@ -74,12 +74,17 @@ export class ModelVersions {
       if (rows.length === 0) throw new Error(`scoring model version ${version} does not exist`);
       source = rows[0].source;
     }
-    const { model, diagnostics } = this.compile(source);
-    if (!model) {
-      // A published model that no longer compiles: the language changed under it. Fail loudly.
-      throw new Error(`scoring model version ${version} does not compile: ${JSON.stringify(diagnostics.filter((d) => d.severity === "ERROR"))}`);
-    }
-    this.remember(version, model);
+    return this.ofRow({ version, source });
+  }
+
+  /** The compiled model of a published version whose row is at hand (no query; compiled once per process). */
+  ofRow(row: { version: number; source: string }): CompiledModel {
+    const cached = this.compiled.get(row.version);
+    if (cached) return cached;
+    const { model, diagnostics } = this.compile(row.source);
+    // A published model that no longer compiles: the language changed under it. Fail loudly.
+    if (!model) throw new Error(`scoring model version ${row.version} does not compile: ${JSON.stringify(diagnostics.filter((d) => d.severity === "ERROR"))}`);
+    this.remember(row.version, model);
     return model;
   }
 

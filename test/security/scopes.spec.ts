@@ -34,21 +34,25 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
   Lead: {
     any: "id",
     read:
-      "attributes company companySize country createdAt email engagement engagementSince firstName fit industry interactions lastName role score " +
-      "scoreAt scoreBreakdown scoreHistory source stage stageHistory updatedAt",
+      "attributes company companySize country createdAt email engagement engagementSince firstName fit groups industry interactions lastName role score " +
+      "scoreAt scoreBreakdown scoreHistory source stage stageHistory stageOutlook updatedAt",
   },
   LeadConnection: { read: "edges pageInfo totalCount" },
   LeadEdge: { read: "cursor node" },
   InteractionConnection: { read: "edges pageInfo totalCount" },
   InteractionEdge: { read: "cursor node" },
   PageInfo: { read: "endCursor hasNextPage hasPreviousPage startCursor" },
-  ScoreAward: { read: "awardedAt category counting expiresAt points rule" },
-  RuleContribution: { read: "category count points rule" },
+  ScoreAward: { read: "awardedAt category counting expiresAt group initialPoints nextDecayAt points rule" },
+  RuleContribution: { read: "category count group points rule" },
+  GroupScore: { read: "category group max points uncappedPoints" },
+  StageCheck: { read: "conditions holds rule stage" },
+  ConditionCheck: { read: "condition detail holds" },
+  ModelGroup: { read: "category max name" },
   StageTransition: { read: "actor at cause from reason rule to" },
   FunnelStageStats: { read: "conversionToNext leads reached stage" },
   LeadScored: { read: "interaction lead leadId pointsAwarded score" },
   LeadStageChanged: { read: "lead leadId transition" },
-  ScoringModel: { read: "active comment funnel id publishedAt publishedBy publishedById republishedFrom source version" },
+  ScoringModel: { read: "active comment funnel groups id offPath publishedAt publishedBy publishedById republishedFrom source version" },
   ScoringModelConnection: { read: "edges pageInfo totalCount" },
   ScoringModelEdge: { read: "cursor node" },
   Diagnostic: { read: "code column endColumn endLine line message severity" },
@@ -111,7 +115,7 @@ const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fix
   "Mutation.deleteLead": { declare: "$id: ID!", pass: "id: $id", values: () => ({ id: randomUUID() }) },
   "Mutation.createApiKey": { declare: "$name: String!, $scopes: [Scope!]!", pass: "name: $name, scopes: $scopes", values: () => ({ name: "made by the scopes suite", scopes: ["READ"] }) },
   "Mutation.revokeApiKey": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
-  "Mutation.republishModel": { declare: "$version: Int!", pass: "version: $version", values: () => ({ version: 1 }) },
+  "Mutation.republishModel": { declare: "$version: Int!", pass: "version: $version", values: () => ({ version: 2 }) },
   "Mutation.setApiKeyRateLimit": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
   "Subscription.leadScored": { declare: "$leadId: ID", pass: "leadId: $leadId", values: (f) => ({ leadId: f.leadId }) },
   "Subscription.leadStageChanged": { declare: "", pass: "", values: () => ({}) },
@@ -213,6 +217,12 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
 
   beforeAll(async () => {
     schema = await buildQualifySchema(createLocalPubSub(), { maxJsonBytes: 16 * 1024 });
+    // Version 2: the seed model, a group, and a rule for a stage past SQL, so that every lead and
+    // model has a group to show and a lead at SQL a stage ahead (lists reach their fields).
+    const { activeModel: seed } = await s.api.data(gql<{ activeModel: { source: string } }>(`{ activeModel { source } }`));
+    await s.api.data(gql<unknown, { source: string }>(`mutation ($source: String!) { publishModel(source: $source) { leadsRescored } }`), {
+      source: `${seed.source}\ngroup "Product" { visit "/product/*" => +1 }\nstage Opportunity when has meeting\n`,
+    });
     const lead = await s.api.data(
       gql<{ recordInteraction: { lead: { id: string; email: string } } }, { input: unknown }>(
         `mutation ($input: InteractionInput!) { recordInteraction(input: $input) { lead { id email } } }`,
