@@ -44,15 +44,15 @@ export async function readRescoreProgress(ctx: ServiceContext): Promise<RescoreP
  * the version's finish recorded (once: the first pass to find none wins). One statement.
  */
 export async function leadsLeftBehind(ctx: ServiceContext): Promise<boolean> {
-  const [{ left }]: Array<{ left: boolean }> = await ctx.db.query(
+  const [{ any_left }]: Array<{ any_left: boolean }> = await ctx.db.query(
     `WITH active AS (SELECT version FROM scoring_model WHERE active),
-          behind AS (SELECT EXISTS (SELECT 1 FROM lead WHERE model_version < (SELECT version FROM active)) AS left),
+          behind AS (SELECT EXISTS (SELECT 1 FROM lead WHERE model_version < (SELECT version FROM active)) AS any_left),
           finished AS (
             INSERT INTO model_rescore (version, finished_at)
-            SELECT version, $1 FROM active WHERE NOT (SELECT left FROM behind)
+            SELECT version, $1 FROM active WHERE NOT (SELECT any_left FROM behind)
             ON CONFLICT (version) DO NOTHING)
-     SELECT left FROM behind`,
+     SELECT any_left FROM behind`,
     [ctx.clock.now()],
   );
-  return left;
+  return any_left;
 }

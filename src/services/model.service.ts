@@ -152,7 +152,9 @@ export class ModelService {
   /** The active version's rescore: leads done of total (`rescore-progress.ts`); null before any publish. */
   async rescoreStatus(ctx: ServiceContext): Promise<(RescoreProgress & { state: "RUNNING" | "DONE" }) | null> {
     const progress = await readRescoreProgress(ctx);
-    return progress && { ...progress, state: progress.done < progress.total ? "RUNNING" : "DONE" };
+    if (progress === null) return null;
+    const running = progress.done < progress.total;
+    return { ...progress, state: running ? "RUNNING" : "DONE", finishedAt: running ? null : progress.finishedAt };
   }
 
   /** The active model's row, or null. */
