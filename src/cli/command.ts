@@ -8,6 +8,8 @@ import { join, relative, resolve } from "node:path";
 /** Where a command writes: `process.stdout`, or anything with `write` in tests. */
 export interface Output {
   write(text: string): unknown;
+  /** A terminal (`process.stderr.isTTY`): progress is drawn as a bar rather than printed as lines. */
+  isTTY?: boolean;
 }
 
 /** The streams and directory a command runs with. */
@@ -33,6 +35,8 @@ export const EXIT_OK = 0;
 export const EXIT_PROBLEMS = 1;
 export const EXIT_USAGE = 2;
 export const EXIT_UNAVAILABLE = 3;
+/** `qualify publish`: the version is published and active, but its rescore stopped midway (the service finishes it in the background). */
+export const EXIT_RESCORE_INCOMPLETE = 4;
 
 /** A command's failure: one line for stderr and the exit code it ends with. */
 export class CliError extends Error {

@@ -9,6 +9,7 @@ import {
   ModelGroup,
   ModelPreview,
   PublishModelPayload,
+  RescoreStatus,
   ScoringModel,
   ScoringModelConnection,
 } from "../schema/model.type";
@@ -35,6 +36,15 @@ export class ModelResolver {
   ): Promise<ConnectionResult<ScoringModelEntity>> {
     const page = await ctx.services.models.list(ctx, first, after);
     return { ...page, countTotal: () => ctx.services.models.count(ctx) };
+  }
+
+  @Authorized("read")
+  @Query(() => RescoreStatus, {
+    nullable: true,
+    description: "How far the active version's rescore is: leads done of total, RUNNING or DONE (poll it while a publish runs; `qualify publish` does).",
+  })
+  rescoreStatus(@Ctx() ctx: RequestContext) {
+    return ctx.services.models.rescoreStatus(ctx);
   }
 
   @Authorized("read")

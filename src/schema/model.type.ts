@@ -150,3 +150,36 @@ export class ModelPreview {
   /** All the movers the service kept (up to 100); `topMovers(first)` takes the first of them. */
   movers: LeadScoreChange[];
 }
+
+export enum RescoreState {
+  RUNNING = "RUNNING",
+  DONE = "DONE",
+}
+registerEnumType(RescoreState, {
+  name: "RescoreState",
+  description: "RUNNING: leads are left below the version (a rescore works through them, or will at the next start); DONE: none is.",
+});
+
+@ObjectType({
+  description:
+    "The active version's rescore, read from the leads: the same answer from every instance, whichever one rescores. A publish rescores every lead to the new version in batches; `done` counts the leads already at the version.",
+})
+export class RescoreStatus {
+  @Field(() => Int, { description: "The active version." })
+  version: number;
+
+  @Field(() => RescoreState)
+  state: RescoreState;
+
+  @Field(() => Int, { description: "Leads at the version: rescored, or written since the publish (a write to a lead behind rescores it)." })
+  done: number;
+
+  @Field(() => Int, { description: "Every lead now (leads created during the rescore count in both)." })
+  total: number;
+
+  @Field({ description: "When the version was published (its rescore began)." })
+  startedAt: Date;
+
+  @Field(() => Date, { nullable: true, description: "When a rescore found no lead left below the version; null while RUNNING." })
+  finishedAt: Date | null;
+}

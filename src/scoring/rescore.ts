@@ -27,6 +27,7 @@ import { lockStaleLeads } from "./lead-rows";
 import { interactionsOf, leadFieldsOfRow, resetOfRow } from "./ledger-rows";
 import { type LeadOutcome, type RuleMove, writeOutcomes } from "./ledger-writer";
 import type { ModelVersions } from "./model-versions";
+import { leadsLeftBehind } from "./rescore-progress";
 
 /** Leads per rescore transaction. */
 export const RESCORE_BATCH = 1000;
@@ -98,10 +99,8 @@ async function rescoreStale(deps: RescoreDeps, ctx: ServiceContext, options: Res
     );
     if (options.shouldStop?.()) return totals;
     // The end of a pass: anything left is a lead a concurrent write held (or wrote behind).
-    const [{ left }]: Array<{ left: boolean }> = await ctx.db.query(
-      `SELECT EXISTS (SELECT 1 FROM lead WHERE model_version < (SELECT version FROM scoring_model WHERE active)) AS left`,
-    );
-    if (!left) return totals;
+    // (With none left, the version's finish is recorded for `rescoreStatus`.)
+    if (!(await leadsLeftBehind(ctx))) return totals;
     // A pass that found every remaining lead held waits for the locks the next time (writes are short).
     waitForLocks = passRescored === 0;
   }

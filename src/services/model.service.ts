@@ -16,6 +16,7 @@ import type { DiagnosticView, ModelVersions } from "../scoring/model-versions";
 import { SEED_MODEL_PATH, seedModelSource } from "../scoring/model-versions";
 import { previewModel, type PreviewResult } from "../scoring/preview";
 import type { Rescorer, RescoreTotals } from "../scoring/rescore";
+import { readRescoreProgress, type RescoreProgress } from "../scoring/rescore-progress";
 import { checkText, MAX_COMMENT_LENGTH, Problems } from "./validation";
 
 export interface PublishResult extends RescoreTotals {
@@ -146,6 +147,14 @@ export class ModelService {
     const { model, diagnostics } = this.versions.compile(source);
     if (!model) return { diagnostics, leadsChanged: 0, stages: [], topMovers: [] };
     return { ...(await previewModel(ctx, model, this.bulkBounds)), diagnostics };
+  }
+
+  /** The active version's rescore: leads done of total (`rescore-progress.ts`); null before any publish. */
+  async rescoreStatus(ctx: ServiceContext): Promise<(RescoreProgress & { state: "RUNNING" | "DONE" }) | null> {
+    const progress = await readRescoreProgress(ctx);
+    if (progress === null) return null;
+    const running = progress.done < progress.total;
+    return { ...progress, state: running ? "RUNNING" : "DONE", finishedAt: running ? null : progress.finishedAt };
   }
 
   /** The active model's row, or null. */

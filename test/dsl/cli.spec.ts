@@ -36,14 +36,14 @@ describe("qualify help and dispatch", () => {
   test("help lists every command", async () => {
     const { code, stdout } = await qualify("help");
     expect(code).toBe(0);
-    for (const usage of ["check FILE|DIR…", "test FILE|DIR…", "fmt [--check] FILE|DIR…", "help"]) expect(stdout).toContain(usage);
+    for (const usage of ["check FILE|DIR…", "test FILE|DIR…", "fmt [--check] FILE|DIR…", "publish FILE [--comment TEXT] [--json]", "preview FILE [--top N] [--json]", "pull [FILE] [--json]", "help"]) expect(stdout).toContain(usage);
   });
 
   test("no command shows the help and exits 2; an unknown one says so", async () => {
     expect((await qualify()).code).toBe(2);
-    const { code, stderr } = await qualify("publish");
+    const { code, stderr } = await qualify("deploy");
     expect(code).toBe(2);
-    expect(stderr).toBe('qualify: unknown command "publish"; run qualify help\n');
+    expect(stderr).toBe('qualify: unknown command "deploy"; run qualify help\n');
   });
 
   test("unknown options and missing files are usage errors", async () => {

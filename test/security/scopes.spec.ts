@@ -22,7 +22,7 @@ type Need = "any" | Scope;
  * `duplicate` and `pointsAwarded` of what it writes; API keys need `admin`.
  */
 const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
-  Query: { read: "activeModel checkModel funnel lead leadByEmail leads models", admin: "apiKeys" },
+  Query: { read: "activeModel checkModel funnel lead leadByEmail leads models rescoreStatus", admin: "apiKeys" },
   Mutation: {
     ingest: "recordInteraction recordInteractions upsertLead",
     sales: "setLeadStage",
@@ -59,6 +59,7 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
   PublishModelPayload: { read: "leadsRescored model stageChanges" },
   ModelPreview: { read: "diagnostics leadsChanged stages topMovers" },
   StagePreview: { read: "fromScratch now stage withModel" },
+  RescoreStatus: { read: "done finishedAt startedAt state total version" },
   LeadScoreChange: { read: "change lead rulesChanged scoreNow scoreWithModel stageNow stageWithModel" },
   ApiKey: { admin: "createdAt createdBy id lastUsedAt name prefix rateLimit revokedAt revokedBy scopes" },
   RateLimit: { admin: "cost custom requests windowSeconds" },
@@ -104,6 +105,7 @@ const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fix
   "Query.funnel": { declare: "", pass: "", values: () => ({}) },
   "Query.activeModel": { declare: "", pass: "", values: () => ({}) },
   "Query.models": { declare: "$first: Int", pass: "first: $first", values: () => ({ first: 1 }) },
+  "Query.rescoreStatus": { declare: "", pass: "", values: () => ({}) },
   "Query.checkModel": { declare: "$source: String!", pass: "source: $source", values: () => ({ source: "visit =>" }) },
   "Query.apiKeys": { declare: "", pass: "", values: () => ({}) },
   "Mutation.upsertLead": { declare: "$input: LeadInput!", pass: "input: $input", values: (f) => ({ input: { email: f.email, company: "Scopes Ltd" } }) },

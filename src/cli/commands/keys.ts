@@ -7,10 +7,11 @@
  * (`command.ts`): 1 the service refused (no such key, the last admin key), 2 usage, settings or a
  * refused API key, 3 unreachable.
  */
-import { ConfigError, loadConfig, loadRemoteService } from "../../config";
+import { loadConfig, loadRemoteService } from "../../config";
 import type { Scope } from "../../entities/api-key.entity";
 import { type ApiKeyStore, directKeyStore, type KeyRow, remoteKeyStore } from "../api-key.store";
 import { CliError, type CliIo, type Command, EXIT_OK, EXIT_PROBLEMS, EXIT_USAGE } from "../command";
+import { reportFailure } from "../service";
 
 const USAGE = "keys create --scopes read,ingest,sales,admin [--name NAME] | keys list | keys revoke ID_OR_PREFIX";
 
@@ -117,13 +118,7 @@ export const keysCommand: Command = {
       store = remote ? remoteKeyStore(remote) : await directKeyStore(loadConfig(io.env, io.cwd));
       return await action(store);
     } catch (err) {
-      if (err instanceof ConfigError) {
-        io.stderr.write(`qualify: ${err.message.replace(/\n\s*/g, " ")}\n`);
-        return EXIT_USAGE;
-      }
-      if (!(err instanceof CliError)) throw err;
-      io.stderr.write(`qualify: ${err.message}\n`);
-      return err.exitCode;
+      return reportFailure(io, err);
     } finally {
       await store?.close();
     }

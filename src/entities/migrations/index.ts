@@ -6,6 +6,7 @@ import { RateLimits1764400000000 } from "./1764400000000-rate-limits";
 import { ScoreHistory1764500000000 } from "./1764500000000-score-history";
 import { LeadFilters1764600000000 } from "./1764600000000-lead-filters";
 import { GroupsAndRecycling1764700000000 } from "./1764700000000-groups-and-recycling";
+import { RescoreProgress1764750000000 } from "./1764750000000-rescore-progress";
 
 /** Every migration, oldest first. They run automatically when the service starts. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ScoreHistory1764500000000,
   LeadFilters1764600000000,
   GroupsAndRecycling1764700000000,
+  RescoreProgress1764750000000,
 ];
