@@ -6,6 +6,7 @@ import { RateLimits1764400000000 } from "./1764400000000-rate-limits";
 import { ScoreHistory1764500000000 } from "./1764500000000-score-history";
 import { LeadFilters1764600000000 } from "./1764600000000-lead-filters";
 import { GroupsAndRecycling1764700000000 } from "./1764700000000-groups-and-recycling";
+import { Webhooks1764800000000 } from "./1764800000000-webhooks";
 
 /** Every migration, oldest first. They run automatically when the service starts. */
 export const MIGRATIONS = [
@@ -17,4 +18,5 @@ export const MIGRATIONS = [
   ScoreHistory1764500000000,
   LeadFilters1764600000000,
   GroupsAndRecycling1764700000000,
+  Webhooks1764800000000,
 ];
