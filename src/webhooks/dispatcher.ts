@@ -121,7 +121,9 @@ export class WebhookDispatcher {
   }
 
   private async attempt(ctx: ServiceContext, delivery: ClaimedDelivery): Promise<void> {
-    const body = JSON.stringify(delivery.payload);
+    // The envelope's fields first, whatever order jsonb keeps them in.
+    const { id, type, occurredAt, data } = delivery.payload as Record<string, unknown>;
+    const body = JSON.stringify({ id, type, occurredAt, data });
     const result = await this.sender.send({ url: delivery.url, secret: delivery.secret, eventId: delivery.eventId, body });
     let outcome: AttemptOutcome;
     if ("statusCode" in result && result.statusCode >= 200 && result.statusCode < 300) outcome = { kind: "delivered", statusCode: result.statusCode };

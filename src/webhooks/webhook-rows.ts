@@ -67,6 +67,12 @@ export interface OutboxEvent {
   at: Date;
 }
 
+/** The rows of a statement: TypeORM answers an UPDATE or DELETE with `[rows, rowCount]`, anything else with the rows. */
+async function rowsOf<T>(ctx: ServiceContext, sql: string, parameters: unknown[] = []): Promise<T[]> {
+  const result = await ctx.db.query(sql, parameters);
+  return result.length === 2 && Array.isArray(result[0]) && typeof result[1] === "number" ? result[0] : result;
+}
+
 const WEBHOOK_COLUMNS = `id, url, events, stages, active, description, created_at AS "createdAt", created_by AS "createdBy",
   deactivated_at AS "deactivatedAt", deactivated_reason AS "deactivatedReason"`;
 
@@ -160,7 +166,8 @@ export async function insertWebhook(ctx: ServiceContext, fields: WebhookFields, 
 
 /** Replaces a webhook's settings (not its secret); null when there is no such webhook. Activating it clears why it was deactivated. */
 export async function updateWebhook(ctx: ServiceContext, id: string, fields: WebhookFields): Promise<WebhookRow | null> {
-  const [row] = await ctx.db.query(
+  const [row] = await rowsOf<WebhookRow>(
+    ctx,
     `UPDATE webhook SET url = $2, events = $3::text[], stages = $4::text[], active = $5, description = $6,
        deactivated_at = CASE WHEN $5 THEN NULL WHEN active THEN now() ELSE deactivated_at END,
        deactivated_reason = CASE WHEN $5 THEN NULL WHEN active THEN 'updateWebhook' ELSE deactivated_reason END
@@ -172,7 +179,7 @@ export async function updateWebhook(ctx: ServiceContext, id: string, fields: Web
 
 /** Deletes a webhook and its deliveries; false when there was none. */
 export async function deleteWebhook(ctx: ServiceContext, id: string): Promise<boolean> {
-  const rows = await ctx.db.query(`DELETE FROM webhook WHERE id = $1 RETURNING id`, [id]);
+  const rows = await rowsOf(ctx, `DELETE FROM webhook WHERE id = $1 RETURNING id`, [id]);
   return rows.length > 0;
 }
 
@@ -210,7 +217,8 @@ export async function findDelivery(ctx: ServiceContext, id: string): Promise<Del
 
 /** Makes a delivered or failed delivery (payload kept) pending again, due now, with a new retry window and no attempt counted. */
 export async function requeueDelivery(ctx: ServiceContext, id: string, retryForMs: number): Promise<DeliveryRow | null> {
-  const [row] = await ctx.db.query(
+  const [row] = await rowsOf<DeliveryRow>(
+    ctx,
     `UPDATE webhook_delivery SET status = 'PENDING', attempts = 0, next_attempt_at = now(), retry_until = now() + $2::bigint * interval '1 millisecond',
        claimed_by = NULL, claimed_until = NULL, finished_at = NULL
      WHERE id = $1 AND status <> 'PENDING' AND payload IS NOT NULL RETURNING ${DELIVERY_COLUMNS}`,
@@ -229,7 +237,8 @@ export async function requeueDelivery(ctx: ServiceContext, id: string, retryForM
  * an attempt.
  */
 export async function claimDeliveries(ctx: ServiceContext, claimer: string, limit: number, perWebhook: number, leaseMs: number): Promise<ClaimedDelivery[]> {
-  return ctx.db.query(
+  return rowsOf<ClaimedDelivery>(
+    ctx,
     `WITH busy AS (
        SELECT webhook_id, count(*) AS n FROM webhook_delivery
        WHERE status = 'PENDING' AND claimed_until > now() GROUP BY webhook_id),
@@ -292,7 +301,8 @@ export async function finishAttempt(ctx: ServiceContext, id: string, claimer: st
 
 /** Deletes deliveries that were delivered or failed more than `retentionMs` ago (their payloads with them); how many. */
 export async function pruneDeliveries(ctx: ServiceContext, retentionMs: number): Promise<number> {
-  const rows = await ctx.db.query(
+  const rows = await rowsOf(
+    ctx,
     `DELETE FROM webhook_delivery WHERE id IN (
        SELECT id FROM webhook_delivery WHERE status <> 'PENDING' AND finished_at < now() - $1::bigint * interval '1 millisecond' LIMIT 10000)
      RETURNING 1`,
