@@ -22,11 +22,13 @@ type Need = "any" | Scope;
  * `duplicate` and `pointsAwarded` of what it writes; API keys need `admin`.
  */
 const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
-  Query: { read: "activeModel checkModel funnel lead leadByEmail leads models", admin: "apiKeys" },
+  Query: { read: "activeModel checkModel funnel lead leadByEmail leads models", admin: "apiKeys webhooks" },
   Mutation: {
     ingest: "recordInteraction recordInteractions upsertLead",
     sales: "setLeadStage",
-    admin: "createApiKey deleteLead previewModel publishModel republishModel revokeApiKey setApiKeyRateLimit",
+    admin:
+      "createApiKey createWebhook deleteLead deleteWebhook previewModel publishModel redeliverWebhookDelivery republishModel revokeApiKey " +
+      "setApiKeyRateLimit updateWebhook",
   },
   Subscription: { read: "leadScored leadStageChanged" },
   RecordInteractionPayload: { any: "duplicate interaction lead pointsAwarded", read: "stageChange" },
@@ -62,6 +64,11 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
   ScorePointConnection: { read: "edges pageInfo totalCount" },
   ScorePointEdge: { read: "cursor node" },
   CreatedApiKey: { admin: "apiKey key" },
+  Webhook: { admin: "active createdAt deactivatedAt deactivatedReason deliveries description events id stages url" },
+  WebhookDelivery: { admin: "attempts createdAt deliveredAt event eventId id lastError lastStatusCode leadId nextAttemptAt status" },
+  WebhookDeliveryConnection: { admin: "edges pageInfo totalCount" },
+  WebhookDeliveryEdge: { admin: "cursor node" },
+  CreatedWebhook: { admin: "secret webhook" },
 };
 
 const needOf = (type: string, field: string): Need | undefined =>
@@ -87,10 +94,15 @@ interface Fixtures {
   source: string;
   previewSource: string;
   spareKeyId: string;
+  webhookId: string;
+  deliveryId: string;
 }
 
 /** A new lead (with a first name) and its demo request: awards, a breakdown, two stage moves. */
 const demoRequest = (email = uniqueEmail("scopes")) => ({ email, type: "demo_request", lead: { email, firstName: "Ada", role: "Marketing Director" } });
+
+/** Where the suite's webhook points: nothing listens there (its deliveries stay pending). */
+const SCOPES_HOOK = "http://127.0.0.1:9/scopes";
 
 /** Each operation's variables, typed as declared, and the values a request passes (fresh ones per call). */
 const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fixtures) => Record<string, unknown> }> = {
@@ -113,6 +125,11 @@ const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fix
   "Mutation.revokeApiKey": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
   "Mutation.republishModel": { declare: "$version: Int!", pass: "version: $version", values: () => ({ version: 1 }) },
   "Mutation.setApiKeyRateLimit": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
+  "Query.webhooks": { declare: "", pass: "", values: () => ({}) },
+  "Mutation.createWebhook": { declare: "$input: WebhookInput!", pass: "input: $input", values: () => ({ input: { url: SCOPES_HOOK, events: ["LEAD_DELETED"] } }) },
+  "Mutation.updateWebhook": { declare: "$id: ID!, $input: WebhookInput!", pass: "id: $id, input: $input", values: (f) => ({ id: f.webhookId, input: { url: SCOPES_HOOK, events: ["LEAD_DELETED"] } }) },
+  "Mutation.deleteWebhook": { declare: "$id: ID!", pass: "id: $id", values: () => ({ id: randomUUID() }) },
+  "Mutation.redeliverWebhookDelivery": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.deliveryId }) },
   "Subscription.leadScored": { declare: "$leadId: ID", pass: "leadId: $leadId", values: (f) => ({ leadId: f.leadId }) },
   "Subscription.leadStageChanged": { declare: "", pass: "", values: () => ({}) },
 };
@@ -207,7 +224,7 @@ const forbiddenFields = (res: Pick<Response<unknown>, "errors">): string[] =>
   (res.errors ?? []).filter((e) => e.extensions?.code === "FORBIDDEN").flatMap((e) => (e.extensions?.fields ?? []).map((f) => f.field));
 
 describe(`scopes on every field [${testDatabase()}]`, () => {
-  const s = useTestApp();
+  const s = useTestApp({ QUALIFY_WEBHOOK_ALLOW_PRIVATE: "true" });
   let schema: GraphQLSchema;
   let fixtures: Fixtures;
 
@@ -221,6 +238,11 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
     );
     const { activeModel } = await s.api.data(gql<{ activeModel: { source: string } }>(`{ activeModel { source } }`));
     const { record } = await s.t.app.services.apiKeys.create(s.t.app.context(null), "to be revoked", ["read"]);
+    // A webhook with a delivery: of a lead deleted.
+    const { webhook } = await s.t.app.services.webhooks.create(s.t.app.context(null), { url: SCOPES_HOOK, events: ["LEAD_DELETED"] });
+    const deleted = (await s.t.app.services.leads.upsert(s.t.app.context(null), { email: uniqueEmail("scopes-deleted") })).id;
+    await s.t.app.services.leads.delete(s.t.app.context(null), deleted);
+    const [delivery] = await s.t.app.context(null).db.query(`SELECT id FROM webhook_delivery WHERE lead_id = $1`, [deleted]);
     fixtures = {
       leadId: lead.recordInteraction.lead.id,
       email: lead.recordInteraction.lead.email,
@@ -228,6 +250,8 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
       // Scores change (so there are movers) and a rule awarding nothing warns (so there are diagnostics).
       previewSource: `${activeModel.source.replace("demo_request => +30", "demo_request => +31")}\nvisit "/nothing" => +0\n`,
       spareKeyId: record.id,
+      webhookId: webhook.id,
+      deliveryId: delivery.id,
     };
     expect(fixtures.previewSource).not.toBe(activeModel.source);
   });
