@@ -146,6 +146,9 @@ const FIELD_ARGUMENTS: Record<string, () => string> = {
  */
 const THROUGH_ELSEWHERE = new Set(["Lead.scoreAt"]);
 
+/** Fields of one operation whose type is reached elsewhere: a webhook just created has no deliveries yet. */
+const EMPTY_IN: Readonly<Record<string, readonly string[]>> = { createWebhook: ["Webhook.deliveries"] };
+
 /** A field reachable from an operation: its type and name, the response path to it (the operation's field first). */
 interface Reached {
   type: string;
@@ -172,7 +175,8 @@ function reachable(schema: GraphQLSchema, rootType: string, op: string): Reached
       const path = [...next.path, field.name];
       const steps = [...next.steps, { type: next.type.name, field: field.name }];
       found.push({ type: next.type.name, field: field.name, path, steps, object: isObjectType(type) });
-      if (isObjectType(type) && !seen.has(type.name) && !THROUGH_ELSEWHERE.has(`${next.type.name}.${field.name}`)) {
+      const step = `${next.type.name}.${field.name}`;
+      if (isObjectType(type) && !seen.has(type.name) && !THROUGH_ELSEWHERE.has(step) && !EMPTY_IN[op]?.includes(step)) {
         seen.add(type.name);
         queue.push({ type, path, steps });
       }
