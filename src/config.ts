@@ -60,6 +60,8 @@ export interface Config {
   rateLimits: RateLimitSettings;
   /** A Redis server the rate limits count in (shared by every instance); null: the database, or memory when embedded. */
   redisUrl: string | null;
+  /** Webhooks: delivery (`QUALIFY_WEBHOOK_*`). */
+  webhooks: WebhookSettings;
 }
 
 /** What one API key may spend per window; 0: no limit on that budget. */
@@ -126,6 +128,31 @@ export interface Limits {
   maxJsonBytes: number;
 }
 
+export interface WebhookSettings {
+  /** Destinations on private, loopback and link-local addresses allowed (tests, local setups). */
+  allowPrivate: boolean;
+  /** The first retry's delay; each next one doubles (up to an hour), with jitter. */
+  retryBaseMs: number;
+  /** How long a delivery is retried, from the event, before it is FAILED. */
+  retryForMs: number;
+  /** How long delivered and failed deliveries (and their payloads) are kept. */
+  retentionMs: number;
+  /** Deliveries of one webhook in flight at once, across instances. */
+  concurrency: number;
+  /** How often each instance looks for due deliveries regardless of news. */
+  pollMs: number;
+}
+
+/** Webhooks' settings when none is set. */
+export const DEFAULT_WEBHOOKS: WebhookSettings = {
+  allowPrivate: false,
+  retryBaseMs: 10_000,
+  retryForMs: 24 * 3_600_000,
+  retentionMs: 7 * 86_400_000,
+  concurrency: 4,
+  pollMs: 1000,
+};
+
 /** The cost budget of one operation by default (`QUALIFY_MAX_COST`; `app/operation-cost.ts` says how it is counted). */
 export const DEFAULT_MAX_COST = 100_000;
 
@@ -176,16 +203,21 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
   };
 
   /** `forever`, or a duration: a whole number and a unit, s, m, h or d (`400d`). */
-  const retention = (name: string): number | null => {
+  const retention = (name: string, forever = true): number | null => {
     const raw = env[name];
-    if (raw === undefined || raw === "forever") return null;
+    if (raw === undefined || (forever && raw === "forever")) return null;
     const match = /^([0-9]{1,6})(s|m|h|d)$/.exec(raw);
     const unit = match ? { s: 1000, m: 60_000, h: 3_600_000, d: 86_400_000 }[match[2] as "s" | "m" | "h" | "d"] : 0;
     if (!match || Number(match[1]) === 0) {
-      problems.push(`${name} must be "forever" or a duration such as 400d, 12h, 30m or 45s (got "${raw}")`);
+      problems.push(`${name} must be ${forever ? '"forever" or ' : ""}a duration such as 400d, 12h, 30m or 45s (got "${raw}")`);
       return null;
     }
     return Number(match[1]) * unit;
+  };
+
+  /** A duration (`24h`, `7d`, `90s`); `fallback` ms when unset. */
+  const duration = (name: string, fallback: number): number => {
+    return retention(name, false) ?? fallback;
   };
 
   const environment = env.NODE_ENV || "production";
@@ -274,6 +306,14 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
       windowSeconds: int("QUALIFY_RATE_LIMIT_WINDOW_SECONDS", DEFAULT_RATE_LIMITS.windowSeconds, 1, MAX_RATE_LIMIT_WINDOW_SECONDS),
     },
     redisUrl,
+    webhooks: {
+      allowPrivate: oneOf("QUALIFY_WEBHOOK_ALLOW_PRIVATE", "false", ["true", "false"] as const) === "true",
+      retryBaseMs: int("QUALIFY_WEBHOOK_RETRY_BASE_MS", DEFAULT_WEBHOOKS.retryBaseMs, 10, 3_600_000),
+      retryForMs: duration("QUALIFY_WEBHOOK_RETRY_FOR", DEFAULT_WEBHOOKS.retryForMs),
+      retentionMs: duration("QUALIFY_WEBHOOK_RETENTION", DEFAULT_WEBHOOKS.retentionMs),
+      concurrency: int("QUALIFY_WEBHOOK_CONCURRENCY", DEFAULT_WEBHOOKS.concurrency, 1, 64),
+      pollMs: int("QUALIFY_WEBHOOK_POLL_MS", DEFAULT_WEBHOOKS.pollMs, 50, 60_000),
+    },
   };
   const timeouts = config.databaseTimeouts;
   if (timeouts.lockMs >= timeouts.statementMs) {

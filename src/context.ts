@@ -40,6 +40,11 @@ export interface ServiceContext {
   logger: Logger;
   /** Present inside a transaction: callbacks run after a successful commit, in order. */
   afterCommit?: (callback: () => void | Promise<void>) => void;
+  /**
+   * Present inside a transaction: callbacks run once the unit of work is done, just before the
+   * COMMIT, in order; what they write commits (or rolls back) with the rest (the webhook outbox).
+   */
+  beforeCommit?: (callback: () => Promise<void>) => void;
 }
 
 /** Whether `caller` may use `scope` (`admin` implies every scope). */

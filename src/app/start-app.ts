@@ -100,6 +100,8 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const services = createServices(config, environment);
     // First start on an empty database: the seed model becomes version 1, so scoring starts at once.
     await services.models.ensureDefault(context(null));
+    // Before the first write: which events webhooks hear.
+    await services.webhookOutbox.refresh();
     const app: RunningApp = {
       url: "",
       port: 0,
@@ -241,8 +243,9 @@ function startBackgroundJobs(services: Services): () => Promise<void> {
   services.backgroundRescore.enable();
   services.sweeper.start();
   services.historyRetention.start();
+  services.webhookDispatcher.start();
   return async () => {
-    await Promise.all([services.sweeper.stop(), services.historyRetention.stop(), services.backgroundRescore.stop()]);
+    await Promise.all([services.sweeper.stop(), services.historyRetention.stop(), services.backgroundRescore.stop(), services.webhookDispatcher.stop()]);
   };
 }
 

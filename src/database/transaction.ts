@@ -256,6 +256,7 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (tx: ServiceCo
   if (ctx.db.queryRunner?.isTransactionActive) return work(ctx);
   for (let attempt = 1; ; attempt++) {
     const callbacks: Array<() => void | Promise<void>> = [];
+    const finishing: Array<() => Promise<void>> = [];
     const transaction = await begin(ctx.db);
     open.set(transaction.runner, transaction);
     // The server ends a session that sat idle in its transaction too long (25P03) between two
@@ -275,7 +276,9 @@ export async function inTransaction<T>(ctx: ServiceContext, work: (tx: ServiceCo
         ...ctx,
         db: transaction.runner.manager,
         afterCommit: (callback) => callbacks.push(callback),
+        beforeCommit: (callback) => finishing.push(callback),
       });
+      for (const callback of finishing) await callback();
       await transaction.commit();
       failed = false;
       await release(false);

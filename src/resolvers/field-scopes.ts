@@ -45,6 +45,11 @@ const TYPE_SCOPES: Readonly<Record<string, Scope>> = {
   ApiKey: "admin",
   RateLimit: "admin",
   CreatedApiKey: "admin",
+  Webhook: "admin",
+  WebhookDelivery: "admin",
+  WebhookDeliveryConnection: "admin",
+  WebhookDeliveryEdge: "admin",
+  CreatedWebhook: "admin",
 };
 
 /** The scope a caller needs to read `typeName.fieldName` (a field of a non-root type); null: any key. */

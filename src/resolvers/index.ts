@@ -1,10 +1,11 @@
 import { ApiKeyResolver } from "./api-key.resolver";
-import { InteractionConnectionResolver, LeadConnectionResolver, ScoringModelConnectionResolver, ScorePointConnectionResolver } from "./connection.resolver";
+import { InteractionConnectionResolver, LeadConnectionResolver, ScoringModelConnectionResolver, ScorePointConnectionResolver, WebhookDeliveryConnectionResolver } from "./connection.resolver";
 import { InteractionResolver } from "./interaction.resolver";
 import { LeadResolver } from "./lead.resolver";
 import { LeadScoreChangeResolver, ModelPreviewResolver, ModelResolver } from "./model.resolver";
 import { ScoringResolver } from "./scoring.resolver";
 import { StageResolver } from "./stage.resolver";
+import { WebhookResolver } from "./webhook.resolver";
 
 export const RESOLVERS = [
   LeadResolver,
@@ -19,4 +20,6 @@ export const RESOLVERS = [
   ScoringModelConnectionResolver,
   ScorePointConnectionResolver,
   ApiKeyResolver,
+  WebhookResolver,
+  WebhookDeliveryConnectionResolver,
 ] as const;

@@ -247,8 +247,9 @@ export async function moveByHand(tx: ServiceContext, lead: LeadEntity, to: strin
   return transition;
 }
 
-/** Erases the lead and, by cascade, its interactions, awards and stage history. False if unknown. */
-export async function deleteLead(tx: ServiceContext, id: string): Promise<boolean> {
-  const result = await tx.db.delete(LeadEntity, { id });
-  return (result.affected ?? 0) > 0;
+/** Erases the lead and, by cascade, its interactions, awards and stage history; its email, or null if unknown. */
+export async function deleteLead(tx: ServiceContext, id: string): Promise<string | null> {
+  // TypeORM answers a DELETE … RETURNING with [rows, rowCount].
+  const [rows]: [Array<{ email: string }>, number] = await tx.db.query(`DELETE FROM lead WHERE id = $1 RETURNING email`, [id]);
+  return rows[0]?.email ?? null;
 }

@@ -132,6 +132,7 @@ async function recordInTransaction(deps: ScoringDeps, tx: ServiceContext, items:
   const recorded = await recordedKeys(tx, candidates, leadOfInteraction);
   const live = separateDuplicates(candidates, recorded, outcomes);
   await createLeads(tx, leads, live, now);
+  for (const id of leads.created) deps.announce.created(tx, id);
   const entities = live.map(({ item, id }) =>
     Object.assign(new InteractionEntity(), item.valid.values, { id, leadId: leads.of(item).id, receivedAt: now }),
   );

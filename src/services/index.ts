@@ -3,7 +3,7 @@
  * collaborators here (the one place that knows the construction order). They hold configuration,
  * never request state; resolvers reach them through the request context (`RequestContext.services`).
  */
-import { type Config, DEFAULT_WARM_LEADS } from "../config";
+import { type Config, DEFAULT_WARM_LEADS, DEFAULT_WEBHOOKS } from "../config";
 import type { ServiceContext } from "../context";
 import { LeadGate } from "../database/lead-gate";
 import { bulkWorkBounds } from "../database/timeouts";
@@ -18,11 +18,15 @@ import { ModelVersions } from "../scoring/model-versions";
 import { Rescorer } from "../scoring/rescore";
 import { Scorer } from "../scoring/scorer";
 import { WarmLedgers } from "../scoring/warm-ledgers";
+import { WebhookDispatcher } from "../webhooks/dispatcher";
+import { WebhookOutbox } from "../webhooks/outbox";
+import { WebhookSender } from "../webhooks/sender";
 import { ApiKeyService } from "./api-key.service";
 import { InteractionService } from "./interaction.service";
 import { LeadService } from "./lead.service";
 import { ModelService } from "./model.service";
 import { StageService } from "./stage.service";
+import { WebhookService } from "./webhook.service";
 
 export interface Services {
   leads: LeadService;
@@ -42,10 +46,15 @@ export interface Services {
   backgroundRescore: BackgroundRescore;
   /** How many connections the requests for one lead hold at once (see database/lead-gate.ts). */
   leadGate: LeadGate;
+  webhooks: WebhookService;
+  /** Stores webhook deliveries with the changes they report (`refresh` before the first write). */
+  webhookOutbox: WebhookOutbox;
+  /** Sends the stored deliveries (once started by the serving process). */
+  webhookDispatcher: WebhookDispatcher;
 }
 
 export type ServiceSettings = Pick<Config, "adminKey" | "limits" | "databaseTimeouts" | "leadGate"> &
-  Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds" | "scoreHistoryRetentionMs" | "rateLimits">>;
+  Partial<Pick<Config, "rescoreWorkers" | "warmLeads" | "expirySweepSeconds" | "scoreHistoryRetentionMs" | "rateLimits" | "webhooks">>;
 
 export interface ServiceEnvironment {
   events: EventBus;
@@ -63,7 +72,16 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
   const workers = settings.rescoreWorkers ?? 1;
   const modelVersions = new ModelVersions();
   const warmLedgers = env.warmLedgers ?? new WarmLedgers(settings.warmLeads ?? DEFAULT_WARM_LEADS);
-  const announce = new Announcements(events);
+  const webhookSettings = settings.webhooks ?? DEFAULT_WEBHOOKS;
+  const webhookOutbox = new WebhookOutbox(context, webhookSettings.retryForMs, logger.child({ component: "webhooks" }));
+  const webhookDispatcher = new WebhookDispatcher(
+    context,
+    new WebhookSender(webhookSettings.allowPrivate),
+    { pollMs: webhookSettings.pollMs, perWebhook: webhookSettings.concurrency, retryBaseMs: webhookSettings.retryBaseMs, retentionMs: webhookSettings.retentionMs },
+    logger.child({ component: "webhooks" }),
+  );
+  webhookOutbox.onEnqueued(() => webhookDispatcher.wake());
+  const announce = new Announcements(events, webhookOutbox);
   const leadGate = new LeadGate(settings.leadGate);
   // A publish's rescore batches and a preview work over many leads at once, under their own bound.
   const bulkBounds = bulkWorkBounds(settings.databaseTimeouts);
@@ -73,10 +91,11 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
   const sweeper = new ExpirySweeper(announce, modelVersions, context, (settings.expirySweepSeconds ?? 0) * 1000, logger.child({ component: "expiry" }));
   const historyRetention = new HistoryRetention(settings.scoreHistoryRetentionMs ?? null, context, logger.child({ component: "history" }));
   const leads = new LeadService(scorer, announce, leadGate, settings.limits.maxJsonBytes, modelVersions);
+  const stages = new StageService(modelVersions, leads, announce, leadGate, scorer);
   return {
     leads,
     interactions: new InteractionService(leads, scorer, leadGate, settings.limits.maxJsonBytes),
-    stages: new StageService(modelVersions, leads, announce, leadGate, scorer),
+    stages,
     models: new ModelService(modelVersions, rescorer, backgroundRescore, bulkBounds, workers),
     apiKeys: new ApiKeyService(settings.adminKey, settings.rateLimits),
     modelVersions,
@@ -85,5 +104,8 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
     historyRetention,
     backgroundRescore,
     leadGate,
+    webhooks: new WebhookService(stages, webhookOutbox, webhookSettings),
+    webhookOutbox,
+    webhookDispatcher,
   };
 }

@@ -220,7 +220,10 @@ export class LeadService {
       if (existing) return { lead: existing, created: false };
     }
     const [lead] = await insertLeads(tx, [email], tx.clock.now());
-    if (lead) return { lead, created: true };
+    if (lead) {
+      this.announce.created(tx, lead.id);
+      return { lead, created: true };
+    }
     // A concurrent insert of the same email committed first (the INSERT waited for it).
     const raced = await lockByEmail(tx, email);
     if (!raced) throw new RetryTransaction(`lead ${email} vanished after a concurrent insert`);
@@ -244,10 +247,15 @@ export class LeadService {
     return true;
   }
 
-  /** Erases the lead and, by cascade, its interactions, awards and stage history. False if unknown. */
+  /** Erases the lead and, by cascade, its interactions, awards and stage history (and its webhook payloads but its `LEAD_DELETED`). False if unknown. */
   async delete(ctx: ServiceContext, id: string): Promise<boolean> {
     if (!isUuid(id)) return false;
-    return this.gate.transaction(ctx, id, (tx) => deleteLead(tx, id));
+    return this.gate.transaction(ctx, id, async (tx) => {
+      const email = await deleteLead(tx, id);
+      if (email === null) return false;
+      await this.announce.deleted(tx, { id, email });
+      return true;
+    });
   }
 
   private filtered(ctx: ServiceContext, filter: LeadFilterData | null | undefined, groups: readonly GroupRange[] = []): SelectQueryBuilder<LeadEntity> {

@@ -22,11 +22,13 @@ type Need = "any" | Scope;
  * `duplicate` and `pointsAwarded` of what it writes; API keys need `admin`.
  */
 const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
-  Query: { read: "activeModel checkModel funnel lead leadByEmail leads models rescoreStatus", admin: "apiKeys" },
+  Query: { read: "activeModel checkModel funnel lead leadByEmail leads models rescoreStatus", admin: "apiKeys webhooks" },
   Mutation: {
     ingest: "recordInteraction recordInteractions upsertLead",
     sales: "setLeadStage",
-    admin: "createApiKey deleteLead previewModel publishModel republishModel revokeApiKey setApiKeyRateLimit",
+    admin:
+      "createApiKey createWebhook deleteLead deleteWebhook previewModel publishModel redeliverWebhookDelivery republishModel revokeApiKey " +
+      "setApiKeyRateLimit updateWebhook",
   },
   Subscription: { read: "leadScored leadStageChanged" },
   RecordInteractionPayload: { any: "duplicate interaction lead pointsAwarded", read: "stageChange" },
@@ -67,6 +69,11 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
   ScorePointConnection: { read: "edges pageInfo totalCount" },
   ScorePointEdge: { read: "cursor node" },
   CreatedApiKey: { admin: "apiKey key" },
+  Webhook: { admin: "active createdAt deactivatedAt deactivatedReason deliveries description events id stages url" },
+  WebhookDelivery: { admin: "attempts createdAt deliveredAt event eventId id lastError lastStatusCode leadId nextAttemptAt status" },
+  WebhookDeliveryConnection: { admin: "edges pageInfo totalCount" },
+  WebhookDeliveryEdge: { admin: "cursor node" },
+  CreatedWebhook: { admin: "secret webhook" },
 };
 
 const needOf = (type: string, field: string): Need | undefined =>
@@ -92,10 +99,15 @@ interface Fixtures {
   source: string;
   previewSource: string;
   spareKeyId: string;
+  webhookId: string;
+  deliveryId: string;
 }
 
 /** A new lead (with a first name) and its demo request: awards, a breakdown, two stage moves. */
 const demoRequest = (email = uniqueEmail("scopes")) => ({ email, type: "demo_request", lead: { email, firstName: "Ada", role: "Marketing Director" } });
+
+/** Where the suite's webhook points: nothing listens there (its deliveries stay pending). */
+const SCOPES_HOOK = "http://127.0.0.1:9/scopes";
 
 /** Each operation's variables, typed as declared, and the values a request passes (fresh ones per call). */
 const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fixtures) => Record<string, unknown> }> = {
@@ -119,6 +131,11 @@ const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fix
   "Mutation.revokeApiKey": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
   "Mutation.republishModel": { declare: "$version: Int!", pass: "version: $version", values: () => ({ version: 2 }) },
   "Mutation.setApiKeyRateLimit": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.spareKeyId }) },
+  "Query.webhooks": { declare: "", pass: "", values: () => ({}) },
+  "Mutation.createWebhook": { declare: "$input: WebhookInput!", pass: "input: $input", values: () => ({ input: { url: SCOPES_HOOK, events: ["LEAD_DELETED"] } }) },
+  "Mutation.updateWebhook": { declare: "$id: ID!, $input: WebhookInput!", pass: "id: $id, input: $input", values: (f) => ({ id: f.webhookId, input: { url: SCOPES_HOOK, events: ["LEAD_DELETED"] } }) },
+  "Mutation.deleteWebhook": { declare: "$id: ID!", pass: "id: $id", values: () => ({ id: randomUUID() }) },
+  "Mutation.redeliverWebhookDelivery": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.deliveryId }) },
   "Subscription.leadScored": { declare: "$leadId: ID", pass: "leadId: $leadId", values: (f) => ({ leadId: f.leadId }) },
   "Subscription.leadStageChanged": { declare: "", pass: "", values: () => ({}) },
 };
@@ -134,6 +151,9 @@ const FIELD_ARGUMENTS: Record<string, () => string> = {
  * through `scoreHistory`, which always holds the lead's first point.
  */
 const THROUGH_ELSEWHERE = new Set(["Lead.scoreAt"]);
+
+/** Fields of one operation whose type is reached elsewhere: a webhook just created has no deliveries yet. */
+const EMPTY_IN: Readonly<Record<string, readonly string[]>> = { createWebhook: ["Webhook.deliveries"] };
 
 /** A field reachable from an operation: its type and name, the response path to it (the operation's field first). */
 interface Reached {
@@ -161,7 +181,8 @@ function reachable(schema: GraphQLSchema, rootType: string, op: string): Reached
       const path = [...next.path, field.name];
       const steps = [...next.steps, { type: next.type.name, field: field.name }];
       found.push({ type: next.type.name, field: field.name, path, steps, object: isObjectType(type) });
-      if (isObjectType(type) && !seen.has(type.name) && !THROUGH_ELSEWHERE.has(`${next.type.name}.${field.name}`)) {
+      const step = `${next.type.name}.${field.name}`;
+      if (isObjectType(type) && !seen.has(type.name) && !THROUGH_ELSEWHERE.has(step) && !EMPTY_IN[op]?.includes(step)) {
         seen.add(type.name);
         queue.push({ type, path, steps });
       }
@@ -213,7 +234,7 @@ const forbiddenFields = (res: Pick<Response<unknown>, "errors">): string[] =>
   (res.errors ?? []).filter((e) => e.extensions?.code === "FORBIDDEN").flatMap((e) => (e.extensions?.fields ?? []).map((f) => f.field));
 
 describe(`scopes on every field [${testDatabase()}]`, () => {
-  const s = useTestApp();
+  const s = useTestApp({ QUALIFY_WEBHOOK_ALLOW_PRIVATE: "true" });
   let schema: GraphQLSchema;
   let fixtures: Fixtures;
 
@@ -233,6 +254,11 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
     );
     const { activeModel } = await s.api.data(gql<{ activeModel: { source: string } }>(`{ activeModel { source } }`));
     const { record } = await s.t.app.services.apiKeys.create(s.t.app.context(null), "to be revoked", ["read"]);
+    // A webhook with a delivery: of a lead deleted.
+    const { webhook } = await s.t.app.services.webhooks.create(s.t.app.context(null), { url: SCOPES_HOOK, events: ["LEAD_DELETED"] });
+    const deleted = (await s.t.app.services.leads.upsert(s.t.app.context(null), { email: uniqueEmail("scopes-deleted") })).id;
+    await s.t.app.services.leads.delete(s.t.app.context(null), deleted);
+    const [delivery] = await s.t.app.context(null).db.query(`SELECT id FROM webhook_delivery WHERE lead_id = $1`, [deleted]);
     fixtures = {
       leadId: lead.recordInteraction.lead.id,
       email: lead.recordInteraction.lead.email,
@@ -240,6 +266,8 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
       // Scores change (so there are movers) and a rule awarding nothing warns (so there are diagnostics).
       previewSource: `${activeModel.source.replace("demo_request => +30", "demo_request => +31")}\nvisit "/nothing" => +0\n`,
       spareKeyId: record.id,
+      webhookId: webhook.id,
+      deliveryId: delivery.id,
     };
     expect(fixtures.previewSource).not.toBe(activeModel.source);
   });

@@ -7,6 +7,7 @@ import { ScoreHistory1764500000000 } from "./1764500000000-score-history";
 import { LeadFilters1764600000000 } from "./1764600000000-lead-filters";
 import { GroupsAndRecycling1764700000000 } from "./1764700000000-groups-and-recycling";
 import { RescoreProgress1764750000000 } from "./1764750000000-rescore-progress";
+import { Webhooks1764800000000 } from "./1764800000000-webhooks";
 
 /** Every migration, oldest first. They run automatically when the service starts. */
 export const MIGRATIONS = [
@@ -19,4 +20,5 @@ export const MIGRATIONS = [
   LeadFilters1764600000000,
   GroupsAndRecycling1764700000000,
   RescoreProgress1764750000000,
+  Webhooks1764800000000,
 ];
