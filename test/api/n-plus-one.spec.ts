@@ -6,7 +6,8 @@ import { LEADS_DEEP } from "./helpers/documents";
 import { testDatabase, useTestApp } from "./helpers/test-app";
 
 describe(`statement count [${testDatabase()}]`, () => {
-  const s = useTestApp();
+  // No background job (the sweeper, the webhook dispatcher's poll) adds to the statements counted.
+  const s = useTestApp({ QUALIFY_EXPIRY_SWEEP_SECONDS: "0", QUALIFY_WEBHOOK_POLL_MS: "60000" });
 
   beforeAll(async () => {
     const db = s.t.app.context(null).db;

@@ -174,7 +174,7 @@ describe(`model audit [${testDatabase()}]`, () => {
       [`UPDATE scoring_model SET source = source || ' '`, /is published and cannot be changed/],
       [`DELETE FROM scoring_model WHERE version = 2`, /scoring model version 2 is published and cannot be deleted/],
       [`DELETE FROM scoring_model WHERE NOT active`, /is published and cannot be deleted/],
-      [`TRUNCATE scoring_model`, /published scoring models cannot be deleted/],
+      [`TRUNCATE scoring_model CASCADE`, /published scoring models cannot be deleted/],
     ];
     await sql(async (client) => {
       for (const [statement, message] of refusals) {
