@@ -22,7 +22,8 @@ module.exports = async function globalSetup() {
   let next = 1;
   const broker = http.createServer((req, res) => {
     const reply = (status, body) => {
-      res.writeHead(status, { "content-type": "application/json" });
+      // No keep-alive: a client reusing a connection the server is closing meets "other side closed".
+      res.writeHead(status, { "content-type": "application/json", connection: "close" });
       res.end(JSON.stringify(body));
     };
     const [, action, id] = (req.url || "").split("/");

@@ -29,7 +29,9 @@ export async function provision(kind: TestDatabase): Promise<ProvisionedDatabase
   if (kind === "embedded") {
     const broker = process.env.QUALIFY_TEST_PGLITE_BROKER;
     if (!broker) throw new Error("QUALIFY_TEST_PGLITE_BROKER is not set: run the tests through jest's globalSetup");
-    const res = await fetch(`${broker}/databases`, { method: "POST" });
+    // One retry: the broker shares the jest main process with every embedded database, and a busy
+    // moment there can drop a request (an extra database made by a retry is harmless).
+    const res = await fetch(`${broker}/databases`, { method: "POST" }).catch(() => fetch(`${broker}/databases`, { method: "POST" }));
     const { id, url, error } = (await res.json()) as { id: string; url: string; error?: string };
     if (!res.ok) throw new Error(`could not start an embedded database: ${error}`);
     return { url, drop: async () => void (await fetch(`${broker}/databases/${id}`, { method: "DELETE" })) };
