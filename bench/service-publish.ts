@@ -263,7 +263,7 @@ async function activeVersion(url: string): Promise<number> {
  * most 30 s): the service starts a background rescore of stale leads, which must be over before
  * the publish is timed, or the two would share the work.
  */
-async function settled(url: string): Promise<void> {
+export async function settled(url: string): Promise<void> {
   await withClient(url, async (c) => {
     let quiet = 0;
     for (let i = 0; i < 120 && quiet < 2; i++) {
@@ -277,7 +277,7 @@ async function settled(url: string): Promise<void> {
 }
 
 /** `CREATE DATABASE … TEMPLATE` needs the template idle: a closed pool's sessions may take a moment to end. */
-async function copyDatabase(databases: BenchDatabases, label: string, template: string) {
+export async function copyDatabase(databases: BenchDatabases, label: string, template: string) {
   for (let attempt = 1; ; attempt++) {
     try {
       return await databases.create(label, template);

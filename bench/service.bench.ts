@@ -8,12 +8,16 @@
  * (c) publishing a changed model over 100,000 leads and 1,000,000 interactions vs hand-written
  *     set-based SQL producing the same ledger and totals (checked);
  * (d) SQL statements and latency of a page of 100 leads with interactions, awards, stage history
- *     and score breakdown, vs a page of 10.
+ *     and score breakdown, vs a page of 10;
+ * (e) the time sweeper bringing 100,000 leads across decay steps vs hand-written set-based SQL
+ *     producing the same totals, group points and history (checked);
+ * (f) the page of the 100 leads with most points in a group vs the same page in SQL (on (e)'s
+ *     data: asking for (f) runs (e) too).
  *
  * Settings: `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`: only the server is
  * used; the run works in throwaway databases `qualify_bench_*`, dropped at the end),
- * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcd`).
- * Exits 1 when (c)'s ledgers differ; a target not met is reported, not a failure.
+ * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcdef`).
+ * Exits 1 when (c)'s ledgers or (e)'s totals differ, or (f)'s pages; a target not met is reported, not a failure.
  */
 import "../src/node-env"; // first: the service runs as in production (graphql-js, express)
 import os from "node:os";
@@ -21,12 +25,13 @@ import { benchRecordInteraction, benchRecordInteractions } from "./service-inges
 import { BenchDatabases, benchScale, plainPool, POOL_SIZE, startBenchApp } from "./service-env";
 import { benchPublish } from "./service-publish";
 import { benchLeadsPage } from "./service-reads";
+import { benchTime } from "./service-time";
 import { schemaShape } from "./service-workload";
 import { type Comparison, out, printComparisons } from "./table";
 
 function sections(): Set<string> {
-  const raw = (process.env.BENCH_SECTIONS || "abcd").toLowerCase();
-  if (!/^[abcd]+$/.test(raw)) throw new Error(`BENCH_SECTIONS must be letters of "abcd" (got "${raw}")`);
+  const raw = (process.env.BENCH_SECTIONS || "abcdef").toLowerCase();
+  if (!/^[a-f]+$/.test(raw)) throw new Error(`BENCH_SECTIONS must be letters of "abcdef" (got "${raw}")`);
   return new Set(raw);
 }
 
@@ -66,6 +71,15 @@ async function main(databases: BenchDatabases): Promise<number> {
     section(rows);
     if (same === false) {
       out("(c) FAILED: the product's ledger and totals differ from the baseline's");
+      return 1;
+    }
+  }
+  if (run.has("e") || run.has("f")) {
+    const { decay, page, same } = await benchTime(databases, scale, run);
+    section(decay);
+    if (page.length > 0) section(page);
+    if (!same) {
+      out("(e)/(f) FAILED: the sweeper's totals or the group page differ from the baseline's");
       return 1;
     }
   }

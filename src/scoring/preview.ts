@@ -7,8 +7,8 @@
 import type { ServiceContext } from "../context";
 import type { CompiledModel, Evaluation } from "../dsl/model";
 import { saturate } from "../dsl/runtime/totals";
-import { interactionsOf, LEAD_FIELD_COLUMNS, leadFieldsOfRow, RESET_COLUMN, resetOfRow } from "./ledger-rows";
-import type { DiagnosticView } from "./model-versions";
+import { AWARD_TUPLE, type AwardTuple, interactionsOf, LEAD_FIELD_COLUMNS, leadFieldsOfRow, RESET_COLUMN, resetOfRow, storedOfTuple } from "./ledger-rows";
+import type { DiagnosticView, ModelVersions } from "./model-versions";
 
 /** Leads per preview read. */
 const PREVIEW_BATCH = 2000;
@@ -53,9 +53,14 @@ const byMovement = (a: ScoreChange, b: ScoreChange) =>
  * snapshot (`REPEATABLE READ READ ONLY`): nothing can be written, and the counts are consistent.
  * A lead's stage with the model is its current stage moved forward by the model's stage rules.
  * `bulkBounds` (`bulkWorkBounds`) sets the transaction's bounds: it reads every lead, and replays
- * a batch of them in process between two reads.
+ * a batch of them in process between two reads. `versions` values the stored awards (`explainMovers`).
  */
-export async function previewModel(ctx: ServiceContext, model: CompiledModel, bulkBounds: string): Promise<Omit<PreviewResult, "diagnostics">> {
+export async function previewModel(
+  ctx: ServiceContext,
+  versions: ModelVersions,
+  model: CompiledModel,
+  bulkBounds: string,
+): Promise<Omit<PreviewResult, "diagnostics">> {
   return ctx.db.transaction("REPEATABLE READ", async (db) => {
     await db.query(`SET TRANSACTION READ ONLY`);
     await db.query(bulkBounds);
@@ -113,39 +118,43 @@ export async function previewModel(ctx: ServiceContext, model: CompiledModel, bu
       fromScratch: stagesFresh.get(stage) ?? 0,
     }));
     const topMovers = movers.sort(byMovement).slice(0, MAX_MOVERS);
-    await explainMovers(db, model, topMovers, replays, now);
+    await explainMovers(db, versions, model, topMovers, replays, now);
     return { leadsChanged, stages, topMovers };
   });
 }
 
 /**
- * Fills each mover's `rulesChanged`: the rules whose points differ between its stored ledger
- * (the awards counting now) and its replay with the model (one read for all the movers).
+ * Fills each mover's `rulesChanged`: the rules whose points differ between its stored ledger and
+ * its replay with the model, both valued as of now (decayed values, before group caps). The stored
+ * awards are valued with the compiled model of the version that made them (`ModelVersions`), as
+ * the read side does (`score-reading.ts`), so a decaying rule the model leaves alone is not listed.
+ * One read for all the movers.
  */
 async function explainMovers(
-  db: { query: (sql: string, parameters: unknown[]) => Promise<unknown> },
+  db: ServiceContext["db"],
+  versions: ModelVersions,
   model: CompiledModel,
   movers: ScoreChange[],
   replays: ReadonlyMap<string, Evaluation>,
   now: Date,
 ): Promise<void> {
   if (movers.length === 0) return;
-  const rows = (await db.query(
-    `SELECT lead_id, rule, sum(points)::int AS points FROM score_award
-      WHERE lead_id = ANY($1::uuid[]) AND (expires_at IS NULL OR expires_at > $2)
-      GROUP BY lead_id, rule`,
+  const rows: Array<{ lead_id: string; rule: string; award: AwardTuple }> = await db.query(
+    `SELECT a.lead_id, a.rule, ${AWARD_TUPLE} AS award FROM score_award a
+      WHERE a.lead_id = ANY($1::uuid[]) AND (a.expires_at IS NULL OR a.expires_at > $2)`,
     [movers.map((m) => m.leadId), now],
-  )) as Array<{ lead_id: string; rule: string; points: number }>;
+  );
   const stored = new Map<string, Map<string, number>>();
   for (const row of rows) {
+    const { award, version } = storedOfTuple(row.award, () => row.rule);
+    const value = (await versions.version({ db }, version)).awardValue(award, now);
     const rules = stored.get(row.lead_id) ?? new Map<string, number>();
-    rules.set(row.rule, row.points);
+    if (value !== 0) rules.set(award.rule, (rules.get(award.rule) ?? 0) + value);
     stored.set(row.lead_id, rules);
   }
   const order = model.rules.map((r) => r.name);
   for (const mover of movers) {
     const replay = replays.get(mover.leadId);
-    // Each rule's awards as of now (decayed values, before group caps), like the stored side.
     const withModel = new Map<string, number>();
     for (const award of replay ? [...replay.awards, ...replay.fitAwards] : []) {
       const value = award.category === "FIT" ? award.points : model.awardValue(award, now);

@@ -146,7 +146,7 @@ export class ModelService {
   async preview(ctx: ServiceContext, source: string): Promise<PreviewResult> {
     const { model, diagnostics } = this.versions.compile(source);
     if (!model) return { diagnostics, leadsChanged: 0, stages: [], topMovers: [] };
-    return { ...(await previewModel(ctx, model, this.bulkBounds)), diagnostics };
+    return { ...(await previewModel(ctx, this.versions, model, this.bulkBounds)), diagnostics };
   }
 
   /** The active version's rescore: leads done of total (`rescore-progress.ts`); null before any publish. */

@@ -217,6 +217,24 @@ describe(`scoring models [${testDatabase()}]`, () => {
     expect(mover).toMatchObject({ scoreNow: 20, scoreWithModel: 40, stageNow: "MQL", stageWithModel: "MQL", rulesChanged: ["Downloads"] });
   });
 
+  it("a decaying rule the previewed model leaves alone is not among a mover's rules changed", async () => {
+    const decaying = `rule "Pricing": visit "/pricing" => +15 decays 10% every 30 days\nrule "Downloads": download => +10`;
+    await publish(decaying);
+    const email = uniqueEmail("decaying");
+    // 65 days ago: two decay steps, the pricing visit is worth 12 now (stored: 15 at its award).
+    const leadId = (await s.api.data(RECORD_INTERACTIONS, { inputs: [{ email, type: "visit", target: "/pricing", occurredAt: ago(65 * DAY) }] }))
+      .recordInteractions[0]?.lead.id as string;
+    await s.api.data(RECORD_INTERACTIONS, { inputs: [{ leadId, type: "download" }] });
+    const changed = decaying.replace("download => +10", "download => +20");
+    const { previewModel: preview } = await s.api.data(PREVIEW_MODEL, { source: changed, first: 100 });
+    const mover = preview.topMovers.find((m) => m.lead.id === leadId);
+    expect(mover).toMatchObject({ change: 10, rulesChanged: ["Downloads"] });
+    // The rule that decays is listed when the model does change it.
+    const both = changed.replace("+15 decays 10%", "+15 decays 50%");
+    const { previewModel: again } = await s.api.data(PREVIEW_MODEL, { source: both, first: 100 });
+    expect(again.topMovers.find((m) => m.lead.id === leadId)?.rulesChanged).toEqual(["Pricing", "Downloads"]);
+  });
+
   it("preview of an invalid model: its diagnostics and nothing else", async () => {
     const source = `visit "/pricing" => +10 max 0`;
     const { previewModel } = await s.api.data(PREVIEW_MODEL, { source });
