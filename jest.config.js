@@ -29,6 +29,10 @@ const api = (database) => ({
 module.exports = {
   // API suites boot the service and a database in beforeAll (a global option: projects can't set it).
   testTimeout: 60_000,
+  // Two suites at a time: most of an API suite's time is spent waiting (on the database, on HTTP,
+  // on real-time sweeps and retries), so two overlap well even on two cores (jest's default is one
+  // fewer worker than cores: one here).
+  maxWorkers: 2,
   globalSetup: "<rootDir>/test/helpers/pglite-broker.global-setup.js",
   globalTeardown: "<rootDir>/test/helpers/pglite-broker.global-teardown.js",
   projects: [
