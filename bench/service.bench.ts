@@ -8,11 +8,13 @@
  * (c) publishing a changed model over 100,000 leads and 1,000,000 interactions vs hand-written
  *     set-based SQL producing the same ledger and totals (checked);
  * (d) SQL statements and latency of a page of 100 leads with interactions, awards, stage history
- *     and score breakdown, vs a page of 10.
+ *     and score breakdown, vs a page of 10;
+ * (g) (a) with one webhook on LEAD_SCORED and a receiver on localhost vs (a) with it inactive, and
+ *     the delivery lag from the event's transaction to receipt (p50, p99).
  *
  * Settings: `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`: only the server is
  * used; the run works in throwaway databases `qualify_bench_*`, dropped at the end),
- * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcd`).
+ * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcdg`).
  * Exits 1 when (c)'s ledgers differ; a target not met is reported, not a failure.
  */
 import "../src/node-env"; // first: the service runs as in production (graphql-js, express)
@@ -21,12 +23,13 @@ import { benchRecordInteraction, benchRecordInteractions } from "./service-inges
 import { BenchDatabases, benchScale, plainPool, POOL_SIZE, startBenchApp } from "./service-env";
 import { benchPublish } from "./service-publish";
 import { benchLeadsPage } from "./service-reads";
+import { benchWebhooks, WEBHOOK_BENCH_SETTINGS } from "./service-webhooks";
 import { schemaShape } from "./service-workload";
 import { type Comparison, out, printComparisons } from "./table";
 
 function sections(): Set<string> {
-  const raw = (process.env.BENCH_SECTIONS || "abcd").toLowerCase();
-  if (!/^[abcd]+$/.test(raw)) throw new Error(`BENCH_SECTIONS must be letters of "abcd" (got "${raw}")`);
+  const raw = (process.env.BENCH_SECTIONS || "abcdg").toLowerCase();
+  if (!/^[abcdg]+$/.test(raw)) throw new Error(`BENCH_SECTIONS must be letters of "abcdg" (got "${raw}")`);
   return new Set(raw);
 }
 
@@ -67,6 +70,17 @@ async function main(databases: BenchDatabases): Promise<number> {
     if (same === false) {
       out("(c) FAILED: the product's ledger and totals differ from the baseline's");
       return 1;
+    }
+  }
+  if (run.has("g")) {
+    const db = await databases.create("webhooks");
+    const app = await startBenchApp(db.url, WEBHOOK_BENCH_SETTINGS);
+    const pool = plainPool(db.url);
+    try {
+      section(await benchWebhooks(app, pool, await schemaShape(pool), scale));
+    } finally {
+      await pool.end();
+      await app.close();
     }
   }
   return 0;
