@@ -93,9 +93,10 @@ export interface BenchApp {
 
 /**
  * Starts the whole service in this process against `databaseUrl` (migrations run on start), on a
- * random port of 127.0.0.1, with a pool of `POOL_SIZE` connections and only errors logged.
+ * random port of 127.0.0.1, with a pool of `POOL_SIZE` connections and only errors logged
+ * (`settings`: more environment, e.g. a section's `QUALIFY_WEBHOOK_*`).
  */
-export async function startBenchApp(databaseUrl: string): Promise<BenchApp> {
+export async function startBenchApp(databaseUrl: string, settings: Record<string, string> = {}): Promise<BenchApp> {
   const key = process.env.QUALIFY_ADMIN_KEY || `bench-admin-${randomBytes(16).toString("hex")}`;
   const config = loadConfig({
     NODE_ENV: "production",
@@ -107,6 +108,7 @@ export async function startBenchApp(databaseUrl: string): Promise<BenchApp> {
     QUALIFY_LOG_LEVEL: "error",
     // `schemaHas` asks the schema what it has (introspection is off by default in production).
     QUALIFY_INTROSPECTION: "true",
+    ...settings,
   });
   const app = await startApp(config, createLogger(config.logLevel));
   return {

@@ -113,7 +113,7 @@ const statementsRow = (count: number, product: number, baseline: number): Compar
 });
 
 /** `items` in slices of `size`, in order. */
-const slices = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
+export const slices = <T>(items: T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, i) => items.slice(i * size, (i + 1) * size));
 
 /** A side's measured time: wall and this process's CPU, summed over its turns. */
 class Tally {
@@ -139,7 +139,7 @@ class Tally {
  * Runs the product's and the baseline's turns alternately, neither always first (ABBA): the two
  * sides meet the same state of a shared machine, rather than one measured minutes after the other.
  */
-async function alternate(turns: number, product: (n: number) => Promise<void>, baseline: (n: number) => Promise<void>): Promise<void> {
+export async function alternate(turns: number, product: (n: number) => Promise<void>, baseline: (n: number) => Promise<void>): Promise<void> {
   for (let n = 0; n < turns; n++) {
     if (n % 2 === 0) {
       await product(n);

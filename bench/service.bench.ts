@@ -12,11 +12,13 @@
  * (e) the time sweeper bringing 100,000 leads across decay steps vs hand-written set-based SQL
  *     producing the same totals, group points and history (checked);
  * (f) the page of the 100 leads with most points in a group vs the same page in SQL (on (e)'s
- *     data: asking for (f) runs (e) too).
+ *     data: asking for (f) runs (e) too);
+ * (g) (a) with one webhook on LEAD_SCORED and a receiver on localhost vs (a) with it inactive, and
+ *     the delivery lag from the event's transaction to receipt (p50, p99).
  *
  * Settings: `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`: only the server is
  * used; the run works in throwaway databases `qualify_bench_*`, dropped at the end),
- * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcdef`).
+ * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcdefg`).
  * Exits 1 when (c)'s ledgers or (e)'s totals differ, or (f)'s pages; a target not met is reported, not a failure.
  */
 import "../src/node-env"; // first: the service runs as in production (graphql-js, express)
@@ -26,12 +28,13 @@ import { BenchDatabases, benchScale, plainPool, POOL_SIZE, startBenchApp } from 
 import { benchPublish } from "./service-publish";
 import { benchLeadsPage } from "./service-reads";
 import { benchTime } from "./service-time";
+import { benchWebhooks, WEBHOOK_BENCH_SETTINGS } from "./service-webhooks";
 import { schemaShape } from "./service-workload";
 import { type Comparison, out, printComparisons } from "./table";
 
 function sections(): Set<string> {
-  const raw = (process.env.BENCH_SECTIONS || "abcdef").toLowerCase();
-  if (!/^[a-f]+$/.test(raw)) throw new Error(`BENCH_SECTIONS must be letters of "abcdef" (got "${raw}")`);
+  const raw = (process.env.BENCH_SECTIONS || "abcdefg").toLowerCase();
+  if (!/^[a-g]+$/.test(raw)) throw new Error(`BENCH_SECTIONS must be letters of "abcdefg" (got "${raw}")`);
   return new Set(raw);
 }
 
@@ -81,6 +84,17 @@ async function main(databases: BenchDatabases): Promise<number> {
     if (!same) {
       out("(e)/(f) FAILED: the sweeper's totals or the group page differ from the baseline's");
       return 1;
+    }
+  }
+  if (run.has("g")) {
+    const db = await databases.create("webhooks");
+    const app = await startBenchApp(db.url, WEBHOOK_BENCH_SETTINGS);
+    const pool = plainPool(db.url);
+    try {
+      section(await benchWebhooks(app, pool, await schemaShape(pool), scale));
+    } finally {
+      await pool.end();
+      await app.close();
     }
   }
   return 0;
