@@ -7,7 +7,8 @@ import { DELETE_LEAD, type InteractionInputVars, LEADS, RECORD_INTERACTION, UPSE
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 describe(`auth [${testDatabase()}]`, () => {
-  const s = useTestApp();
+  // No background job (the sweeper, the webhook dispatcher's poll) adds to the statements counted.
+  const s = useTestApp({ QUALIFY_EXPIRY_SWEEP_SECONDS: "0", QUALIFY_WEBHOOK_POLL_MS: "60000" });
 
   let leadId: string;
 
