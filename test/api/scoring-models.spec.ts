@@ -49,7 +49,9 @@ const diagnosticsOf = (source: string): DiagnosticShape[] =>
   }));
 
 describe(`scoring models [${testDatabase()}]`, () => {
-  const s = useTestApp();
+  // A publish here rescores thousands of leads while requests write: on the embedded database (one
+  // connection) a request waits for a rescore batch, longer on a busy machine than the 5 s default.
+  const s = useTestApp({ QUALIFY_DB_ACQUIRE_TIMEOUT_MS: "30000" });
 
   const record = (input: InteractionInputVars) => scoringCalls(s.api).record(input);
   const publish = (source: string) => scoringCalls(s.api).publish(source);
