@@ -18,6 +18,9 @@ import { domainErrorOf } from "../../src/errors";
 import { codeOf, gql, type Response } from "./helpers/graphql-client";
 import { type PayloadShape, RECORD_INTERACTION, RECORD_INTERACTIONS, SET_LEAD_STAGE, UPSERT_LEAD } from "./helpers/documents";
 import { expectEveryLeadMatchesReplay, PUBLISH_MODEL } from "./helpers/scoring";
+
+/** Settings that keep the background jobs (the time sweeper, the webhook dispatcher's poll) off the pool during a suite. */
+const NO_BACKGROUND_JOBS = { QUALIFY_EXPIRY_SWEEP_SECONDS: "0", QUALIFY_WEBHOOK_POLL_MS: "60000" };
 import { type SuiteApp, testDatabase, type TestApp, uniqueEmail, useTestApp } from "./helpers/test-app";
 
 const SEED_SOURCE = fs.readFileSync(path.resolve(__dirname, "../../examples/seed-model.rules"), "utf8");
@@ -265,7 +268,9 @@ describeOnServer(`a statement that takes too long [${testDatabase()}]`, () => {
 describe(`waiting for a connection [${testDatabase()}]`, () => {
   const ACQUIRE_MS = 1000;
   // One connection (the embedded database always has one).
-  const s = useTestApp({ DATABASE_POOL_SIZE: "1", QUALIFY_DB_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_MS) });
+  // The pool's one connection is the requests' alone: no background job (the sweeper, the webhook
+  // dispatcher's poll) queues for it.
+  const s = useTestApp({ DATABASE_POOL_SIZE: "1", QUALIFY_DB_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_MS), ...NO_BACKGROUND_JOBS });
 
   it("answers UNAVAILABLE when no connection comes free in time, then serves again", async () => {
     const lead = await newLead(s, "acquire");
@@ -298,6 +303,7 @@ describe(`one lead's queue [${testDatabase()}]`, () => {
   const s = useTestApp({
     DATABASE_POOL_SIZE: "1",
     QUALIFY_DB_ACQUIRE_TIMEOUT_MS: String(ACQUIRE_MS),
+    ...NO_BACKGROUND_JOBS,
     QUALIFY_MAX_CONNECTIONS_PER_LEAD: "2",
     QUALIFY_LEAD_QUEUE_LENGTH: "3",
     QUALIFY_LEAD_QUEUE_TIMEOUT_MS: String(QUEUE_MS),
