@@ -3,6 +3,7 @@ import type { EntityManager } from "typeorm";
 import { InteractionEntity } from "../../entities/interaction.entity";
 import { badInput } from "../../errors";
 import { cursorTime, decodeCursor, encodeCursor, type Page, toPage } from "../../database/cursor";
+import { byGroup } from "./by-group";
 
 /** One lead's page of interactions, newest first: `first` after the cursor `after`. */
 export interface InteractionPageKey {
@@ -46,37 +47,33 @@ function toEntity(row: Record<string, unknown>): InteractionEntity {
  */
 export function createInteractionsByLeadLoader(db: EntityManager): DataLoader<InteractionPageKey, Page<InteractionEntity>, string> {
   return new DataLoader(
-    async (keys) => {
-      const groups = new Map<string, InteractionPageKey[]>();
-      for (const key of keys) {
-        const group = `${key.first}:${key.after ?? ""}`;
-        groups.set(group, [...(groups.get(group) ?? []), key]);
-      }
-      const pages = new Map<InteractionPageKey, Page<InteractionEntity>>();
-      for (const group of groups.values()) {
-        const { first, after } = group[0];
-        const cursor = after ? parseAfter(after) : null;
-        const rows: Array<Record<string, unknown>> =
-          first === 0
-            ? []
-            : await db.query(
-                `SELECT * FROM (
-                   SELECT i.*, row_number() OVER (PARTITION BY i.lead_id ORDER BY i.occurred_at DESC, i.seq DESC) AS rn
-                     FROM interaction i
-                    WHERE i.lead_id = ANY($1::uuid[])
-                      AND ($2::timestamptz IS NULL OR (i.occurred_at, i.seq) < ($2::timestamptz, $3::bigint))
-                 ) ranked WHERE rn <= $4 ORDER BY lead_id, rn`,
-                [group.map((k) => k.leadId), cursor?.occurredAt ?? null, cursor?.seq ?? null, first + 1],
-              );
-        const byLead = new Map<string, InteractionEntity[]>();
-        for (const row of rows) {
-          const entity = toEntity(row);
-          byLead.set(entity.leadId, [...(byLead.get(entity.leadId) ?? []), entity]);
-        }
-        for (const key of group) pages.set(key, toPage(byLead.get(key.leadId) ?? [], first, interactionCursor, !!after));
-      }
-      return keys.map((key) => pages.get(key) as Page<InteractionEntity>);
-    },
+    (keys) =>
+      byGroup(
+        keys,
+        (key) => `${key.first}:${key.after ?? ""}`,
+        async (group) => {
+          const { first, after } = group[0];
+          const cursor = after ? parseAfter(after) : null;
+          const rows: Array<Record<string, unknown>> =
+            first === 0
+              ? []
+              : await db.query(
+                  `SELECT * FROM (
+                     SELECT i.*, row_number() OVER (PARTITION BY i.lead_id ORDER BY i.occurred_at DESC, i.seq DESC) AS rn
+                       FROM interaction i
+                      WHERE i.lead_id = ANY($1::uuid[])
+                        AND ($2::timestamptz IS NULL OR (i.occurred_at, i.seq) < ($2::timestamptz, $3::bigint))
+                   ) ranked WHERE rn <= $4 ORDER BY lead_id, rn`,
+                  [group.map((k) => k.leadId), cursor?.occurredAt ?? null, cursor?.seq ?? null, first + 1],
+                );
+          const byLead = new Map<string, InteractionEntity[]>();
+          for (const row of rows) {
+            const entity = toEntity(row);
+            byLead.set(entity.leadId, [...(byLead.get(entity.leadId) ?? []), entity]);
+          }
+          return new Map(group.map((key) => [key, toPage(byLead.get(key.leadId) ?? [], first, interactionCursor, !!after)]));
+        },
+      ),
     { cacheKeyFn: (key) => `${key.leadId}:${key.first}:${key.after ?? ""}` },
   );
 }

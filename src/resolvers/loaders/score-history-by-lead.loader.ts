@@ -7,6 +7,7 @@ import type { EntityManager } from "typeorm";
 import { decodeCursor, encodeCursor, type Page, toPage } from "../../database/cursor";
 import type { ScoreCause } from "../../entities/score-point.entity";
 import { badInput } from "../../errors";
+import { byGroup } from "./by-group";
 
 /** A point as the API answers it (`seq` orders points of the same instant). */
 export interface ScorePointRecord {
@@ -53,15 +54,6 @@ function toRecord(row: Record<string, unknown>): ScorePointRecord {
 }
 
 const iso = (d: Date | null) => d?.toISOString() ?? "";
-
-/** Groups `keys` by `groupOf`, runs `load` once per group, answers in the keys' order. */
-async function byGroup<K, V>(keys: readonly K[], groupOf: (key: K) => string, load: (group: K[]) => Promise<Map<K, V>>): Promise<V[]> {
-  const groups = new Map<string, K[]>();
-  for (const key of keys) groups.set(groupOf(key), [...(groups.get(groupOf(key)) ?? []), key]);
-  const answers = new Map<K, V>();
-  for (const group of groups.values()) for (const [key, value] of await load(group)) answers.set(key, value);
-  return keys.map((key) => answers.get(key) as V);
-}
 
 /** Pages of score points, oldest first: a window function takes `first + 1` of each lead. */
 export function createScoreHistoryByLeadLoader(db: EntityManager): DataLoader<ScoreHistoryKey, Page<ScorePointRecord>, string> {
