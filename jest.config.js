@@ -6,7 +6,9 @@
  *   `npm run demo` refuses what it cannot do;
  * - test/api and test/security (what keeps the service safe to expose): end-to-end over HTTP, run twice: against the embedded database (PGlite) and
  *   against a real PostgreSQL server (a throwaway database per suite). The project's `globals`
- *   tell the suites which one (see test/api/helpers/test-app.ts).
+ *   tell the suites which one (see test/api/helpers/test-app.ts);
+ * - test/e2e: the workbench (web/, built into dist/web when stale) in Debian's Chromium driven by
+ *   playwright-core, against the same service, on both databases.
  */
 // Tests are transpiled file by file (isolatedModules in tsconfig.jest.json): type checking is `npm test`'s `tsc --noEmit`.
 const tsJest = ["ts-jest", { tsconfig: "tsconfig.jest.json", diagnostics: false }];
@@ -22,6 +24,14 @@ const api = (database) => ({
   ...base,
   displayName: `api:${database}`,
   testMatch: ["<rootDir>/test/api/**/*.spec.ts", "<rootDir>/test/security/**/*.spec.ts"],
+  globals: { QUALIFY_TEST_DATABASE: database },
+});
+
+/** The workbench in Chromium against the real service (test/e2e), on each database. */
+const e2e = (database) => ({
+  ...base,
+  displayName: `e2e:${database}`,
+  testMatch: ["<rootDir>/test/e2e/**/*.spec.ts"],
   globals: { QUALIFY_TEST_DATABASE: database },
 });
 
@@ -42,5 +52,7 @@ module.exports = {
     { ...base, displayName: "start", testMatch: ["<rootDir>/test/start/**/*.spec.ts"] },
     api("embedded"),
     api("postgres"),
+    e2e("embedded"),
+    e2e("postgres"),
   ],
 };

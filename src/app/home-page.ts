@@ -1,6 +1,6 @@
 /**
- * `GET /`: a small self-contained page for whoever opens the service in a browser (until the
- * workbench exists): what it is, the GraphQL endpoint, how to authenticate, where health, metrics
+ * `GET /about`: a small self-contained page about the service for whoever opens it in a browser
+ * (the workbench at `/` links to it): what it is, the GraphQL endpoint, how to authenticate, where health, metrics
  * and GraphiQL are, and the project's documentation, served as plain text under `/docs/` from a
  * fixed list of files (README.md, docs/*.md, schema.graphql: nothing else of the disk is
  * reachable). No script, no external asset; the Content-Security-Policy says so to the browser.
@@ -19,6 +19,7 @@ export interface HomePageOptions {
 }
 
 export const DOCS_PATH = "/docs";
+export const ABOUT_PATH = "/about";
 
 /** The pages' headers: nothing loads from elsewhere, nothing is sniffed, no referrer leaves. */
 export const PAGE_HEADERS = {
@@ -61,7 +62,7 @@ export function homeRoutes(options: HomePageOptions): express.Router {
   const titles = new Map([...docs].map(([name, file]) => [name, name.endsWith(".md") && name !== "README.md" ? titleOf(file) : null]));
   const router = express.Router();
 
-  router.get("/", (req, res) => {
+  router.get(ABOUT_PATH, (req, res) => {
     // The address the browser used, as it sent it (escaped: it is the client's text).
     const origin = `${req.protocol}://${req.get("host") ?? "localhost"}`;
     res.set({ ...PAGE_HEADERS, "content-security-policy": "default-src 'none'; style-src 'unsafe-inline'; base-uri 'none'; form-action 'none'; frame-ancestors 'none'" });

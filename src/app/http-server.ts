@@ -10,6 +10,7 @@
  * (once the event bus has delivered: each connection closes with 1001), `close` (Apollo).
  */
 import http from "node:http";
+import path from "node:path";
 import type { AddressInfo } from "node:net";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { ApolloServerPluginCacheControlDisabled, ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
@@ -21,17 +22,19 @@ import type { Config } from "../config";
 import type { Caller } from "../context";
 import { createErrorFormatter, RETRY_AFTER_SECONDS } from "../errors";
 import type { Logger } from "../logger";
+import { projectRoot } from "../project-root";
 import type { Metrics } from "../metrics";
 import type { RequestContext } from "../resolvers/request-context";
 import { authenticateRequests, callerOf } from "./authentication";
 import { ConnectionDrain } from "./connection-drain";
 import { GRAPHIQL_PATH, graphiqlRoutes } from "./graphiql-page";
-import { homeRoutes } from "./home-page";
+import { ABOUT_PATH, homeRoutes } from "./home-page";
 import { costPlugin } from "./operation-cost";
 import { operationRules } from "./operation-limits.rule";
 import type { RateLimits } from "./rate-limits";
 import { RequestObserver } from "./request-observer";
 import { serveSubscriptions } from "./subscriptions";
+import { workbenchRoutes } from "./workbench";
 
 export const GRAPHQL_PATH = "/graphql";
 export const METRICS_PATH = "/metrics";
@@ -161,7 +164,8 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     }),
   );
   if (graphiqlPath) expressApp.use(graphiqlRoutes(GRAPHQL_PATH));
-  expressApp.get(GRAPHQL_PATH, sendBrowsersTo(graphiqlPath ?? "/"));
+  expressApp.use(workbenchRoutes(path.join(projectRoot(), "dist", "web")));
+  expressApp.get(GRAPHQL_PATH, sendBrowsersTo(graphiqlPath ?? ABOUT_PATH));
   expressApp.use(
     GRAPHQL_PATH,
     observer.middleware,

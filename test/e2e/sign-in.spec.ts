@@ -1,0 +1,51 @@
+/** Signing in and out of the workbench, in Chromium, against the real service. */
+import { gql } from "../api/helpers/graphql-client";
+import { checkAccessibility, signIn, useBrowser } from "./helpers/browser";
+
+const CREATE_KEY = gql<{ createApiKey: { key: string; apiKey: { id: string } } }, { name: string }>(
+  `mutation ($name: String!) { createApiKey(name: $name, scopes: [READ]) { key apiKey { id } } }`,
+);
+const REVOKE_KEY = gql<{ revokeApiKey: { id: string } }, { id: string }>(`mutation ($id: ID!) { revokeApiKey(id: $id) { id } }`);
+
+describe(`workbench sign-in`, () => {
+  const s = useBrowser();
+
+  it("serves the app at / with nothing from elsewhere, and signs in with the key", async () => {
+    const page = await s.page("/");
+    const requests: string[] = [];
+    page.on("request", (r) => requests.push(r.url()));
+    await page.reload();
+    await page.getByLabel("API key").waitFor();
+    expect(await checkAccessibility(page)).toEqual([]);
+    await signIn(page, s.api.key as string);
+    const nav = page.getByRole("navigation", { name: "Workbench" });
+    for (const name of ["Model", "Leads", "Funnel", "Admin"]) await nav.getByRole("link", { name }).waitFor();
+    expect(requests.filter((url) => !url.startsWith(s.origin))).toEqual([]);
+    // The key is the tab's: a reload keeps the session, a new tab (context) does not.
+    await page.reload();
+    await page.getByRole("navigation", { name: "Workbench" }).waitFor();
+    const other = await s.page("/leads");
+    await other.getByLabel("API key").waitFor();
+  });
+
+  it("refuses a wrong key in words, and shows only what a key's scopes allow", async () => {
+    const page = await s.page("/");
+    await page.getByLabel("API key").fill("qk_not_a_real_key_0000000000");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    await page.getByRole("alert").filter({ hasText: "does not accept this key" }).waitFor();
+    const reader = await s.t.client(["read"]);
+    await signIn(page, reader.key as string);
+    const nav = page.getByRole("navigation", { name: "Workbench" });
+    await nav.getByRole("link", { name: "Leads" }).waitFor();
+    expect(await nav.getByRole("link", { name: "Admin" }).count()).toBe(0);
+  });
+
+  it("a key revoked while signed in returns the tab to sign-in, saying why", async () => {
+    const { createApiKey } = await s.api.data(CREATE_KEY, { name: "soon revoked" });
+    const page = await s.signedIn("/", createApiKey.key);
+    await s.api.data(REVOKE_KEY, { id: createApiKey.apiKey.id });
+    await page.reload();
+    await page.getByText("no longer accepts this key").waitFor();
+    await page.getByLabel("API key").waitFor();
+  });
+});
