@@ -153,7 +153,10 @@ export function complete(source: string, offset: number, context: CompletionCont
     return { from, to, items: names.stages.slice(1).map((stage, i) => ({ label: stage, kind: "stage", detail: `stage ${i + 2} of the funnel`, sortText: `0${String(i).padStart(3, "0")}` })) };
   }
   if (previous === "group" && /\bwhen\b/.test(before)) {
-    return { from, to, items: names.groups.map((name) => ({ label: name, kind: "group", detail: "group of this model", insert: JSON.stringify(name), sortText: `0${name}` })) };
+    // The item is the name in quotes: it replaces the quotes being typed in too.
+    const open = source[from - 1] === '"' ? from - 1 : from;
+    const close = source[to] === '"' ? to + 1 : to;
+    return { from: open, to: close, items: names.groups.map((name) => ({ label: name, kind: "group", detail: "group of this model", insert: JSON.stringify(name), sortText: `0${name}` })) };
   }
   const catalog = context.catalog ?? DEFAULT_INTERACTION_TYPES;
   const known = new Set(catalog);
