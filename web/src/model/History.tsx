@@ -120,25 +120,26 @@ export function History({ versions, totalCount, hasMore, loading, error, onMore,
       {versions.length > 1 && (
         <div className="compare">
           <h3>Compare two versions</h3>
-          <label htmlFor="diff-from">From version</label>{" "}
-          <select id="diff-from" value={a ?? ""} onChange={(e) => setLeft(Number(e.target.value))}>
-            {versions.map((v) => (
-              <option key={v.id} value={v.version}>
-                {v.version}
-              </option>
-            ))}
-          </select>{" "}
-          <label htmlFor="diff-to">to version</label>{" "}
-          <select id="diff-to" value={b ?? ""} onChange={(e) => setRight(Number(e.target.value))}>
-            {versions.map((v) => (
-              <option key={v.id} value={v.version}>
-                {v.version}
-              </option>
-            ))}
-          </select>
+          <VersionSelect id="diff-from" label="From version" versions={versions} value={a} onChange={setLeft} />{" "}
+          <VersionSelect id="diff-to" label="to version" versions={versions} value={b} onChange={setRight} />
           {before && after && <DiffView label={`Changes from version ${before.version} to version ${after.version}`} before={before.source} after={after.source} />}
         </div>
       )}
     </section>
+  );
+}
+
+function VersionSelect({ id, label, versions, value, onChange }: { id: string; label: string; versions: readonly Version[]; value: number | null; onChange(v: number): void }) {
+  return (
+    <>
+      <label htmlFor={id}>{label}</label>{" "}
+      <select id={id} value={value ?? ""} onChange={(e) => onChange(Number(e.target.value))}>
+        {versions.map((v) => (
+          <option key={v.id} value={v.version}>
+            {v.version}
+          </option>
+        ))}
+      </select>
+    </>
   );
 }

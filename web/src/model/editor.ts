@@ -9,11 +9,11 @@ import { bracketMatching, HighlightStyle, StreamLanguage, syntaxHighlighting } f
 import { linter, lintGutter, lintKeymap, type Diagnostic as LintDiagnostic } from "@codemirror/lint";
 import { highlightSelectionMatches, searchKeymap } from "@codemirror/search";
 import type { Extension } from "@codemirror/state";
-import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, keymap, lineNumbers } from "@codemirror/view";
+import { drawSelection, EditorView, highlightActiveLine, highlightActiveLineGutter, hoverTooltip, keymap, lineNumbers } from "@codemirror/view";
 import { tags } from "@lezer/highlight";
 import { LEAD_FIELDS } from "@dsl/model";
 import { keywordTokens } from "@dsl/tokens";
-import { complete, diagnose, type CompletionKind, type EditorDiagnostic, type Fix } from "./language";
+import { complete, diagnose, hover, type CompletionKind, type EditorDiagnostic, type Fix } from "./language";
 
 /** How long after the last keystroke the model is diagnosed again (the diagnosis itself is measured). */
 export const LINT_DELAY_MS = 20;
@@ -139,7 +139,7 @@ function rulesCompletion(hooks: RulesEditorHooks) {
     const line = context.state.doc.lineAt(context.pos);
     const before = line.text.slice(0, context.pos - line.from);
     // While typing: in a word, or where a name starts (after `stage `, in `group "`).
-    if (!context.explicit && (word === null || word.from === word.to) && !/(?:\bstage\s+|\bgroup\s+")$/.test(before)) return null;
+    if (!context.explicit && (word === null || word.from === word.to) && !/(?:\b(?:stage|has)\s+|\bgroup\s+"|\.)$/.test(before)) return null;
     const result = complete(context.state.doc.toString(), context.pos, { interactionTypes: hooks.interactionTypes() });
     if (result.items.length === 0) return null;
     const options: Completion[] = result.items.map((item) => ({
@@ -153,6 +153,31 @@ function rulesCompletion(hooks: RulesEditorHooks) {
     return { from: result.from, to: result.to, options, validFor: /^[A-Za-z0-9_]*$/ };
   };
 }
+
+/** The language's hover (markdown: `code` spans become <code>, the rest is text). */
+const rulesHover = hoverTooltip((view, pos) => {
+  const found = hover(view.state.doc.toString(), pos);
+  if (found === null) return null;
+  return {
+    pos: found.from,
+    end: found.to,
+    above: true,
+    create: () => {
+      const dom = document.createElement("div");
+      dom.className = "rules-hover";
+      found.markdown
+        .replace(/\*\*/g, "")
+        .split(/(`[^`]*`)/)
+        .forEach((part) => {
+          const code = part.startsWith("`") && part.endsWith("`") && part.length > 1;
+          const node = code ? document.createElement("code") : document.createTextNode(part);
+          if (code) node.textContent = part.slice(1, -1);
+          dom.appendChild(node);
+        });
+      return { dom };
+    },
+  };
+});
 
 /** Everything the model editor adds to CodeMirror. */
 export function rulesEditor(hooks: RulesEditorHooks, onChange: (source: string) => void): Extension {
@@ -170,6 +195,7 @@ export function rulesEditor(hooks: RulesEditorHooks, onChange: (source: string) 
     rulesLinter(hooks),
     lintGutter(),
     autocompletion({ override: [rulesCompletion(hooks)], icons: false }),
+    rulesHover,
     // No Tab binding: Tab leaves the editor, so the page stays keyboard-usable.
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
     EditorView.contentAttributes.of({ "aria-label": "Model source", "aria-describedby": "model-source-help" }),

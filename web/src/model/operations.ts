@@ -80,14 +80,20 @@ export const PREVIEW_MODEL = graphql(`
 `);
 
 
+export const PUBLISH_OUTCOME = graphql(`
+  fragment PublishOutcome on PublishModelPayload {
+    leadsRescored
+    stageChanges
+    model {
+      version
+    }
+  }
+`);
+
 export const PUBLISH_MODEL = graphql(`
   mutation ModelPagePublish($source: String!, $comment: String) {
     publishModel(source: $source, comment: $comment) {
-      leadsRescored
-      stageChanges
-      model {
-        version
-      }
+      ...PublishOutcome
     }
   }
 `);
@@ -95,11 +101,7 @@ export const PUBLISH_MODEL = graphql(`
 export const REPUBLISH_MODEL = graphql(`
   mutation ModelPageRepublish($version: Int!, $comment: String) {
     republishModel(version: $version, comment: $comment) {
-      leadsRescored
-      stageChanges
-      model {
-        version
-      }
+      ...PublishOutcome
     }
   }
 `);
