@@ -2,7 +2,7 @@
  * The model page: write the scoring model (CodeMirror, with the rule language running in the
  * browser: highlighting, problems as one types, fixes, completion), test it beside it, preview what
  * publishing would do, publish with a comment (admin keys), and browse, compare and roll back the
- * published versions. What one types is a draft kept in this browser until published or reverted.
+ * published versions. What one types is a draft kept in this browser until published or discarded.
  */
 import type { EditorView } from "@codemirror/view";
 import { useCallback, useEffect, useMemo, useRef, useState } from "react";
@@ -278,12 +278,12 @@ export default function ModelPage() {
             : published === null
               ? "No model is published yet."
               : isDraft
-                ? `Draft: changed from the published version ${published.version}, kept in this browser until you publish or revert.`
+                ? `Draft: changed from the published version ${published.version}, kept in this browser until you publish or discard it.`
                 : `The published version ${published.version}, unchanged.`}
           {!draftKept && " This browser refuses to keep the draft (storage full or disabled): it is lost on reload."}
         </p>
         <button type="button" className="secondary" disabled={!isDraft} onClick={revert}>
-          Revert to published
+          Discard draft
         </button>
       </div>
       {stale && (
