@@ -96,6 +96,7 @@ describe("workbench model page", () => {
     await page.getByLabel("Comment", { exact: true }).fill("pricing visits weigh more");
     await page.getByRole("button", { name: "Publish" }).click();
     await page.getByRole("status").filter({ hasText: "Version 2 is published" }).waitFor();
+    await page.getByText(/Rescoring leads to version 2: (\d+) of \1 \(done\)/).waitFor();
     const after = await stageCounts(s);
     // The preview's "with the model" is what publishing did.
     for (const [stage, counts] of Object.entries(preview)) expect(after[stage] ?? 0).toBe(counts[1]);
@@ -125,7 +126,7 @@ describe("workbench model page", () => {
     // The editor held the published version, so it follows the rollback.
     expect(await editorText(page)).toBe(v1.source);
     expect(await checkAccessibility(page)).toEqual([]);
-  });
+  }, 180_000);
 
   it("refuses to publish a model with errors, saying why", async () => {
     const page = await s.signedIn("/model");

@@ -198,7 +198,8 @@ export function rulesEditor(hooks: RulesEditorHooks, onChange: (source: string) 
     rulesHover,
     // No Tab binding: Tab leaves the editor, so the page stays keyboard-usable.
     keymap.of([...closeBracketsKeymap, ...defaultKeymap, ...searchKeymap, ...historyKeymap, ...completionKeymap, ...lintKeymap]),
-    EditorView.contentAttributes.of({ "aria-label": "Model source", "aria-describedby": "model-source-help" }),
+    // tabindex: the scroller is then seen (by axe too) to hold a focusable element.
+    EditorView.contentAttributes.of({ "aria-label": "Model source", "aria-describedby": "model-source-help", tabindex: "0" }),
     EditorView.updateListener.of((update) => {
       if (update.docChanged) onChange(update.state.doc.toString());
     }),
