@@ -61,6 +61,7 @@ describe("workbench model page", () => {
     await problem.waitFor();
     expect(await problem.textContent()).toContain(`${lastLine}:1`);
     expect(await problem.textContent()).toContain("Error");
+    if (s.t.database === "embedded") await screenshot(page, "model-editor");
 
     // Clicking the problem puts the cursor there; the fix is a button beside it.
     await problem.getByRole("button", { name: /Unknown lead field/ }).click();
@@ -163,7 +164,6 @@ describe("workbench model page", () => {
     await page.getByRole("button", { name: "Discard draft" }).click();
     await page.getByText(`The published version ${activeModel.version}, unchanged.`).waitFor();
     expect(await editorText(page)).toBe(activeModel.source);
-    if (s.t.database === "embedded") await screenshot(page, "model-editor");
   });
 
   it("shows a key without admin the editor and its tests, but no Preview or Publish", async () => {

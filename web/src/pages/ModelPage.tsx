@@ -296,7 +296,7 @@ export default function ModelPage() {
         <div className="model-main">
           <p id="model-source-help" className="help">
             The scoring model in the rule language (see the language reference). Problems are listed below as you type; Ctrl-Space offers what may
-            come next; Escape then Tab leaves the editor.
+            come next; Tab moves on to the next control.
           </p>
           {loaded && source !== null ? (
             <ModelEditor initial={source} viewRef={viewRef} hooks={hooks} onChange={onChange} />
