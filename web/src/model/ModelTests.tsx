@@ -22,6 +22,7 @@ export function ModelTests({ tests, onTestsChange, source }: ModelTestsProps) {
         aria-describedby="model-tests-help"
         className="code"
         spellCheck={false}
+        wrap="off"
         rows={14}
         value={tests}
         onChange={(e) => {
