@@ -94,7 +94,7 @@ class Layout {
 
   /** Statements (of the model, or of a group, indented), up to `limit` (where the enclosing text ends). */
   statements(statements: readonly Statement[], indent: string, limit: number): void {
-    const { lines, pending } = this;
+    const { lines } = this;
     let previous: Statement | null = null;
     statements.forEach((statement, i) => {
       const start = statement.range.start.offset;
