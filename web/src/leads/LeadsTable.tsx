@@ -6,6 +6,7 @@
 import { memo } from "react";
 import { Link } from "react-router";
 import type { LeadRowFragment } from "../gql/graphql";
+import { formatDateTime, fullName } from "./format";
 import type { LeadsQuery, Sort } from "./leads-query";
 
 export interface LeadsTableProps {
@@ -20,14 +21,6 @@ export interface LeadsTableProps {
 }
 
 const sameSort = (a: Sort, b: Sort): boolean => a.field === b.field && (a.field !== "GROUP" || (b.field === "GROUP" && a.group.toLowerCase() === b.group.toLowerCase()));
-
-export const fullName = (lead: { firstName: string | null; lastName: string | null }): string => [lead.firstName, lead.lastName].filter(Boolean).join(" ");
-
-const dateTime = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "short" });
-
-export function formatDateTime(iso: string): string {
-  return dateTime.format(new Date(iso));
-}
 
 function SortHeader({ label, sort, query, onSort, numeric = true }: { label: string; sort: Sort; query: LeadsQuery; onSort(sort: Sort): void; numeric?: boolean }) {
   const active = sameSort(sort, query.sort);
