@@ -43,16 +43,19 @@ function row(page: Page, name: string): Locator {
   return page.getByRole("table", { name: "Leads" }).getByRole("row").filter({ has: page.getByRole("link", { name, exact: true }) });
 }
 
+/** Waits until the table, not busy, shows exactly `expected` (names or emails, top to bottom). */
 async function waitForRows(page: Page, expected: string[]): Promise<void> {
-  const shown = (want: string[]) => {
-    const table = document.querySelector('table[aria-label="Leads"]');
-    if (!table || table.getAttribute("aria-busy") === "true") return false;
-    const names = Array.from(table.querySelectorAll("tbody tr a")).map((a) => a.textContent);
-    return JSON.stringify(names) === JSON.stringify(want);
-  };
-  await page.waitForFunction(shown, expected, { timeout: 15_000 }).catch(async (err: Error) => {
-    throw new Error(`the table shows ${JSON.stringify(await rowNames(page))}, not ${JSON.stringify(expected)}: ${err.message}`);
-  });
+  const table = page.getByRole("table", { name: "Leads" });
+  const deadline = Date.now() + 15_000;
+  let names: string[] = [];
+  while (Date.now() < deadline) {
+    if ((await table.count()) === 1 && (await table.getAttribute("aria-busy")) !== "true") {
+      names = await rowNames(page);
+      if (JSON.stringify(names) === JSON.stringify(expected)) return;
+    }
+    await page.waitForTimeout(100);
+  }
+  throw new Error(`the table shows ${JSON.stringify(names)}, not ${JSON.stringify(expected)}`);
 }
 
 /** Resolves once the page has sent `count` subscribe messages over its live connection. */
@@ -178,7 +181,7 @@ describe("workbench leads", () => {
     await page.goto(`${s.origin}/leads?stage=MQL&q=${company}`);
     await waitForRows(page, ["Fay"]);
     await subscribed;
-    await page.evaluate(() => Object.assign(window, { stillTheSamePage: true }));
+    await page.evaluate(() => Object.assign(globalThis, { stillTheSamePage: true }));
 
     // Fay's score in place: 35 + 15 (still MQL: SQL needs a demo request).
     await s.api.data(RECORD, { inputs: [{ email: fay, type: "visit", target: "/pricing" }] });
@@ -191,7 +194,7 @@ describe("workbench leads", () => {
     // Fay with a demo request is SQL (50 + 30 and has demo_request): she leaves the MQL table.
     await s.api.data(RECORD, { inputs: [{ email: fay, type: "demo_request" }] });
     await waitForRows(page, ["Eve"]);
-    expect(await page.evaluate(() => (window as unknown as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
+    expect(await page.evaluate(() => (globalThis as { stillTheSamePage?: boolean }).stillTheSamePage)).toBe(true);
   });
 
   it("opens a lead, says why it is not SQL yet, and recycles it: the move and the reset in the timeline", async () => {

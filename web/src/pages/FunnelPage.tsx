@@ -76,7 +76,7 @@ export default function FunnelPage() {
     return {
       type: "bar",
       data: { labels: rows.map((r) => r.stage), datasets },
-      options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true, ticks: { precision: 0 } } } },
+      options: { animation: false, maintainAspectRatio: false, scales: { y: { beginAtZero: true, grace: "10%", ticks: { precision: 0 } } } },
     };
   }, [rows, nowByStage, data, moment]);
 
