@@ -5,7 +5,7 @@
  * again, at most every 1.5 s however busy the stream). The time from the answer to the painted
  * table is measured (`performance` entry "leads:render") for the README's Performance section.
  */
-import { useCallback, useEffect, useMemo, useRef, useState } from "react";
+import { useCallback, useEffect, useLayoutEffect, useMemo, useRef, useState } from "react";
 import { useLocation, useNavigate, useSearchParams } from "react-router";
 import { describeError, request } from "../api/client";
 import { useSubscription } from "../api/live";
@@ -80,7 +80,11 @@ export default function LeadsPage() {
     if (shapeKnown) void load("query");
   }, [paramsKey, withGroups, shapeKnown, load]);
 
-  // Render time: from the answer to the frame that shows it.
+  // Render time: from the answer to the DOM committed ("leads:commit", React's part) and to the
+  // frame that shows it ("leads:render").
+  useLayoutEffect(() => {
+    if (renderStart.current !== null && page) performance.measure("leads:commit", { start: renderStart.current, end: performance.now() });
+  }, [page]);
   useEffect(() => {
     const start = renderStart.current;
     if (start === null || !page) return;
