@@ -121,8 +121,10 @@ function useWebhookApp(env: Record<string, string>) {
 // The retry window is the default (24 hours) here: a lead's deliveries are sent one after another,
 // and a short window would close on the last ones while they wait their turn on a busy machine
 // (each would then fail on its first refusal). The window itself is tested below, on its own.
+// Concurrent writes to one lead wait their turn for up to a minute (not 5 s), so that a busy
+// machine slows them rather than refusing them (LEAD_BUSY, which a client would retry).
 describe(`webhooks [${testDatabase()}]`, () => {
-  const h = useWebhookApp({});
+  const h = useWebhookApp({ QUALIFY_LEAD_QUEUE_TIMEOUT_MS: "60000" });
   const { s, create, sql } = h;
   let receiver: WebhookReceiver;
   beforeAll(() => {
