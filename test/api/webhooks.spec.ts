@@ -363,6 +363,25 @@ describe(`webhooks: the retry window [${testDatabase()}]`, () => {
 
 });
 
+describe(`webhooks: the dispatcher's poll [${testDatabase()}]`, () => {
+  // Polling every 50 ms, and no other background job on the database.
+  const s = useTestApp({ QUALIFY_WEBHOOK_ALLOW_PRIVATE: "true", QUALIFY_WEBHOOK_POLL_MS: "50", QUALIFY_EXPIRY_SWEEP_SECONDS: "0" });
+  /** Statements the service sends in 600 ms without a request. */
+  const statementsWhileIdle = async () => {
+    const before = s.t.app.queries.count;
+    await new Promise((resolve) => setTimeout(resolve, 600));
+    return s.t.app.queries.count - before;
+  };
+
+  it("looks for deliveries while a webhook is active, and sends no statement once none is", async () => {
+    const input = { url: "http://127.0.0.1:9/poll", events: ["LEAD_SCORED"] };
+    const { webhook } = (await s.api.data(CREATE_WEBHOOK, { input })).createWebhook;
+    expect(await statementsWhileIdle()).toBeGreaterThan(0);
+    await s.api.data(UPDATE_WEBHOOK, { id: webhook.id, input: { ...input, active: false } });
+    expect(await statementsWhileIdle()).toBe(0);
+  });
+});
+
 describe(`webhooks without QUALIFY_WEBHOOK_ALLOW_PRIVATE [${testDatabase()}]`, () => {
   const s = useTestApp();
   let receiver: WebhookReceiver;
