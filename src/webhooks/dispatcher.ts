@@ -112,7 +112,10 @@ export class WebhookDispatcher {
     if (this.poll) clearInterval(this.poll);
     if (this.due) clearTimeout(this.due.timer);
     while (this.inFlight.size > 0 || this.round) await Promise.allSettled([...this.inFlight, this.round]);
-    await this.record(this.context()).catch((err: unknown) => this.logger.warn("webhooks: could not record delivery attempts", errorFields(err)));
+    await this.record(this.context()).catch((err: unknown) =>
+      // The claims' leases run out and other attempts follow: at least once.
+      this.logger.warn("webhooks: could not record delivery attempts", { deliveries: this.finished.length, ...errorFields(err) }),
+    );
     this.sender.close();
   }
 
@@ -155,9 +158,10 @@ export class WebhookDispatcher {
     try {
       recorded = await finishAttempts(ctx, this.claimer, batch);
     } catch (err) {
-      // The claims' leases run out and other attempts follow: at least once.
-      this.logger.warn("webhooks: could not record delivery attempts", { deliveries: batch.length, ...errorFields(err) });
-      return;
+      // Kept for the next round (a busy pool, a lost connection): dropped, they would wait for
+      // their leases to run out and be sent again. A claim lost meanwhile is no longer recorded.
+      this.finished.unshift(...batch);
+      throw err;
     }
     for (const { id, outcome, webhookId } of batch) {
       if (!recorded.has(id)) continue;
