@@ -3,7 +3,9 @@
  * a round records, in one statement, the outcomes of every attempt that ended since the last
  * round (`finishAttempts`), then claims, in one statement, what is due (`claimDeliveries`: `FOR
  * UPDATE SKIP LOCKED`, a lead's deliveries to one webhook one at a time and in order, at most
- * `perWebhook` of a webhook in flight across instances), and starts sending each (`sender.ts`).
+ * `perWebhook × CLAIM_AHEAD` of a webhook claimed across instances), and sends them, at most
+ * `perWebhook` of a webhook at once (`sender.ts`): a claimed delivery goes as soon as a place is
+ * free, without waiting for the next round.
  * Under load, the attempts that end while a round's statements run are recorded together by the
  * next: the statements per delivery fall as the rate rises. An outcome is delivered (2xx),
  * retried after an exponential backoff with jitter (anything else, or no answer) until the
@@ -29,7 +31,7 @@ import { type AttemptOutcome, claimDeliveries, type ClaimedDelivery, type Finish
 export interface DispatcherSettings {
   /** How often to look for due deliveries regardless (ms). */
   pollMs: number;
-  /** Deliveries of one webhook in flight at once, across instances. */
+  /** Attempts of one webhook in flight at once on this instance (its claims across instances: `CLAIM_AHEAD` times this). */
   perWebhook: number;
   /** The first retry's delay (ms); each next one doubles, up to `MAX_BACKOFF_MS`, with jitter. */
   retryBaseMs: number;
@@ -39,10 +41,15 @@ export interface DispatcherSettings {
 
 /** The longest delay between two attempts. */
 export const MAX_BACKOFF_MS = 3_600_000;
-/** Deliveries this instance has in flight at once, all webhooks together. */
-const MAX_IN_FLIGHT = 64;
-/** A claim outlives the longest attempt, with margin for recording its outcome. */
-const LEASE_MS = TIMEOUT_MS * 3;
+/** Deliveries this instance holds claimed at once, all webhooks together. */
+const MAX_CLAIMED = 128;
+/**
+ * A webhook's claims are up to this many times its concurrency: the next deliveries wait here,
+ * claimed, and go as soon as an attempt ends, without waiting for a round of statements.
+ */
+export const CLAIM_AHEAD = 2;
+/** A claim outlives its wait behind the attempts before it and its own attempt, with margin for recording the outcome. */
+const LEASE_MS = TIMEOUT_MS * (CLAIM_AHEAD + 1);
 const PRUNE_EVERY_MS = 60_000;
 /** How stale "no active webhook" may be before the poll reads the webhooks again. */
 export const IDLE_CHECK_MS = 10_000;
@@ -57,6 +64,11 @@ export class WebhookDispatcher {
   /** This instance's name on its claims. */
   readonly claimer = `${process.pid}-${randomUUID()}`;
   private readonly inFlight = new Set<Promise<void>>();
+  /** Claimed deliveries waiting for one of their webhook's `perWebhook` places, per webhook. */
+  private readonly waiting = new Map<string, ClaimedDelivery[]>();
+  /** Attempts in flight per webhook. */
+  private readonly sending = new Map<string, number>();
+  private waitingCount = 0;
   /** Attempts that ended, waiting for the next round to record them. */
   private finished: Array<FinishedAttempt & { webhookId: string }> = [];
   private round: Promise<void> | null = null;
@@ -111,7 +123,7 @@ export class WebhookDispatcher {
     this.stopped = true;
     if (this.poll) clearInterval(this.poll);
     if (this.due) clearTimeout(this.due.timer);
-    while (this.inFlight.size > 0 || this.round) await Promise.allSettled([...this.inFlight, this.round]);
+    while (this.inFlight.size > 0 || this.waitingCount > 0 || this.round) await Promise.allSettled([...this.inFlight, this.round]);
     await this.record(this.context()).catch((err: unknown) =>
       // The claims' leases run out and other attempts follow: at least once.
       this.logger.warn("webhooks: could not record delivery attempts", { deliveries: this.finished.length, ...errorFields(err) }),
@@ -133,17 +145,16 @@ export class WebhookDispatcher {
     const ctx = this.context();
     await this.record(ctx);
     for (;;) {
-      const room = MAX_IN_FLIGHT - this.inFlight.size;
+      const room = MAX_CLAIMED - this.inFlight.size - this.waitingCount;
       if (room <= 0 || this.stopped) break;
-      const claimed = await claimDeliveries(ctx, this.claimer, room, this.settings.perWebhook, LEASE_MS);
+      const claimed = await claimDeliveries(ctx, this.claimer, room, this.settings.perWebhook * CLAIM_AHEAD, LEASE_MS);
       for (const delivery of claimed) {
-        const attempt = this.attempt(delivery).finally(() => {
-          this.inFlight.delete(attempt);
-          // Its outcome is recorded by the next round, which may claim the lead's next delivery.
-          this.wake();
-        });
-        this.inFlight.add(attempt);
+        const queue = this.waiting.get(delivery.webhookId) ?? [];
+        queue.push(delivery);
+        this.waiting.set(delivery.webhookId, queue);
+        this.waitingCount++;
       }
+      for (const webhookId of new Set(claimed.map((d) => d.webhookId))) this.sendNext(webhookId);
       if (claimed.length < room) break;
     }
     await this.prune(ctx);
@@ -168,6 +179,25 @@ export class WebhookDispatcher {
       if (outcome.kind === "gone") this.logger.warn("webhooks: a receiver answered 410 Gone; webhook deactivated", { webhookId });
       if (outcome.kind === "retry") this.wakeIn(outcome.retryInMs);
     }
+  }
+
+  /** Starts the webhook's waiting deliveries while it has fewer than `perWebhook` in flight (each a different lead: the claim takes one per lead). */
+  private sendNext(webhookId: string): void {
+    const queue = this.waiting.get(webhookId);
+    while (queue && queue.length > 0 && (this.sending.get(webhookId) ?? 0) < this.settings.perWebhook) {
+      const delivery = queue.shift()!;
+      this.waitingCount--;
+      this.sending.set(webhookId, (this.sending.get(webhookId) ?? 0) + 1);
+      const attempt = this.attempt(delivery).finally(() => {
+        this.inFlight.delete(attempt);
+        this.sending.set(webhookId, this.sending.get(webhookId)! - 1);
+        this.sendNext(webhookId);
+        // Its outcome is recorded by the next round, which may claim the lead's next delivery.
+        this.wake();
+      });
+      this.inFlight.add(attempt);
+    }
+    if (queue?.length === 0) this.waiting.delete(webhookId);
   }
 
   private async attempt(delivery: ClaimedDelivery): Promise<void> {
