@@ -137,7 +137,7 @@ export interface WebhookSettings {
   retryForMs: number;
   /** How long delivered and failed deliveries (and their payloads) are kept. */
   retentionMs: number;
-  /** Requests to one webhook in flight at once on an instance (its deliveries claimed across instances: up to twice this). */
+  /** Deliveries of one webhook in flight at once, across instances. */
   concurrency: number;
   /** How often each instance looks for due deliveries regardless of news. */
   pollMs: number;

@@ -230,30 +230,27 @@ export async function requeueDelivery(ctx: ServiceContext, id: string, retryForM
 // The dispatcher's statements.
 
 /**
- * Claims up to `limit` due deliveries for `claimer` for `leaseMs`, in one statement: of each
- * `(webhook, lead)` only the oldest pending one (by `seq`: a lead's order), and of each active
- * webhook no more than `perWebhook` in flight across every instance (live claims count), its
- * oldest due first. Each webhook's due deliveries are read in due order and the read stops once
- * its room is filled, so a claim costs what it takes, not the backlog. `FOR UPDATE SKIP LOCKED`:
- * two instances never claim the same row; a claim whose lease ran out (its claimer died) is
- * claimed again. Each claim counts an attempt.
+ * Claims up to `limit` due deliveries for `claimer` for `leaseMs`: of each `(webhook, lead)` only
+ * the oldest pending one (by `seq`), and of each webhook no more than `perWebhook` in flight
+ * across every instance (live claims count). `FOR UPDATE SKIP LOCKED`: two instances never claim
+ * the same row; a claim whose lease ran out (its claimer died) is claimed again. Each claim counts
+ * an attempt.
  */
 export async function claimDeliveries(ctx: ServiceContext, claimer: string, limit: number, perWebhook: number, leaseMs: number): Promise<ClaimedDelivery[]> {
   return rowsOf<ClaimedDelivery>(
     ctx,
-    `WITH room AS (
-       SELECT w.id AS webhook_id, $3 - (SELECT count(*) FROM webhook_delivery b
-                                        WHERE b.webhook_id = w.id AND b.status = 'PENDING' AND b.claimed_until > now()) AS n
-       FROM webhook w WHERE w.active),
+    `WITH busy AS (
+       SELECT webhook_id, count(*) AS n FROM webhook_delivery
+       WHERE status = 'PENDING' AND claimed_until > now() GROUP BY webhook_id),
+     heads AS (
+       SELECT d.id, d.webhook_id, row_number() OVER (PARTITION BY d.webhook_id ORDER BY d.next_attempt_at, d.seq) AS n
+       FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id AND w.active
+       WHERE d.status = 'PENDING' AND d.next_attempt_at <= now() AND (d.claimed_until IS NULL OR d.claimed_until <= now())
+         AND NOT EXISTS (SELECT 1 FROM webhook_delivery p
+                         WHERE p.webhook_id = d.webhook_id AND p.lead_id = d.lead_id AND p.status = 'PENDING' AND p.seq < d.seq)),
      picked AS (
-       SELECT h.id FROM room r CROSS JOIN LATERAL (
-         SELECT d.id, row_number() OVER (ORDER BY d.next_attempt_at, d.seq) AS rank FROM webhook_delivery d
-         WHERE d.webhook_id = r.webhook_id AND d.status = 'PENDING' AND d.next_attempt_at <= now()
-           AND (d.claimed_until IS NULL OR d.claimed_until <= now())
-           AND NOT EXISTS (SELECT 1 FROM webhook_delivery p
-                           WHERE p.webhook_id = d.webhook_id AND p.lead_id = d.lead_id AND p.status = 'PENDING' AND p.seq < d.seq)
-         ORDER BY d.next_attempt_at, d.seq LIMIT greatest(r.n, 0)) h
-       ORDER BY h.rank LIMIT $2),
+       SELECT h.id FROM heads h LEFT JOIN busy b ON b.webhook_id = h.webhook_id
+       WHERE h.n + coalesce(b.n, 0) <= $3 ORDER BY h.n LIMIT $2),
      locked AS (
        SELECT d.id FROM webhook_delivery d
        WHERE d.id IN (SELECT id FROM picked) AND d.status = 'PENDING' AND (d.claimed_until IS NULL OR d.claimed_until <= now())
@@ -274,46 +271,32 @@ export type AttemptOutcome =
   /** FAILED at once (410 Gone, which also deactivates the webhook). */
   | { kind: "gone"; statusCode: number; error: string };
 
-/** An attempt's outcome, for the delivery `id`. */
-export interface FinishedAttempt {
-  id: string;
-  outcome: AttemptOutcome;
-}
-
 /**
- * Records the outcomes of attempts, in one statement, for the deliveries `claimer` still holds (a
- * claimer whose lease ran out changes nothing: the one that claimed it after decides); a `gone`
- * deactivates its webhook. Returns the ids recorded.
+ * Records an attempt's outcome, if `claimer` still holds the claim (a claimer whose lease ran out
+ * changes nothing: the one that claimed it after decides). True when recorded.
  */
-export async function finishAttempts(ctx: ServiceContext, claimer: string, finished: readonly FinishedAttempt[]): Promise<Set<string>> {
-  if (finished.length === 0) return new Set();
-  const rows: Array<{ id: string }> = await ctx.db.query(
-    `WITH o AS (
-       SELECT * FROM unnest($2::uuid[], $3::text[], $4::int[], $5::text[], $6::bigint[]) AS o(id, kind, code, error, retry_ms)),
-     done AS (
-       UPDATE webhook_delivery d SET
-         status = CASE WHEN o.kind = 'delivered' THEN 'DELIVERED'
-                       WHEN o.kind = 'retry' AND now() + o.retry_ms * interval '1 millisecond' <= d.retry_until THEN 'PENDING'
+export async function finishAttempt(ctx: ServiceContext, id: string, claimer: string, outcome: AttemptOutcome): Promise<boolean> {
+  const code = outcome.statusCode;
+  const error = outcome.kind === "delivered" ? null : outcome.error.slice(0, 500);
+  const retryIn = outcome.kind === "retry" ? outcome.retryInMs : null;
+  const rows = await ctx.db.query(
+    `WITH done AS (
+       UPDATE webhook_delivery SET
+         status = CASE WHEN $3 = 'delivered' THEN 'DELIVERED'
+                       WHEN $3 = 'retry' AND now() + $6::bigint * interval '1 millisecond' <= retry_until THEN 'PENDING'
                        ELSE 'FAILED' END,
-         next_attempt_at = CASE WHEN o.kind = 'retry' THEN now() + o.retry_ms * interval '1 millisecond' ELSE d.next_attempt_at END,
-         last_status_code = o.code, last_error = o.error, claimed_by = NULL, claimed_until = NULL,
-         delivered_at = CASE WHEN o.kind = 'delivered' THEN now() ELSE d.delivered_at END,
-         finished_at = CASE WHEN o.kind = 'retry' AND now() + o.retry_ms * interval '1 millisecond' <= d.retry_until THEN NULL ELSE now() END
-       FROM o WHERE d.id = o.id AND d.claimed_by = $1 RETURNING d.id, d.webhook_id, o.kind),
+         next_attempt_at = CASE WHEN $3 = 'retry' THEN now() + $6::bigint * interval '1 millisecond' ELSE next_attempt_at END,
+         last_status_code = $4, last_error = $5, claimed_by = NULL, claimed_until = NULL,
+         delivered_at = CASE WHEN $3 = 'delivered' THEN now() ELSE delivered_at END,
+         finished_at = CASE WHEN $3 = 'retry' AND now() + $6::bigint * interval '1 millisecond' <= retry_until THEN NULL ELSE now() END
+       WHERE id = $1 AND claimed_by = $2 RETURNING webhook_id),
      gone AS (
        UPDATE webhook SET active = false, deactivated_at = now(), deactivated_reason = 'the receiver answered 410 Gone'
-       WHERE active AND id IN (SELECT webhook_id FROM done WHERE kind = 'gone') RETURNING id)
-     SELECT id FROM done`,
-    [
-      claimer,
-      finished.map((f) => f.id),
-      finished.map((f) => f.outcome.kind),
-      finished.map((f) => f.outcome.statusCode),
-      finished.map((f) => (f.outcome.kind === "delivered" ? null : f.outcome.error.slice(0, 500))),
-      finished.map((f) => (f.outcome.kind === "retry" ? f.outcome.retryInMs : null)),
-    ],
+       WHERE $3 = 'gone' AND active AND id IN (SELECT webhook_id FROM done) RETURNING id)
+     SELECT (SELECT count(*) FROM done)::int AS n`,
+    [id, claimer, outcome.kind, code, error, retryIn],
   );
-  return new Set(rows.map((r) => r.id));
+  return rows[0].n > 0;
 }
 
 /** Deletes deliveries that were delivered or failed more than `retentionMs` ago (their payloads with them); how many. */
@@ -326,4 +309,13 @@ export async function pruneDeliveries(ctx: ServiceContext, retentionMs: number):
     [retentionMs],
   );
   return rows.length;
+}
+
+/** When the next pending delivery of an active webhook is due, in ms from now (null: none pending). */
+export async function nextDueInMs(ctx: ServiceContext): Promise<number | null> {
+  const [row] = await ctx.db.query(
+    `SELECT extract(epoch FROM (min(greatest(d.next_attempt_at, coalesce(d.claimed_until, d.next_attempt_at))) - now())) * 1000 AS ms
+     FROM webhook_delivery d JOIN webhook w ON w.id = d.webhook_id AND w.active WHERE d.status = 'PENDING'`,
+  );
+  return row?.ms === null || row?.ms === undefined ? null : Number(row.ms);
 }

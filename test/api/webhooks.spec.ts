@@ -378,6 +378,8 @@ describe(`webhooks: the dispatcher's poll [${testDatabase()}]`, () => {
     const { webhook } = (await s.api.data(CREATE_WEBHOOK, { input })).createWebhook;
     expect(await statementsWhileIdle()).toBeGreaterThan(0);
     await s.api.data(UPDATE_WEBHOOK, { id: webhook.id, input: { ...input, active: false } });
+    // A look that started before the update ends first.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     expect(await statementsWhileIdle()).toBe(0);
   });
 });
