@@ -79,6 +79,7 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
     new WebhookSender(webhookSettings.allowPrivate),
     { pollMs: webhookSettings.pollMs, perWebhook: webhookSettings.concurrency, retryBaseMs: webhookSettings.retryBaseMs, retentionMs: webhookSettings.retentionMs },
     logger.child({ component: "webhooks" }),
+    (maxAgeMs) => webhookOutbox.anyActive(maxAgeMs),
   );
   webhookOutbox.onEnqueued(() => webhookDispatcher.wake());
   const announce = new Announcements(events, webhookOutbox);

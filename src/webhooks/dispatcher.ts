@@ -7,7 +7,9 @@
  * FAILED; FAILED at once on `410 Gone`, which deactivates the webhook.
  *
  * It runs when a transaction of this instance stored deliveries (`wake`), when the next retry is
- * due, and every `pollMs` (deliveries stored by other instances, claims left by a dead one).
+ * due, and every `pollMs` (deliveries stored by other instances, claims left by a dead one), though
+ * the poll only while this instance knows of an active webhook (`listening`, re-read every
+ * `IDLE_CHECK_MS` at most): an instance without webhooks sends no statement for them.
  * Delivered and failed deliveries past the retention are deleted once a minute (or sooner, for a
  * shorter retention). `stop` waits for
  * the attempts in flight (each bounded by the sender's timeout); a claim a crash abandons is taken
@@ -38,6 +40,8 @@ const MAX_IN_FLIGHT = 64;
 /** A claim outlives the longest attempt, with margin for recording its outcome. */
 const LEASE_MS = TIMEOUT_MS * 3;
 const PRUNE_EVERY_MS = 60_000;
+/** How stale "no active webhook" may be before the poll reads the webhooks again. */
+export const IDLE_CHECK_MS = 10_000;
 
 /** The delay before retry number `attempts` (1: after the first attempt): base × 2^(attempts − 1), capped, times a jitter of 0.5 to 1. */
 export function backoffMs(base: number, attempts: number, random: () => number = Math.random): number {
@@ -61,12 +65,14 @@ export class WebhookDispatcher {
     private readonly sender: WebhookSender,
     private readonly settings: DispatcherSettings,
     private readonly logger: Logger,
+    /** Whether any webhook is active (a cheap, cached answer): the poll looks for deliveries only then. */
+    private readonly listening: (maxAgeMs: number) => Promise<boolean> = async () => true,
   ) {}
 
   start(): void {
     if (!this.stopped) return;
     this.stopped = false;
-    this.poll = setInterval(() => this.wake(), this.settings.pollMs);
+    this.poll = setInterval(() => void this.onPoll(), this.settings.pollMs);
     this.poll.unref();
     this.wake();
   }
@@ -88,6 +94,15 @@ export class WebhookDispatcher {
           this.wake();
         }
       });
+  }
+
+  private async onPoll(): Promise<void> {
+    if (this.stopped || this.running) return;
+    try {
+      if (await this.listening(IDLE_CHECK_MS)) this.wake();
+    } catch (err) {
+      this.logger.warn("webhooks: could not tell whether a webhook is active", errorFields(err));
+    }
   }
 
   /** Stops claiming, and waits for the attempts in flight to be recorded. */

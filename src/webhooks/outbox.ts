@@ -43,6 +43,16 @@ export class WebhookOutbox {
     return this.loading;
   }
 
+  /**
+   * Whether any webhook is active, as this instance knows it (re-read when older than `maxAgeMs`):
+   * the dispatcher's poll asks it, so that an instance without webhooks does not look for
+   * deliveries. Every active webhook hears at least one event.
+   */
+  async anyActive(maxAgeMs: number): Promise<boolean> {
+    if (Date.now() - this.loadedAt > maxAgeMs) await this.refresh();
+    return this.subscribed.size > 0;
+  }
+
   /** Calls `listener` after a transaction that stored deliveries has committed (the dispatcher wakes). */
   onEnqueued(listener: () => void): void {
     this.enqueued.push(listener);

@@ -67,3 +67,24 @@ export async function eventually<T>(what: string, check: () => T | Promise<T>, t
     await new Promise((resolve) => setTimeout(resolve, 50));
   }
 }
+
+/**
+ * Waits until `remaining` returns 0, for as long as it keeps falling: fails only when it has not
+ * fallen for `stallMs` (a busy machine delivers slower, not never), with `state()` in the error
+ * to say where the deliveries stand.
+ */
+export async function drained(what: string, remaining: () => number | Promise<number>, state: () => Promise<string>, stallMs = 20_000): Promise<void> {
+  let least = Infinity;
+  let progressAt = Date.now();
+  for (;;) {
+    const left = await remaining();
+    if (left <= 0) return;
+    if (left < least) {
+      least = left;
+      progressAt = Date.now();
+    } else if (Date.now() - progressAt > stallMs) {
+      throw new Error(`timed out waiting for ${what}: ${left} left, none for ${stallMs / 1000} s; ${await state()}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
