@@ -11,6 +11,7 @@ import { Client, Pool } from "pg";
 import { loadConfig } from "../src/config";
 import { createLogger } from "../src/logger";
 import { type RunningApp, startApp } from "../src/app/start-app";
+import type { Clock } from "../src/context";
 import { graphqlData } from "./service-http";
 
 /** Connections of the app's pool and of each baseline's pool: one per client of section (a). */
@@ -69,6 +70,14 @@ export class BenchDatabases {
     });
   }
 
+  /** Drops one database this run created (a section done with its data). */
+  async drop(name: string): Promise<void> {
+    const at = this.created.indexOf(name);
+    if (at < 0) return;
+    this.created.splice(at, 1);
+    await withServer((c) => c.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`));
+  }
+
   /** Drops every database this run created; safe to call twice. */
   async dropAll(): Promise<void> {
     const names = this.created.splice(0);
@@ -94,9 +103,10 @@ export interface BenchApp {
 /**
  * Starts the whole service in this process against `databaseUrl` (migrations run on start), on a
  * random port of 127.0.0.1, with a pool of `POOL_SIZE` connections and only errors logged
- * (`settings`: more environment, e.g. a section's `QUALIFY_WEBHOOK_*`).
+ * (`settings`: more environment, e.g. a section's `QUALIFY_WEBHOOK_*`; `clock`: the service's
+ * time source, the system's by default).
  */
-export async function startBenchApp(databaseUrl: string, settings: Record<string, string> = {}): Promise<BenchApp> {
+export async function startBenchApp(databaseUrl: string, settings: Record<string, string> = {}, clock?: Clock): Promise<BenchApp> {
   const key = process.env.QUALIFY_ADMIN_KEY || `bench-admin-${randomBytes(16).toString("hex")}`;
   const config = loadConfig({
     NODE_ENV: "production",
@@ -110,7 +120,7 @@ export async function startBenchApp(databaseUrl: string, settings: Record<string
     QUALIFY_INTROSPECTION: "true",
     ...settings,
   });
-  const app = await startApp(config, createLogger(config.logLevel));
+  const app = await startApp(config, createLogger(config.logLevel), { clock });
   return {
     app,
     url: app.url,

@@ -14,7 +14,7 @@ import { performance } from "node:perf_hooks";
 import type { Pool } from "pg";
 import { runClients } from "./service-clients";
 import type { BenchApp } from "./service-env";
-import { seedModel } from "./service-rules";
+import type { BenchModel } from "./service-rules";
 import { baselineTransaction, createLeads, generateWork, HandScorer, inputOf, type SchemaShape, type WorkItem } from "./service-workload";
 import { type Comparison, fmtInt, fmtMs, fmtRatio, out, percentile } from "./table";
 
@@ -42,22 +42,51 @@ async function timed<T>(work: () => Promise<T>): Promise<{ result: T; wallMs: nu
   return { result, wallMs: performance.now() - started, cpuMs: (used.user + used.system) / 1000 };
 }
 
-/** Award rows and stage moves the product wrote for these leads. */
-async function productRows(pool: Pool, leadIds: readonly string[]): Promise<{ awards: number; moves: number }> {
-  const { rows } = await pool.query(
-    `SELECT (SELECT count(*) FROM score_award WHERE lead_id = ANY($1::uuid[]) AND interaction_id IS NOT NULL)::int AS awards,
-            (SELECT count(*) FROM stage_transition WHERE lead_id = ANY($1::uuid[]) AND cause = 'RULE')::int AS moves`,
-    [leadIds],
-  );
-  return rows[0];
+/** What a side wrote for its leads: award rows, stage moves, and digests of the totals and group points by the leads' order. */
+interface SideRows {
+  awards: number;
+  moves: number;
+  totals: string;
+  groups: string | null;
+  /** Leads whose points in a group are held by its cap. */
+  atCap: number;
 }
 
-const sameRows = (label: string, product: { awards: number; moves: number }, scorer: HandScorer) => {
-  const same = product.awards === scorer.awardRows && product.moves === scorer.stageMoves;
-  out(
-    `${label}: award rows ${fmtInt(product.awards)} (baseline ${fmtInt(scorer.awardRows)}), stage moves ${fmtInt(product.moves)} (baseline ${fmtInt(scorer.stageMoves)}): ${same ? "the same rows" : "DIFFERENT ROWS"}`,
+async function sideRows(pool: Pool, leadIds: readonly string[]): Promise<SideRows> {
+  const { rows } = await pool.query(
+    `WITH side AS (SELECT u.id, u.n FROM unnest($1::uuid[]) WITH ORDINALITY AS u (id, n))
+     SELECT (SELECT count(*) FROM score_award WHERE lead_id = ANY($1::uuid[]) AND interaction_id IS NOT NULL)::int AS awards,
+            (SELECT count(*) FROM stage_transition WHERE lead_id = ANY($1::uuid[]) AND cause = 'RULE')::int AS moves,
+            (SELECT md5(string_agg(concat_ws(',', s.n, l.fit, l.engagement, l.score, l.stage, floor(extract(epoch FROM l.next_expiry_at) * 1000)), ';' ORDER BY s.n))
+               FROM side s JOIN lead l ON l.id = s.id) AS totals,
+            (SELECT md5(string_agg(concat_ws(',', s.n, g.group_key, g.points, g.uncapped), ';' ORDER BY s.n, g.group_key))
+               FROM side s JOIN lead_group_points g ON g.lead_id = s.id) AS groups,
+            (SELECT count(DISTINCT g.lead_id) FROM lead_group_points g WHERE g.lead_id = ANY($1::uuid[]) AND g.points < g.uncapped)::int AS at_cap`,
+    [leadIds],
   );
-};
+  const r = rows[0];
+  return { awards: r.awards, moves: r.moves, totals: r.totals, groups: r.groups, atCap: r.at_cap };
+}
+
+/** Prints what both sides wrote; true when it is the same (rows, totals, next changes, group points). */
+async function sameRows(pool: Pool, productLeads: readonly string[], baselineLeads: readonly string[]): Promise<boolean> {
+  const [product, baseline] = [await sideRows(pool, productLeads), await sideRows(pool, baselineLeads)];
+  const same = product.awards === baseline.awards && product.moves === baseline.moves && product.totals === baseline.totals && product.groups === baseline.groups;
+  const groups = product.groups === null ? "" : `, leads at a group's cap ${fmtInt(product.atCap)} (baseline ${fmtInt(baseline.atCap)})`;
+  out(
+    `    rows: award rows ${fmtInt(product.awards)} (baseline ${fmtInt(baseline.awards)}), stage moves ${fmtInt(product.moves)} (baseline ${fmtInt(baseline.moves)})${groups}: ${
+      same ? "the same rows, totals, next changes and group points" : "DIFFERENT ROWS OR TOTALS"
+    }`,
+  );
+  return same;
+}
+
+/** A section of (a) or (b): its table, whether both sides wrote the same, and its interactions/s ratio. */
+export interface IngestOutcome {
+  rows: Comparison[];
+  same: boolean;
+  ratio: number;
+}
 
 /** interactions/s of both sides, against the target. */
 function rateRow(count: number, productMs: number, baselineMs: number): Comparison {
@@ -151,7 +180,7 @@ export async function alternate(turns: number, product: (n: number) => Promise<v
   }
 }
 
-export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number): Promise<Comparison[]> {
+export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number, model: BenchModel): Promise<IngestOutcome> {
   const count = Math.max(CLIENTS * 4, Math.round(4000 * scale));
   const leads = Math.max(CLIENTS, Math.round(1000 * scale));
   // Warm-up: half as many interactions again, on leads of their own, so that V8 has compiled
@@ -162,7 +191,7 @@ export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: S
   const work = generateWork(count, leads, 1, start, "a");
   const warmWork = generateWork(warm, warmLeads, 2, start, "a-warm");
   const rounds = slices(work, Math.ceil(work.length / ROUNDS));
-  out(`(a) recordInteraction over HTTP: ${fmtInt(count)} interactions of ${fmtInt(leads)} fresh leads from ${CLIENTS} concurrent clients`);
+  out(`(a) recordInteraction over HTTP, model ${model.name}: ${fmtInt(count)} interactions of ${fmtInt(leads)} fresh leads from ${CLIENTS} concurrent clients`);
   out(`    baseline: the same rows with plain pg, a pool of ${CLIENTS}, one transaction per interaction`);
   out(`    both sides first record ${fmtInt(warm)} interactions of ${fmtInt(warmLeads)} leads of their own (warm-up), then take turns: ${rounds.length} rounds each`);
 
@@ -175,11 +204,11 @@ export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: S
   const variables = (items: WorkItem[], ids: string[]) => items.map((item) => ({ input: inputOf(item, ids) }));
   const job = (items: WorkItem[], ids: string[]) => ({ url: app.url, key: app.key, query: RECORD, variables: variables(items, ids), clients: CLIENTS });
   await runClients(job(warmWork, productWarm));
-  await baselineConcurrent(pool, shape, new HandScorer(seedModel()), warmWork, baselineWarm, CLIENTS);
+  await baselineConcurrent(pool, shape, new HandScorer(model.seed()), warmWork, baselineWarm, CLIENTS);
 
   const product = new Tally();
   const baseline = new Tally();
-  const scorer = new HandScorer(seedModel());
+  const scorer = new HandScorer(model.seed());
   await alternate(
     rounds.length,
     async (n) => {
@@ -209,12 +238,12 @@ export async function benchRecordInteraction(app: BenchApp, pool: Pool, shape: S
     latency(99),
     statementsRow(count, product.statements, baseline.statements),
   ];
-  sameRows("    rows", await productRows(pool, productLeads), scorer);
+  const same = await sameRows(pool, productLeads, baselineLeads);
   cpuLine(product, baseline, " (service and clients)");
-  return rows;
+  return { rows, same, ratio: baseline.wallMs / product.wallMs };
 }
 
-export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number): Promise<Comparison[]> {
+export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: SchemaShape, scale: number, model: BenchModel): Promise<IngestOutcome> {
   const batches = Math.max(1, Math.round(10 * scale));
   const leads = Math.max(CLIENTS, Math.round(1000 * scale));
   const start = new Date(Date.now() - 3_000_000);
@@ -223,7 +252,7 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
   // side for the shapes it meets (the first batches of a fresh process recompile it repeatedly).
   const warmBatches = Math.max(1, Math.round(WARM_BATCHES * scale));
   const warmWork = slices(generateWork(warmBatches * BATCH, leads, 4, start, "b-warm"), BATCH);
-  out(`(b) recordInteractions in batches of ${fmtInt(BATCH)}: ${batches} batches from one client over ${fmtInt(leads)} fresh leads`);
+  out(`(b) recordInteractions in batches of ${fmtInt(BATCH)}, model ${model.name}: ${batches} batches from one client over ${fmtInt(leads)} fresh leads`);
   out(`    baseline: the same rows with plain pg, one transaction of multi-row statements (unnest) per batch`);
   out(`    both sides first record ${warmBatches} batches on leads of their own (warm-up), then take turns batch by batch`);
 
@@ -239,10 +268,10 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
   };
   const product = new Tally();
   const baseline = new Tally();
-  const scorer = new HandScorer(seedModel());
+  const scorer = new HandScorer(model.seed());
   const conn = await pool.connect();
   try {
-    const warmScorer = new HandScorer(seedModel());
+    const warmScorer = new HandScorer(model.seed());
     for (const batch of warmWork) await send(batch, productWarm);
     for (const batch of warmWork) await baselineTransaction(conn, shape, warmScorer, batch, baselineWarm);
     await alternate(
@@ -260,10 +289,10 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
     conn.release();
   }
 
-  sameRows("    rows", await productRows(pool, productLeads), scorer);
+  const same = await sameRows(pool, productLeads, baselineLeads);
   cpuLine(product, baseline);
   const count = batches * BATCH;
-  return [
+  const rows = [
     rateRow(count, product.wallMs, baseline.wallMs),
     {
       figure: "seconds per batch",
@@ -275,4 +304,5 @@ export async function benchRecordInteractions(app: BenchApp, pool: Pool, shape: 
     },
     statementsRow(count, product.statements, baseline.statements),
   ];
+  return { rows, same, ratio: baseline.wallMs / product.wallMs };
 }

@@ -11,12 +11,18 @@
  * 3. The service publishes the changed model on the original through the `publishModel` mutation
  *    over HTTP (timed).
  * 4. The two databases must hold the same ledger (per rule: count, points and a digest of every
- *    row) and the same lead totals and stages, or the run fails.
+ *    row) and the same lead totals, stages, next changes and group points, or the run fails.
+ *
+ * It runs once per benchmark model (`BenchModel`): with model v2 the seed published first is v2's,
+ * the baseline values awards as the product does (decayed as of the run's instant, groups capped)
+ * and writes each lead's group points and next change. Every side works as of one instant: the
+ * seed ledger, the baseline and the product (whose clock reads that instant while it publishes:
+ * decayed values depend on it, and the two sides run minutes apart).
  */
 import { performance } from "node:perf_hooks";
 import { Client } from "pg";
 import { type BenchApp, type BenchDatabases, schemaHas, startBenchApp } from "./service-env";
-import { changedModel, FUNNEL, type HandModel, MQL_SCORE, SQL_SCORE, seedModel } from "./service-rules";
+import { type BenchModel, FUNNEL, type HandModel, isServiceSeed, MQL_SCORE, SQL_SCORE, usesV2 } from "./service-rules";
 import { schemaShape, type SchemaShape } from "./service-workload";
 import { type Comparison, fmtInt, fmtRatio, fmtSeconds, out } from "./table";
 
@@ -135,27 +141,14 @@ export function baselineSteps(model: HandModel, version: number, now: Date, shap
   ];
   const stageOf = (name: string) => FUNNEL.indexOf(name) + 1;
   const totalsParams: unknown[] = [now, FUNNEL, FUNNEL.map((s) => model.stageRules.get(s) ?? null)];
-  const leadVersion = shape.leadHasModelVersion ? `model_version = $${totalsParams.push(version)}::int, next_expiry_at = NULL,` : "";
-  steps.push({
-    label: "totals, stages, history",
-    sql: `WITH totals AS (
-        SELECT l.id, l.stage AS old_stage, coalesce(a.fit, 0) AS fit, coalesce(a.engagement, 0) AS engagement,
-               coalesce(a.fit, 0) + coalesce(a.engagement, 0) AS score,
-               l.first_name IS NOT NULL AND btrim(l.first_name) <> '' AS named, d.lead_id IS NOT NULL AS has_demo,
-               array_position($2::text[], l.stage) AS at
-          FROM lead l
-          LEFT JOIN (SELECT lead_id, sum(points) FILTER (WHERE category = 'FIT') AS fit,
-                            sum(points) FILTER (WHERE category = 'ENGAGEMENT') AS engagement
-                       FROM score_award GROUP BY lead_id) a ON a.lead_id = l.id
-          LEFT JOIN (SELECT DISTINCT lead_id FROM interaction WHERE type = 'demo_request') d ON d.lead_id = l.id
-      ), goal AS (
+  const goalAndUpdate = (setNext: string) => `goal AS (
         SELECT t.*, CASE WHEN t.score >= ${SQL_SCORE} AND t.has_demo THEN ${stageOf("SQL")}
                          WHEN t.score >= ${MQL_SCORE} THEN ${stageOf("MQL")}
                          WHEN t.named THEN ${stageOf("Lead")} END AS reach
           FROM totals t
       ), updated AS (
         UPDATE lead l
-           SET fit = g.fit, engagement = g.engagement, score = g.score, ${leadVersion}
+           SET fit = g.fit, engagement = g.engagement, score = g.score, ${setNext}
                stage = CASE WHEN g.reach > g.at THEN ($2::text[])[g.reach] ELSE l.stage END,
                updated_at = CASE WHEN l.score <> g.score OR g.reach > g.at THEN $1::timestamptz ELSE l.updated_at END
           FROM goal g
@@ -164,9 +157,77 @@ export function baselineSteps(model: HandModel, version: number, now: Date, shap
       )
       INSERT INTO stage_transition (lead_id, from_stage, to_stage, at, cause, rule)
       SELECT u.id, u.old_stage, u.new_stage, $1, 'RULE', ($3::text[])[array_position($2::text[], u.new_stage)]
-        FROM updated u WHERE u.new_stage <> u.old_stage`,
-    params: totalsParams,
-  });
+        FROM updated u WHERE u.new_stage <> u.old_stage`;
+  const leadFacts = `l.first_name IS NOT NULL AND btrim(l.first_name) <> '' AS named, d.lead_id IS NOT NULL AS has_demo,
+               array_position($2::text[], l.stage) AS at`;
+  const demo = `LEFT JOIN (SELECT DISTINCT lead_id FROM interaction WHERE type = 'demo_request') d ON d.lead_id = l.id`;
+  if (!usesV2(model)) {
+    const leadVersion = shape.leadHasModelVersion ? `model_version = $${totalsParams.push(version)}::int, next_expiry_at = NULL,` : "";
+    steps.push({
+      label: "totals, stages, history",
+      sql: `WITH totals AS (
+        SELECT l.id, l.stage AS old_stage, coalesce(a.fit, 0) AS fit, coalesce(a.engagement, 0) AS engagement,
+               coalesce(a.fit, 0) + coalesce(a.engagement, 0) AS score, ${leadFacts}
+          FROM lead l
+          LEFT JOIN (SELECT lead_id, sum(points) FILTER (WHERE category = 'FIT') AS fit,
+                            sum(points) FILTER (WHERE category = 'ENGAGEMENT') AS engagement
+                       FROM score_award GROUP BY lead_id) a ON a.lead_id = l.id
+          ${demo}
+      ), ${goalAndUpdate(leadVersion)}`,
+      params: totalsParams,
+    });
+  } else {
+    // Version 2: each award valued as of $1 (a decaying rule's value after k full periods is its
+    // steps[k + 1], 0 past the last), summed per lead, kind and group; a group's sum capped by its
+    // max counts in the lead's totals; every lead gets a row per group; the next change is the
+    // earliest next step of an award not yet at 0.
+    const rules = [...model.activity.map((r) => ({ index: r.index, group: r.group, decay: r.decay })), ...model.fit.map((r) => ({ index: r.index, group: r.group, decay: null }))];
+    const p = (value: unknown) => `$${totalsParams.push(value)}`;
+    const ruleRows = `unnest(${p(rules.map((r) => r.index))}::int[], ${p(rules.map((r) => r.group))}::text[], ${p(rules.map((r) => (r.decay ? `{${r.decay.steps.join(",")}}` : null)))}::text[],
+                          ${p(rules.map((r) => r.decay?.everyMs ?? null))}::bigint[]) AS r (rule_index, group_key, steps, every_ms)`;
+    const keys = p(model.groups.map((g) => g.key));
+    const groupRows = `unnest(${keys}::text[], ${p(model.groups.map((g) => g.max))}::int[]) AS g (group_key, max)`;
+    const leadVersion = shape.leadHasModelVersion ? `model_version = ${p(version)}::int,` : "";
+    steps.push({
+      label: "totals, groups, stages, history",
+      sql: `WITH rules AS MATERIALIZED (
+        SELECT r.rule_index, r.group_key, r.steps::int[] AS steps, r.every_ms FROM ${ruleRows}
+      ), groups AS MATERIALIZED (
+        SELECT * FROM ${groupRows}
+      ), sums AS MATERIALIZED (
+        SELECT v.lead_id, v.category, v.group_key, sum(v.value)::int AS total, min(v.next) AS next
+          FROM (SELECT a.lead_id, a.category, r.group_key,
+                       CASE WHEN r.steps IS NULL THEN a.points ELSE coalesce(r.steps[k.k + 1], 0) END AS value,
+                       CASE WHEN k.k < array_length(r.steps, 1) - 1 THEN a.awarded_at + (k.k + 1) * r.every_ms * interval '1 millisecond' END AS next
+                  FROM score_award a
+                  JOIN rules r ON r.rule_index = a.rule_index
+                 CROSS JOIN LATERAL (SELECT floor(greatest(extract(epoch FROM $1::timestamptz - a.awarded_at) * 1000, 0) / r.every_ms)::int AS k) k) v
+         GROUP BY v.lead_id, v.category, v.group_key
+      ), per_lead AS (
+        SELECT s.lead_id, sum(CASE WHEN g.max IS NULL THEN s.total ELSE least(s.total, g.max) END) FILTER (WHERE s.category = 'FIT') AS fit,
+               sum(CASE WHEN g.max IS NULL THEN s.total ELSE least(s.total, g.max) END) FILTER (WHERE s.category = 'ENGAGEMENT') AS engagement,
+               min(s.next) AS next
+          FROM sums s LEFT JOIN groups g ON g.group_key = s.group_key
+         GROUP BY s.lead_id
+      ), group_points AS (
+        INSERT INTO lead_group_points (lead_id, group_key, points, uncapped)
+        SELECT l.id, g.group_key, CASE WHEN g.max IS NULL THEN t.total ELSE least(t.total, g.max) END, t.total
+          FROM lead l CROSS JOIN groups g LEFT JOIN sums s ON s.lead_id = l.id AND s.group_key = g.group_key
+         CROSS JOIN LATERAL (SELECT coalesce(s.total, 0) AS total) t
+        ON CONFLICT (lead_id, group_key) DO UPDATE SET points = excluded.points, uncapped = excluded.uncapped
+         WHERE (lead_group_points.points, lead_group_points.uncapped) IS DISTINCT FROM (excluded.points, excluded.uncapped)
+      ), group_gone AS (
+        DELETE FROM lead_group_points WHERE NOT (group_key = ANY(${keys}::text[]))
+      ), totals AS (
+        SELECT l.id, l.stage AS old_stage, coalesce(p.fit, 0) AS fit, coalesce(p.engagement, 0) AS engagement,
+               coalesce(p.fit, 0) + coalesce(p.engagement, 0) AS score, p.next, ${leadFacts}
+          FROM lead l
+          LEFT JOIN per_lead p ON p.lead_id = l.id
+          ${demo}
+      ), ${goalAndUpdate(`${leadVersion} next_expiry_at = g.next,`)}`,
+      params: totalsParams,
+    });
+  }
   steps.push(
     { label: "the model's row", sql: `UPDATE scoring_model SET active = false WHERE active AND version <> $1`, params: [version] },
     {
@@ -189,7 +250,7 @@ async function runSteps(client: Client, steps: readonly Step[]): Promise<{ total
     for (const step of steps) {
       const t = performance.now();
       const result = await client.query(step.sql, step.params);
-      if (step.label === "totals, stages, history") stageMoves = result.rowCount ?? 0;
+      if (step.label.startsWith("totals")) stageMoves = result.rowCount ?? 0;
       byStep.set(step.label, (byStep.get(step.label) ?? 0) + seconds(t));
     }
     const t = performance.now();
@@ -213,9 +274,10 @@ interface Fingerprint {
   rules: Array<Record<string, unknown>>;
   leads: Record<string, unknown>;
   moves: Array<Record<string, unknown>>;
+  groups: Record<string, unknown>;
 }
 
-/** The ledger per rule (count, points, a digest of every row), the leads' totals, the stage history. */
+/** The ledger per rule (count, points, a digest of every row), the leads' totals and next changes, the stage history, the group points. */
 async function fingerprint(url: string, shape: SchemaShape): Promise<Fingerprint> {
   return withClient(url, async (c) => {
     await c.query(`SET TIME ZONE 'UTC'`);
@@ -229,20 +291,26 @@ async function fingerprint(url: string, shape: SchemaShape): Promise<Fingerprint
     const version = shape.leadHasModelVersion ? " || '/' || model_version" : "";
     const leads = await c.query(
       `SELECT count(*)::int AS leads, sum(score)::int AS score, sum(fit)::int AS fit,
-              md5(string_agg(id || '/' || fit || '/' || engagement || '/' || score || '/' || stage${version}, ',' ORDER BY id)) AS digest
+              md5(string_agg(id || '/' || fit || '/' || engagement || '/' || score || '/' || stage${version}
+                             || '/' || coalesce(floor(extract(epoch FROM next_expiry_at) * 1000)::text, '-'), ',' ORDER BY id)) AS digest
          FROM lead`,
+    );
+    const groups = await c.query(
+      `SELECT count(*)::int AS rows, coalesce(sum(points), 0)::int AS points, count(*) FILTER (WHERE points < uncapped)::int AS capped,
+              md5(string_agg(lead_id || '/' || group_key || '/' || points || '/' || uncapped, ',' ORDER BY lead_id, group_key)) AS digest
+         FROM lead_group_points`,
     );
     const moves = await c.query(
       `SELECT from_stage, to_stage, cause, rule, count(*)::int AS n FROM stage_transition GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4`,
     );
-    return { rules: rules.rows, leads: leads.rows[0], moves: moves.rows };
+    return { rules: rules.rows, leads: leads.rows[0], moves: moves.rows, groups: groups.rows[0] };
   });
 }
 
 /** Up to `most` leads whose totals or stage differ between the two databases. */
 async function differingLeads(a: string, b: string, most: number): Promise<string[]> {
   const read = (url: string) =>
-    withClient(url, async (c) => (await c.query(`SELECT id, fit, engagement, score, stage FROM lead ORDER BY id`)).rows as Array<Record<string, unknown>>);
+    withClient(url, async (c) => (await c.query(`SELECT id, fit, engagement, score, stage, next_expiry_at FROM lead ORDER BY id`)).rows as Array<Record<string, unknown>>);
   const [x, y] = [await read(a), await read(b)];
   const other = new Map(y.map((r) => [r.id, r]));
   const found: string[] = [];
@@ -292,18 +360,23 @@ export interface PublishOutcome {
   rows: Comparison[];
   /** False when the two ledgers differ (the run must fail). */
   same: boolean | null;
+  /** Seconds to rescore, product ÷ baseline (NaN when the product was not measured). */
+  ratio: number;
 }
 
-export async function benchPublish(databases: BenchDatabases, scale: number): Promise<PublishOutcome> {
+export async function benchPublish(databases: BenchDatabases, scale: number, model: BenchModel): Promise<PublishOutcome> {
   const leads = Math.max(100, Math.round(100_000 * scale));
   const interactions = Math.max(1000, Math.round(1_000_000 * scale));
-  out(`(c) publishModel of a changed model over ${fmtInt(leads)} leads and ${fmtInt(interactions)} interactions: seconds to rescore`);
+  out(`(c) publishModel of a changed model, model ${model.name}, over ${fmtInt(leads)} leads and ${fmtInt(interactions)} interactions: seconds to rescore`);
   out(`    baseline: hand-written set-based SQL in one transaction producing the same ledger and totals`);
   out(`    the change: visit "/pricing" +15 → +20, and a new rule webinar => +10 max 3`);
 
-  const db = await databases.create("publish");
+  const db = await databases.create(`publish_${model.name}`);
   let app: BenchApp | null = await startBenchApp(db.url);
   const canPublish = await schemaHas(app, "Mutation", "publishModel");
+  const seed = model.seed();
+  // Model v2's seed replaces the service's own while there are no leads (nothing to rescore).
+  if (!isServiceSeed(seed)) await app.request(PUBLISH, { source: seed.source });
   await app.close();
   app = null;
 
@@ -318,20 +391,22 @@ export async function benchPublish(databases: BenchDatabases, scale: number): Pr
     await c.query(GENERATE_INTERACTIONS, [interactions, leads]);
   });
   const generatedS = seconds(t);
+  // The instant of both sides (after every interaction, and no lead's next change is due at it).
+  const now = new Date();
   t = performance.now();
   await withClient(db.url, async (c) => {
     shape = await schemaShape(c);
-    await runSteps(c, baselineSteps(seedModel(), seedVersion, new Date(), shape));
+    await runSteps(c, baselineSteps(seed, seedVersion, now, shape));
     await c.query(`VACUUM ANALYZE`);
   });
   out(`    data generated in ${fmtSeconds(generatedS)}; seed ledger (same SQL, seed rules) and VACUUM ANALYZE in ${fmtSeconds(seconds(t))}`);
-  const copy = await copyDatabase(databases, "publish_baseline", db.name);
+  const copy = await copyDatabase(databases, `publish_${model.name}_baseline`, db.name);
 
   // The baseline, on the copy.
   const version = seedVersion + 1;
   await warm(copy.url);
-  const changed = changedModel();
-  const changedSteps = baselineSteps(changed, version, new Date(), shape);
+  const changed = model.changed();
+  const changedSteps = baselineSteps(changed, version, now, shape);
   const baseline = await withClient(copy.url, (c) => runSteps(c, changedSteps));
   const steps = [...baseline.byStep].map(([label, s]) => `${label} ${s.toFixed(1)} s`).join(", ");
   out(`    baseline: ${fmtSeconds(baseline.totalS)} (${steps}); ${fmtInt(baseline.stageMoves)} stage moves, ${changedSteps.length + 2} SQL statements`);
@@ -341,12 +416,13 @@ export async function benchPublish(databases: BenchDatabases, scale: number): Pr
     return {
       rows: [{ figure: "seconds to rescore", product: "—", baseline: fmtSeconds(baseline.totalS), ratio: "—", target: `≤ ${TARGET}×`, met: null }],
       same: null,
+      ratio: NaN,
     };
   }
 
   // The product, on the original.
   await warm(db.url);
-  app = await startBenchApp(db.url);
+  app = await startBenchApp(db.url, {}, { now: () => new Date(now) });
   await settled(db.url);
   let productS: number;
   let cpuS: number;
@@ -372,9 +448,13 @@ export async function benchPublish(databases: BenchDatabases, scale: number): Pr
   const sameRules = JSON.stringify(product.rules) === JSON.stringify(reference.rules);
   const sameLeads = JSON.stringify(product.leads) === JSON.stringify(reference.leads);
   const sameMoves = JSON.stringify(product.moves) === JSON.stringify(reference.moves);
-  const same = sameRules && sameLeads && sameMoves;
+  const sameGroups = JSON.stringify(product.groups) === JSON.stringify(reference.groups);
+  const same = sameRules && sameLeads && sameMoves && sameGroups;
   const awards = product.rules.reduce((sum, r) => sum + (r.awards as number), 0);
-  out(`    same ledger and totals: ${same ? "yes" : "NO"} (${fmtInt(awards)} award rows in ${product.rules.length} rules, ${fmtInt(product.leads.leads as number)} leads, stage history)`);
+  const groups = (product.groups.rows as number) > 0 ? `, ${fmtInt(product.groups.rows as number)} group rows (${fmtInt(product.groups.capped as number)} at their cap)` : "";
+  out(
+    `    same ledger and totals: ${same ? "yes" : "NO"} (${fmtInt(awards)} award rows in ${product.rules.length} rules, ${fmtInt(product.leads.leads as number)} leads, stage history${groups})`,
+  );
   if (!same) {
     if (!sameRules) {
       out(`    ledger per rule, product then baseline:`);
@@ -382,8 +462,12 @@ export async function benchPublish(databases: BenchDatabases, scale: number): Pr
       for (const r of reference.rules) out(`      ${JSON.stringify(r)}`);
     }
     if (!sameMoves) out(`    stage history differs: product ${JSON.stringify(product.moves)} baseline ${JSON.stringify(reference.moves)}`);
+    if (!sameGroups) out(`    group points differ: product ${JSON.stringify(product.groups)} baseline ${JSON.stringify(reference.groups)}`);
     for (const line of await differingLeads(db.url, copy.url, 5)) out(`      ${line}`);
   }
+  // Done with this model's data (the next model's (c) makes its own).
+  await databases.drop(copy.name);
+  await databases.drop(db.name);
   return {
     rows: [
       {
@@ -396,5 +480,6 @@ export async function benchPublish(databases: BenchDatabases, scale: number): Pr
       },
     ],
     same,
+    ratio: productS / baseline.totalS,
   };
 }

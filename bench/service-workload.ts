@@ -3,11 +3,12 @@
  * case studies, newsletters, demo requests, webinars; some targets as full URLs) drawn from a
  * seeded PRNG, fresh leads made in SQL, and the baseline's transaction, which writes the rows the
  * product writes for the same interactions (the interaction, its award rows, the stage moves, the
- * lead's totals) with awards from the seed rules by hand (`service-rules.ts`).
+ * lead's totals, and with a v2 model its group points and next change) with awards from the
+ * benchmark's rules by hand (`service-rules.ts`).
  */
 import { randomUUID } from "node:crypto";
 import type { ClientBase, Pool, PoolClient } from "pg";
-import { type ActivityRule, type HandModel, likeMatches, nextStage } from "./service-rules";
+import { type ActivityRule, type HandModel, likeMatches, nextStage, usesV2 } from "./service-rules";
 import { prng } from "./workload";
 
 /** One interaction to record: for the product an `InteractionInput`, for the baseline rows. */
@@ -115,41 +116,73 @@ export async function createLeads(pool: Pool, shape: SchemaShape, count: number,
   return rows.map((r: { id: string }) => r.id);
 }
 
+/** An award whose value changes with time or counts towards a group (v2), as the baseline keeps it. */
+interface HeldAward {
+  rule: ActivityRule;
+  atMs: number;
+}
+
 interface LeadState {
+  /** Fit, and engagement from awards that neither decay nor belong to a group. */
+  fit: number;
+  plain: number;
   score: number;
   stage: string;
   named: boolean;
   hasDemo: boolean;
   /** Awards so far per capped rule. */
   capped: Map<number, number>;
+  /** Awards of decaying or grouped rules (v2). */
+  held: HeldAward[];
+  /** Group points as last written (`lead_group_points`), by group key; null: none written yet. */
+  written: Map<string, { points: number; uncapped: number }> | null;
+}
+
+/** What one interaction did to a lead. */
+export interface HandScore {
+  awards: ActivityRule[];
+  points: number;
+  move: { from: string; to: string } | null;
+  /** v2: the lead's engagement, its next change (epoch ms, null: none) and the group rows to write. */
+  engagement: number;
+  nextMs: number | null;
+  groups: Array<{ key: string; points: number; uncapped: number }>;
 }
 
 /**
- * The baseline's scoring, by hand: the seed's activity rules and stage rules over a lead's state
- * kept in this process (the baseline is the only writer of its leads). Interactions arrive in
- * `occurredAt` order per lead, so a cap is a count.
+ * The baseline's scoring, by hand: the model's activity rules and the seed's stage rules over a
+ * lead's state kept in this process (the baseline is the only writer of its leads). Interactions
+ * arrive in `occurredAt` order per lead, so a cap is a count (no capped rule decays). With a v2
+ * model, the awards of decaying or grouped rules are kept and valued as of now: a decaying award
+ * keeps `steps[k]` after k full periods; a group's points are its awards' values summed, then
+ * capped; the next change is the earliest next step of an award not yet at 0.
  */
 export class HandScorer {
   private readonly leads = new Map<string, LeadState>();
+  private readonly v2: boolean;
   awardRows = 0;
   stageMoves = 0;
 
-  constructor(private readonly model: HandModel) {}
+  constructor(private readonly model: HandModel) {
+    this.v2 = usesV2(model);
+  }
 
-  /** The lead's state, from its locked row the first time. */
-  state(id: string, row: { score: number; stage: string; first_name: string | null }): LeadState {
+  /** The lead's state, from its locked row the first time (fresh leads: no awards yet). */
+  state(id: string, row: { score: number; fit: number; stage: string; first_name: string | null }): LeadState {
     let s = this.leads.get(id);
     if (!s) {
-      s = { score: row.score, stage: row.stage, named: !!row.first_name?.trim(), hasDemo: false, capped: new Map() };
+      if (this.v2 && row.fit !== 0) throw new Error("the baseline's v2 scorer takes fresh leads without fit (its fit groups stay 0)");
+      s = { fit: row.fit, plain: row.score - row.fit, score: row.score, stage: row.stage, named: !!row.first_name?.trim(), hasDemo: false, capped: new Map(), held: [], written: null };
       this.leads.set(id, s);
     }
     return s;
   }
 
-  /** Scores one interaction: the rules that award, the points, and the stage move (from, to) if any. */
-  score(s: LeadState, item: WorkItem): { awards: ActivityRule[]; points: number; move: { from: string; to: string } | null } {
+  /** Scores one interaction as of `nowMs`: the rules that award, the points, the stage move (from, to) if any. */
+  score(s: LeadState, item: WorkItem, nowMs: number): HandScore {
     const awards: ActivityRule[] = [];
     let points = 0;
+    const atMs = item.occurredAt.getTime();
     for (const rule of this.model.activity) {
       if (rule.type !== item.type || !likeMatches(rule.like, item.path)) continue;
       if (rule.max !== null) {
@@ -159,15 +192,52 @@ export class HandScorer {
       }
       awards.push(rule);
       points += rule.points;
+      if (rule.decay !== null || rule.group !== null) s.held.push({ rule, atMs });
+      else s.plain += rule.points;
     }
     if (item.type === "demo_request") s.hasDemo = true;
-    s.score += points;
+    let engagement = s.plain;
+    let nextMs: number | null = null;
+    const groups: HandScore["groups"] = [];
+    if (this.v2) {
+      const sums = new Map<string, number>();
+      for (const { rule, atMs: at } of s.held) {
+        let value = rule.points;
+        if (rule.decay !== null) {
+          const { steps, everyMs } = rule.decay;
+          const k = nowMs <= at ? 0 : Math.floor((nowMs - at) / everyMs);
+          value = k < steps.length ? steps[k] : 0;
+          if (k < steps.length - 1) nextMs = Math.min(nextMs ?? Infinity, at + (k + 1) * everyMs);
+        }
+        if (rule.group === null) engagement += value;
+        else sums.set(rule.group, (sums.get(rule.group) ?? 0) + value);
+      }
+      const first = s.written === null;
+      const written = (s.written ??= new Map());
+      for (const g of this.model.groups) {
+        const uncapped = sums.get(g.key) ?? 0;
+        const capped = g.max === null ? uncapped : Math.min(uncapped, g.max);
+        // Fresh leads hold no fit: the fit groups stay 0.
+        if (g.category === "ENGAGEMENT") engagement += capped;
+        const before = written.get(g.key);
+        if (first || before?.points !== capped || before.uncapped !== uncapped) {
+          groups.push({ key: g.key, points: capped, uncapped });
+          written.set(g.key, { points: capped, uncapped });
+        }
+      }
+    }
+    s.score = s.fit + engagement;
     const to = nextStage(s.stage, { score: s.score, named: s.named, hasDemo: s.hasDemo });
     const move = to === null ? null : { from: s.stage, to };
     if (to !== null) s.stage = to;
     this.awardRows += awards.length;
     if (move) this.stageMoves++;
-    return { awards, points, move };
+    return { awards, points, move, engagement, nextMs, groups };
+  }
+
+  /** Whether the model is v2 (the baseline writes group points and next changes). */
+  get writesV2(): boolean {
+    return this.v2;
   }
 
   ruleName(index: number): string {
@@ -200,17 +270,21 @@ export async function baselineTransaction(
   };
   await query("BEGIN");
   try {
-    const { rows } = await query(`SELECT id, score, stage, first_name FROM lead WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
-    const locked = new Map(rows.map((r: { id: string; score: number; stage: string; first_name: string | null }) => [r.id, r]));
+    const { rows } = await query(`SELECT id, score, fit, stage, first_name FROM lead WHERE id = ANY($1::uuid[]) ORDER BY id FOR UPDATE`, [ids]);
+    const locked = new Map(rows.map((r: { id: string; score: number; fit: number; stage: string; first_name: string | null }) => [r.id, r]));
     const stateOf = (id: string) => {
       const row = locked.get(id);
       if (!row) throw new Error(`lead ${id} does not exist`);
       return scorer.state(id, row);
     };
     const now = new Date();
+    const nowMs = now.getTime();
     const ix = { id: [] as string[], lead: [] as string[], type: [] as string[], target: [] as Array<string | null>, externalId: [] as string[], at: [] as Date[] };
     const aw = { lead: [] as string[], interaction: [] as string[], index: [] as number[], rule: [] as string[], points: [] as number[], at: [] as Date[] };
     const mv = { lead: [] as string[], from: [] as string[], to: [] as string[], rule: [] as string[] };
+    // The last figures of each (lead, group) of the items: one row each.
+    const groupRows = new Map<string, { lead: string; key: string; points: number; uncapped: number }>();
+    const last = new Map<string, HandScore>();
     for (const item of items) {
       const leadId = leadIds[item.lead];
       const id = randomUUID();
@@ -221,7 +295,10 @@ export async function baselineTransaction(
       // The product records the same items in the same database: the baseline's ids are its own.
       ix.externalId.push(`baseline-${item.externalId}`);
       ix.at.push(item.occurredAt);
-      const { awards, move } = scorer.score(stateOf(leadId), item);
+      const scored = scorer.score(stateOf(leadId), item, nowMs);
+      const { awards, move } = scored;
+      last.set(leadId, scored);
+      for (const g of scored.groups) groupRows.set(`${leadId}/${g.key}`, { lead: leadId, ...g });
       for (const rule of awards) {
         aw.lead.push(leadId);
         aw.interaction.push(id);
@@ -261,12 +338,38 @@ export async function baselineTransaction(
       );
     }
     const totals = ids.map(stateOf);
-    await query(
-      `UPDATE lead l SET engagement = u.score, score = u.score, stage = u.stage, updated_at = $4
-         FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u (id, score, stage)
-        WHERE l.id = u.id`,
-      [ids, totals.map((t) => t.score), totals.map((t) => t.stage), now],
-    );
+    if (!scorer.writesV2) {
+      await query(
+        `UPDATE lead l SET engagement = u.score, score = u.score, stage = u.stage, updated_at = $4
+           FROM unnest($1::uuid[], $2::int[], $3::text[]) AS u (id, score, stage)
+          WHERE l.id = u.id`,
+        [ids, totals.map((t) => t.score), totals.map((t) => t.stage), now],
+      );
+    } else {
+      const gp = [...groupRows.values()];
+      // v2: the group rows that changed travel in the same statement as the totals and next changes.
+      await query(
+        `WITH groups AS (
+           INSERT INTO lead_group_points (lead_id, group_key, points, uncapped)
+           SELECT * FROM unnest($6::uuid[], $7::text[], $8::int[], $9::int[])
+           ON CONFLICT (lead_id, group_key) DO UPDATE SET points = excluded.points, uncapped = excluded.uncapped)
+         UPDATE lead l SET engagement = u.engagement, score = u.score, stage = u.stage, next_expiry_at = to_timestamp(u.next_ms / 1000.0), updated_at = $4
+           FROM unnest($1::uuid[], $2::int[], $3::text[], $5::int[], $10::float8[]) AS u (id, score, stage, engagement, next_ms)
+          WHERE l.id = u.id`,
+        [
+          ids,
+          totals.map((t) => t.score),
+          totals.map((t) => t.stage),
+          now,
+          ids.map((id) => last.get(id)?.engagement ?? 0),
+          gp.map((g) => g.lead),
+          gp.map((g) => g.key),
+          gp.map((g) => g.points),
+          gp.map((g) => g.uncapped),
+          ids.map((id) => last.get(id)?.nextMs ?? null),
+        ],
+      );
+    }
     await query("COMMIT");
     return statements;
   } catch (err) {

@@ -16,21 +16,28 @@
  * (g) (a) with one webhook on LEAD_SCORED and a receiver on localhost vs (a) with it inactive, and
  *     the delivery lag from the event's transaction to receipt (p50, p99).
  *
+ * (a)–(c) run once per model of `BENCH_MODELS` (default `v1,v2`): v1 is the seed model, v2 the
+ * seed with version 2's groups (capped) and decay (`bench/service-rules.ts`); then a table sets
+ * v2's ratios beside v1's and says whether each is within 10% of v1's (issue 12).
+ *
  * Settings: `DATABASE_URL` (default `postgres://postgres@127.0.0.1:5432/test`: only the server is
  * used; the run works in throwaway databases `qualify_bench_*`, dropped at the end),
- * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcdefg`).
- * Exits 1 when (c)'s ledgers or (e)'s totals differ, or (f)'s pages; a target not met is reported, not a failure.
+ * `BENCH_SCALE` (0–1, default 1: sizes for development runs), `BENCH_SECTIONS` (default `abcdefg`),
+ * `BENCH_MODELS` (default `v1,v2`).
+ * Exits 1 when (a)/(b)'s rows or totals, (c)'s ledgers or (e)'s totals differ between the product
+ * and its baseline, or (f)'s pages; a target not met is reported, not a failure.
  */
 import "../src/node-env"; // first: the service runs as in production (graphql-js, express)
 import os from "node:os";
 import { benchRecordInteraction, benchRecordInteractions } from "./service-ingest";
-import { BenchDatabases, benchScale, plainPool, POOL_SIZE, startBenchApp } from "./service-env";
+import { type BenchApp, BenchDatabases, benchScale, plainPool, POOL_SIZE, startBenchApp } from "./service-env";
 import { benchPublish } from "./service-publish";
 import { benchLeadsPage } from "./service-reads";
 import { benchTime } from "./service-time";
 import { benchWebhooks, WEBHOOK_BENCH_SETTINGS } from "./service-webhooks";
+import { type BenchModel, benchModels, isServiceSeed } from "./service-rules";
 import { schemaShape } from "./service-workload";
-import { type Comparison, out, printComparisons } from "./table";
+import { type Comparison, fmtRatio, out, printComparisons, printTable } from "./table";
 
 function sections(): Set<string> {
   const raw = (process.env.BENCH_SECTIONS || "abcdefg").toLowerCase();
@@ -44,6 +51,48 @@ function section(rows: readonly Comparison[]): void {
   out();
 }
 
+/** A figure's ratio under each model: `higher` when a higher ratio is better (rates), else lower (seconds). */
+interface ModelRatios {
+  figure: string;
+  higherIsBetter: boolean;
+  byModel: Map<string, number>;
+}
+
+/** How far v2's ratio may move from v1's (issue 12: "within 10%"). */
+const MODEL_TOLERANCE = 0.1;
+
+/** v2's ratios beside v1's: the change (+ better, − worse) and whether it is within 10%. */
+function printModelComparison(figures: readonly ModelRatios[]): void {
+  const rows = figures
+    .filter((f) => f.byModel.has("v1") && f.byModel.has("v2"))
+    .map((f) => {
+      const v1 = f.byModel.get("v1") as number;
+      const v2 = f.byModel.get("v2") as number;
+      const change = f.higherIsBetter ? v2 / v1 - 1 : v1 / v2 - 1;
+      const within = Math.abs(v2 / v1 - 1) <= MODEL_TOLERANCE;
+      return [f.figure, fmtRatio(v1), fmtRatio(v2), `${change >= 0 ? "+" : "−"}${Math.abs(change * 100).toFixed(1)}%`, within ? "yes" : change < 0 ? "NO (worse)" : "no (better)"];
+    });
+  if (rows.length === 0) return;
+  out(`(a)–(c) with model v2 beside model v1: each ratio product ÷ baseline from the same run (change: + v2 better, − v2 worse)`);
+  out();
+  printTable(
+    [{ header: "figure" }, { header: "v1 ratio", align: "right" }, { header: "v2 ratio", align: "right" }, { header: "change", align: "right" }, { header: "within 10%?" }],
+    rows,
+  );
+  out();
+}
+
+/** The app of (a)/(b)/(d) on a database of its own, with `model`'s seed active. */
+async function ingestApp(databases: BenchDatabases, model: BenchModel): Promise<{ app: BenchApp; url: string }> {
+  const db = await databases.create(`main_${model.name}`);
+  const app = await startBenchApp(db.url);
+  const seed = model.seed();
+  if (!isServiceSeed(seed)) {
+    await app.request(`mutation Publish($source: String!) { publishModel(source: $source) { model { version } } }`, { source: seed.source });
+  }
+  return { app, url: db.url };
+}
+
 async function main(databases: BenchDatabases): Promise<number> {
   const scale = benchScale();
   const run = sections();
@@ -55,27 +104,50 @@ async function main(databases: BenchDatabases): Promise<number> {
   out(`service: in this process, pool of ${POOL_SIZE} connections, events over LISTEN/NOTIFY; baselines: plain pg 8 in this process`);
   out();
 
+  const models = benchModels();
+  const ratios: ModelRatios[] = [
+    { figure: "(a) interactions/s", higherIsBetter: true, byModel: new Map() },
+    { figure: "(b) interactions/s", higherIsBetter: true, byModel: new Map() },
+    { figure: "(c) seconds to rescore", higherIsBetter: false, byModel: new Map() },
+  ];
+  let same = true;
   if (run.has("a") || run.has("b") || run.has("d")) {
-    const db = await databases.create("main");
-    const app = await startBenchApp(db.url);
-    const pool = plainPool(db.url);
-    try {
-      const shape = await schemaShape(pool);
-      if (run.has("a")) section(await benchRecordInteraction(app, pool, shape, scale));
-      if (run.has("b")) section(await benchRecordInteractions(app, pool, shape, scale));
-      if (run.has("d")) section(await benchLeadsPage(app, pool, shape));
-    } finally {
-      await pool.end();
-      await app.close();
+    // (d) reads pages: it runs with the first model only.
+    for (const [i, model] of models.entries()) {
+      if (i > 0 && !run.has("a") && !run.has("b")) break;
+      const { app, url } = await ingestApp(databases, model);
+      const pool = plainPool(url);
+      try {
+        const shape = await schemaShape(pool);
+        for (const [letter, bench, figure] of [["a", benchRecordInteraction, 0], ["b", benchRecordInteractions, 1]] as const) {
+          if (!run.has(letter)) continue;
+          const outcome = await bench(app, pool, shape, scale, model);
+          section(outcome.rows);
+          ratios[figure].byModel.set(model.name, outcome.ratio);
+          same &&= outcome.same;
+        }
+        if (run.has("d") && i === 0) section(await benchLeadsPage(app, pool, shape));
+      } finally {
+        await pool.end();
+        await app.close();
+      }
     }
   }
   if (run.has("c")) {
-    const { rows, same } = await benchPublish(databases, scale);
-    section(rows);
-    if (same === false) {
-      out("(c) FAILED: the product's ledger and totals differ from the baseline's");
-      return 1;
+    for (const model of models) {
+      const outcome = await benchPublish(databases, scale, model);
+      section(outcome.rows);
+      ratios[2].byModel.set(model.name, outcome.ratio);
+      if (outcome.same === false) {
+        out(`(c) FAILED with model ${model.name}: the product's ledger and totals differ from the baseline's`);
+        return 1;
+      }
     }
+  }
+  printModelComparison(ratios);
+  if (!same) {
+    out("(a)/(b) FAILED: the product's rows or totals differ from the baseline's");
+    return 1;
   }
   if (run.has("e") || run.has("f")) {
     const { decay, page, same } = await benchTime(databases, scale, run);

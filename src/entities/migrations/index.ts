@@ -8,6 +8,7 @@ import { LeadFilters1764600000000 } from "./1764600000000-lead-filters";
 import { GroupsAndRecycling1764700000000 } from "./1764700000000-groups-and-recycling";
 import { RescoreProgress1764750000000 } from "./1764750000000-rescore-progress";
 import { Webhooks1764800000000 } from "./1764800000000-webhooks";
+import { LeadsScoredBeforeV21764850000000 } from "./1764850000000-leads-scored-before-v2";
 import { InteractionTypes1764900000000 } from "./1764900000000-interaction-types";
 
 /** Every migration, oldest first. They run automatically when the service starts. */
@@ -22,5 +23,6 @@ export const MIGRATIONS = [
   GroupsAndRecycling1764700000000,
   RescoreProgress1764750000000,
   Webhooks1764800000000,
+  LeadsScoredBeforeV21764850000000,
   InteractionTypes1764900000000,
 ];
