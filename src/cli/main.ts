@@ -11,6 +11,7 @@ import { EXIT_OK, EXIT_USAGE, type CliIo, type Command } from "./command";
 import { checkCommand } from "./commands/check";
 import { fmtCommand } from "./commands/fmt";
 import { keysCommand } from "./commands/keys";
+import { lspCommand } from "./commands/lsp";
 import { previewCommand } from "./commands/preview";
 import { publishCommand } from "./commands/publish";
 import { pullCommand } from "./commands/pull";
@@ -35,7 +36,17 @@ const helpCommand: Command = {
  * The command table. To add a command, write `commands/<name>.ts` exporting a `Command` and list
  * it here (e.g. the service's `keysCommand` from `./commands/keys` for `qualify keys …`).
  */
-const COMMANDS: readonly Command[] = [checkCommand, testCommand, fmtCommand, previewCommand, publishCommand, pullCommand, keysCommand, helpCommand];
+const COMMANDS: readonly Command[] = [
+  checkCommand,
+  testCommand,
+  fmtCommand,
+  lspCommand,
+  previewCommand,
+  publishCommand,
+  pullCommand,
+  keysCommand,
+  helpCommand,
+];
 
 const processIo = (): CliIo => ({ stdout: process.stdout, stderr: process.stderr, cwd: process.cwd() });
 

@@ -33,6 +33,7 @@ import type {
   ScoreRule,
   SourceRange,
   StageRule,
+  StringLiteral,
   Value,
 } from "./ast";
 import { DEFAULT_INTERACTION_TYPES } from "./catalog";
@@ -55,10 +56,22 @@ import {
 import { printDuration, printStageRule, printString, printValue } from "./printer";
 import { contradiction } from "./satisfiability";
 
+/**
+ * A machine-applicable correction of one diagnostic: replace `range` with `text`. Given for every
+ * "Did you mean …?" and for each "write … instead" whose text is certain (editors offer it as a
+ * quick fix).
+ */
+export interface Suggestion {
+  range: SourceRange;
+  text: string;
+}
+
 /** The result of `check`: `checked` is null when any diagnostic is an error. */
 export interface CheckResult {
   diagnostics: Diagnostic[];
   checked: CheckedModel | null;
+  /** The correction of each diagnostic that has one (the diagnostics themselves are unchanged). */
+  suggestions: ReadonlyMap<Diagnostic, Suggestion>;
 }
 
 const MINUTE_MS = 60_000;
@@ -167,6 +180,7 @@ function stringEnd(source: string, start: number, end: number): number {
 
 class Checker {
   readonly diagnostics: Diagnostic[] = [];
+  readonly suggestions = new Map<Diagnostic, Suggestion>();
   private readonly catalog: ReadonlySet<string>;
   private readonly catalogList: readonly string[];
 
@@ -178,12 +192,15 @@ class Checker {
     this.catalog = new Set(this.catalogList);
   }
 
-  report(severity: Severity, code: string, message: string, range: SourceRange): void {
-    this.diagnostics.push(diagnostic(severity, code, message, range));
+  /** Reports a diagnostic, with the text that corrects it when there is one (`fix`). */
+  report(severity: Severity, code: string, message: string, range: SourceRange, fix?: Suggestion): void {
+    const reported = diagnostic(severity, code, message, range);
+    this.diagnostics.push(reported);
+    if (fix !== undefined) this.suggestions.set(reported, fix);
   }
 
-  error(code: string, message: string, range: SourceRange): void {
-    this.report("error", code, message, range);
+  error(code: string, message: string, range: SourceRange, fix?: Suggestion): void {
+    this.report("error", code, message, range, fix);
   }
 
   // --- funnel ---------------------------------------------------------------------------------
@@ -287,7 +304,7 @@ class Checker {
       const distance = field === undefined ? Infinity : lexicalDistance(type.value, field);
       if (field !== undefined && distance <= MAX_TYPO_DISTANCE && (known === undefined || distance <= lexicalDistance(type.value, known))) {
         // `rol "CEO"` is far likelier a misspelt field than a new kind of interaction.
-        this.error("UNKNOWN_FIELD", `Unknown lead field ${quote(type.value)}. Did you mean ${quote(field)}?`, type.range);
+        this.error("UNKNOWN_FIELD", `Unknown lead field ${quote(type.value)}. Did you mean ${quote(field)}?`, type.range, { range: type.range, text: field });
         return { type: type.value, pattern: null };
       }
     }
@@ -318,7 +335,8 @@ class Checker {
     if (this.catalog.has(value)) return;
     const suggestion = didYouMean(value, this.catalogList);
     const hint = field || (suggestion ? ` Did you mean ${quote(suggestion)}?` : " Check the spelling, or add the type to the catalog.");
-    this.report("warning", "UNKNOWN_INTERACTION_TYPE", `The interaction type ${quote(value)} is not in the catalog.${hint}`, type.range);
+    const fix = !field && suggestion !== undefined ? { range: type.range, text: suggestion } : undefined;
+    this.report("warning", "UNKNOWN_INTERACTION_TYPE", `The interaction type ${quote(value)} is not in the catalog.${hint}`, type.range, fix);
   }
 
   private fitRuleExtras(rule: ScoreRule): void {
@@ -542,17 +560,18 @@ class Checker {
   }
 
   /** Whether `group "Name"` names a declared group; reports it (with the nearest name) when not. */
-  private knownGroup(name: string, range: SourceRange): boolean {
-    if (this.groupNames.has(groupKey(name))) return true;
+  private knownGroup(name: StringLiteral, range: SourceRange): boolean {
+    if (this.groupNames.has(groupKey(name.value))) return true;
     const names = [...this.groupNames.values()].map((g) => g.name.value.trim());
-    const suggestion = didYouMean(name.trim(), names);
+    const suggestion = didYouMean(name.value.trim(), names);
     const hint =
       suggestion !== undefined
         ? ` Did you mean ${quote(suggestion)}?`
         : names.length > 0
           ? ` The model's groups are ${names.map(quote).join(", ")}.`
           : ' The model has no group: declare one with group "Name" { … }.';
-    this.error("UNKNOWN_GROUP", `Unknown group ${quote(name)}.${hint}`, range);
+    const fix = suggestion === undefined ? undefined : { range: name.range, text: printString(suggestion) };
+    this.error("UNKNOWN_GROUP", `Unknown group ${quote(name.value)}.${hint}`, range, fix);
     return false;
   }
 
@@ -583,7 +602,7 @@ class Checker {
         );
         return;
       }
-      if (group !== undefined && !this.knownGroup(group.value, condition.left.range)) return;
+      if (group !== undefined && !this.knownGroup(group, condition.left.range)) return;
       type = "number";
     } else {
       subject = pathText(condition.left);
@@ -640,6 +659,7 @@ class Checker {
         "BARE_IDENTIFIER_IN_STAGE",
         `${quote(head + target)} alone is not a stage condition. To require that the lead has had this interaction, write has ${head}${target}.`,
         range,
+        value?.kind === "Number" ? undefined : { range, text: `has ${head}${target}` },
       );
       return;
     }
@@ -656,15 +676,9 @@ class Checker {
     if (type === null) return;
     if (value === null) {
       const text = pathText(path);
-      if (scope === "stage") {
-        this.error(
-          "BARE_IDENTIFIER_IN_STAGE",
-          `${quote(text)} alone is not a condition: write ${text} is set (or compare it, e.g. ${text} = "…").`,
-          range,
-        );
-      } else {
-        this.error("BARE_FIELD", `${quote(text)} alone is not a condition: write ${text} is set (or compare it, e.g. ${text} = "…").`, range);
-      }
+      const fix = { range, text: `${text} is set` };
+      const message = `${quote(text)} alone is not a condition: write ${text} is set (or compare it, e.g. ${text} = "…").`;
+      this.error(scope === "stage" ? "BARE_IDENTIFIER_IN_STAGE" : "BARE_FIELD", message, range, fix);
       return;
     }
     this.equalityValue(path, type, value, range);
@@ -680,36 +694,42 @@ class Checker {
     }
     const type = scope === "where" ? whereFieldType(names) : leadFieldType(names);
     if (type !== undefined) return type;
-    this.error("UNKNOWN_FIELD", this.unknownFieldMessage(names, scope), path.range);
+    const { message, replacement } = this.unknownField(names, scope);
+    this.error("UNKNOWN_FIELD", message, path.range, replacement === undefined ? undefined : { range: path.range, text: replacement });
     return null;
   }
 
-  private unknownFieldMessage(names: readonly string[], scope: Scope): string {
+  /** What to say about an unknown path, and the path to write instead when that is certain. */
+  private unknownField(names: readonly string[], scope: Scope): { message: string; replacement?: string } {
     const text = names.join(".");
     const head = names[0];
     const subject = scope === "where" ? `Unknown field ${quote(text)} in "where".` : `Unknown lead field ${quote(text)}.`;
+    const write = (replacement: string, message: string) => ({ message: `${subject} ${message}`, replacement });
     if (scope !== "where" && head === "lead" && names.length > 1) {
-      return `${subject} Outside "where", lead fields are written without "lead.": write ${names.slice(1).join(".")}.`;
+      const without = names.slice(1).join(".");
+      return write(without, `Outside "where", lead fields are written without "lead.": write ${without}.`);
     }
     if (scope !== "where" && (head === "properties" || head === "target")) {
-      return `${subject} ${quote(head)} belongs to an interaction: test it with "where" after an activity, e.g. visit where ${text} ….`;
+      return { message: `${subject} ${quote(head)} belongs to an interaction: test it with "where" after an activity, e.g. visit where ${text} ….` };
     }
     if ((head === "attributes" || head === "properties") && names.length === 1) {
-      return `${subject} Name the key: ${head}.plan.`;
+      return { message: `${subject} Name the key: ${head}.plan.` };
     }
     if (LEAD_FIELD_SET.has(head) && names.length > 1) {
-      return `${subject} ${quote(head)} has no parts: write ${head}.`;
+      const message = `${subject} ${quote(head)} has no parts: write ${head}.`;
+      // In "where" the bare field is no better: the message after the fix says to write lead.<field>.
+      return scope === "where" ? { message } : { message, replacement: head };
     }
     if (scope === "where") {
-      if (LEAD_FIELD_SET.has(head)) return `${subject} In "where", the lead's fields are written lead.${head}.`;
+      if (LEAD_FIELD_SET.has(head)) return write(`lead.${text}`, `In "where", the lead's fields are written lead.${head}.`);
       const suggestion = didYouMean(text, ["target", "source", ...LEAD_FIELDS.map((f) => `lead.${f}`)]);
-      if (suggestion) return `${subject} Did you mean ${quote(suggestion)}?`;
-      return `${subject} Did you mean ${quote(`properties.${text}`)}? "where" can test ${SCOPE_FIELDS.where}.`;
+      if (suggestion) return write(suggestion, `Did you mean ${quote(suggestion)}?`);
+      return write(`properties.${text}`, `Did you mean ${quote(`properties.${text}`)}? "where" can test ${SCOPE_FIELDS.where}.`);
     }
     const candidates = scope === "stage" ? [...LEAD_FIELDS, ...METRICS] : LEAD_FIELDS;
     const suggestion = didYouMean(text, candidates);
-    if (suggestion) return `${subject} Did you mean ${quote(suggestion)}?`;
-    return `${subject} A ${scope === "stage" ? "stage" : "fit"} rule can test ${SCOPE_FIELDS[scope]}.`;
+    if (suggestion) return write(suggestion, `Did you mean ${quote(suggestion)}?`);
+    return { message: `${subject} A ${scope === "stage" ? "stage" : "fit"} rule can test ${SCOPE_FIELDS[scope]}.` };
   }
 
   // --- stage rules ----------------------------------------------------------------------------
@@ -742,7 +762,8 @@ class Checker {
     if (!funnel.stages.includes(stage.value)) {
       const suggestion = didYouMean(stage.value, [...funnel.stages, ...funnel.offPath]);
       const hint = suggestion ? `Did you mean ${quote(suggestion)}?` : `The funnel's stages are ${funnel.stages.join(", ")}.`;
-      this.error("UNKNOWN_STAGE", `Unknown stage ${quote(stage.value)}. ${hint}`, stage.range);
+      const fix = suggestion === undefined ? undefined : { range: stage.range, text: suggestion };
+      this.error("UNKNOWN_STAGE", `Unknown stage ${quote(stage.value)}. ${hint}`, stage.range, fix);
       return;
     }
     const previous = declared.get(stage.value);
@@ -859,5 +880,6 @@ export function check(ast: Model, source: string, options: CheckOptions = {}): C
   return {
     diagnostics,
     checked: hasErrors(diagnostics) ? null : { funnel, scoreRules, stageRules: checkedStages, groups },
+    suggestions: checker.suggestions,
   };
 }

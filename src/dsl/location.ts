@@ -32,6 +32,17 @@ export class LineMap {
     return { line: low + 1, column: clamped - this.lineStarts[low] + 1, offset: clamped };
   }
 
+  /**
+   * The 0-based offset of a 1-based line and column (clamped to the line's text and to the source),
+   * the inverse of `position`.
+   */
+  offset(line: number, column: number): number {
+    const index = Math.max(0, Math.min(line - 1, this.lineStarts.length - 1));
+    const start = this.lineStarts[index];
+    const next = index + 1 < this.lineStarts.length ? this.lineStarts[index + 1] : this.source.length;
+    return Math.max(start, Math.min(start + column - 1, next));
+  }
+
   /** The range from `start` (inclusive) to `end` (exclusive), both 0-based offsets. */
   range(start: number, end: number): SourceRange {
     return { start: this.position(start), end: this.position(end) };

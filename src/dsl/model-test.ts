@@ -79,6 +79,8 @@ export interface ModelTestCaseResult {
   passed: boolean;
   /** One entry per failed expectation: a `✗ …` line, then indented explanation lines. */
   failures: string[][];
+  /** The line of each failed expectation, in the order of `failures` (editors mark it there). */
+  failureLines: number[];
 }
 
 /** When a file sets no `now`. */
@@ -564,6 +566,7 @@ export function runModelTests(model: CompiledModel, file: ModelTestFile): ModelT
     const first = model.funnel.stages[0];
     const progress: Progress = { lead: c.lead, arrived: [], arrivedAt: null, stage: first, path: [first], moves: [], resetAt: null };
     const failures: string[][] = [];
+    const failureLines: number[] = [];
     advanceStage(model, progress, c.steps.find((s) => s.kind === "interaction")?.facts.occurredAt ?? c.now);
     c.steps.forEach((step, i) => {
       if (step.kind === "interaction") {
@@ -591,8 +594,10 @@ export function runModelTests(model: CompiledModel, file: ModelTestFile): ModelT
       const interactionFollows = c.steps.slice(i + 1).some((s) => s.kind === "interaction");
       const at = interactionFollows && progress.arrivedAt !== null ? progress.arrivedAt : c.now;
       const failure = check(model, step, progress, at);
-      if (failure !== null) failures.push(failure);
+      if (failure === null) return;
+      failures.push(failure);
+      failureLines.push(step.line);
     });
-    return { name: c.name, line: c.line, passed: failures.length === 0, failures };
+    return { name: c.name, line: c.line, passed: failures.length === 0, failures, failureLines };
   });
 }

@@ -9,6 +9,7 @@ import { LeadOwnedEntity } from "./lead-owned.entity";
  */
 @Entity("interaction")
 @Index("interaction_lead_timeline", ["leadId", "occurredAt", "seq"])
+@Index("interaction_type_seen", ["type", "occurredAt"])
 export class InteractionEntity extends LeadOwnedEntity {
   /** Arrival order; bigint comes back from pg as a string. */
   @Column({ type: "bigint", insert: false, update: false, generatedIdentity: "ALWAYS", generated: "identity" })

@@ -6,7 +6,8 @@ import { DomainError, toGraphQLError } from "../errors";
 import { unreadableSelections } from "./field-scopes";
 
 /**
- * `@Authorized("ingest")`: the caller needs one of the listed scopes (`admin` implies all).
+ * `@Authorized("ingest")`: the caller needs one of the listed scopes (`admin` implies all);
+ * `@Authorized()` (no scope named): any valid key.
  * A mutation must also ask only for what the caller may read (field-scopes.ts): otherwise it is
  * refused before it writes anything, rather than written with an answer the caller cannot have
  * (payloads are non-null, so one forbidden field nulls them whole, and a client that retries
@@ -14,7 +15,7 @@ import { unreadableSelections } from "./field-scopes";
  */
 export const scopeAuthChecker: AuthChecker<RequestContext, Scope> = ({ context, info }, scopes) => {
   if (!context.caller) throw toGraphQLError(new DomainError("UNAUTHENTICATED", "A valid API key is required"));
-  if (!scopes.some((scope) => hasScope(context.caller, scope))) {
+  if (scopes.length > 0 && !scopes.some((scope) => hasScope(context.caller, scope))) {
     throw toGraphQLError(new DomainError("FORBIDDEN", `This API key lacks the ${scopes.join(" or ")} scope`));
   }
   if (info.parentType !== info.schema.getMutationType()) return true;

@@ -32,18 +32,21 @@ import type { RequestContext } from "./request-context";
 /**
  * Fields any key may read: what a key with `ingest` alone gets back from what it writes, the
  * ids of the interaction and of the lead, `duplicate` and `pointsAwarded` (and the two fields
- * leading to those ids). A `sales`-only key gets the `id` of the lead it moved.
+ * leading to those ids). A `sales`-only key gets the `id` of the lead it moved. Every key may
+ * know itself (`viewer`), its budgets included: a `RateLimit` is reached otherwise only through
+ * `ApiKey.rateLimit`, which needs `admin`.
  */
 const OPEN_FIELDS: Readonly<Record<string, readonly string[]>> = {
   RecordInteractionPayload: ["interaction", "lead", "pointsAwarded", "duplicate"],
   Interaction: ["id"],
   Lead: ["id"],
+  Viewer: ["id", "name", "prefix", "scopes", "effectiveScopes", "createdAt", "rateLimit"],
+  RateLimit: ["requests", "cost", "windowSeconds", "custom"],
 };
 
 /** Types whose every field needs a scope other than `read` (`admin` implies every scope). */
 const TYPE_SCOPES: Readonly<Record<string, Scope>> = {
   ApiKey: "admin",
-  RateLimit: "admin",
   CreatedApiKey: "admin",
   Webhook: "admin",
   WebhookDelivery: "admin",

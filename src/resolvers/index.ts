@@ -5,6 +5,7 @@ import { LeadResolver } from "./lead.resolver";
 import { LeadScoreChangeResolver, ModelPreviewResolver, ModelResolver } from "./model.resolver";
 import { ScoringResolver } from "./scoring.resolver";
 import { StageResolver } from "./stage.resolver";
+import { ViewerResolver } from "./viewer.resolver";
 import { WebhookResolver } from "./webhook.resolver";
 
 export const RESOLVERS = [
@@ -22,4 +23,5 @@ export const RESOLVERS = [
   ApiKeyResolver,
   WebhookResolver,
   WebhookDeliveryConnectionResolver,
+  ViewerResolver,
 ] as const;

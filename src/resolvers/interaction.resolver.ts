@@ -1,8 +1,8 @@
-import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Resolver, Root } from "type-graphql";
+import { Arg, Authorized, Ctx, FieldResolver, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "./request-context";
 import type { InteractionEntity } from "../entities/interaction.entity";
 import { InteractionInput } from "../schema/inputs.type";
-import { Interaction, RecordInteractionPayload } from "../schema/interaction.type";
+import { Interaction, InteractionTypeStats, RecordInteractionPayload } from "../schema/interaction.type";
 import { Lead } from "../schema/lead.type";
 import { ScoreAward } from "../schema/score.type";
 import type { RecordResult } from "../scoring/recording";
@@ -18,6 +18,21 @@ function primeAwards(ctx: RequestContext, result: RecordResult | Error | null): 
 
 @Resolver(() => Interaction)
 export class InteractionResolver {
+  @Authorized("read")
+  @Query(() => [InteractionTypeStats], {
+    description:
+      "The interaction types seen in the data, by name, each with how many interactions it has and when it last occurred " +
+      "(for a model editor's completion). `since`: count only interactions that occurred from then on (types with none are left out). " +
+      "`first` defaults to 100, at most 1,000.",
+  })
+  interactionTypes(
+    @Ctx() ctx: RequestContext,
+    @Arg("since", () => Date, { nullable: true }) since?: Date | null,
+    @Arg("first", () => Int, { nullable: true }) first?: number | null,
+  ): Promise<InteractionTypeStats[]> {
+    return ctx.services.interactions.typesSeen(ctx, since ?? null, first ?? null);
+  }
+
   @Authorized("ingest")
   @Mutation(() => RecordInteractionPayload, { description: "Idempotent per (source, externalId)." })
   async recordInteraction(@Arg("input", () => InteractionInput) input: InteractionInput, @Ctx() ctx: RequestContext) {

@@ -31,6 +31,18 @@ export class Interaction {
   externalId: string | null;
 }
 
+@ObjectType({ description: "An interaction type as seen in the data (`interactionTypes`): how often, and when last." })
+export class InteractionTypeStats {
+  @Field({ description: "The type, as recorded (`visit`, `demo_request`…)." })
+  type: string;
+
+  @Field(() => Int, { description: "How many interactions of this type are stored (occurred at or after `since`, when given)." })
+  interactions: number;
+
+  @Field({ description: "The latest `occurredAt` among them." })
+  lastSeenAt: Date;
+}
+
 @ObjectType()
 export class InteractionConnection extends connectionOf("Interaction", Interaction) {}
 

@@ -61,6 +61,17 @@ export interface EffectiveRateLimit extends RateLimitSettings {
   custom: boolean;
 }
 
+/** The caller's key as `viewer` answers it. */
+export interface ViewerRecord {
+  id: string | null;
+  name: string;
+  prefix: string | null;
+  createdAt: Date | null;
+  scopes: Scope[];
+  effectiveScopes: Scope[];
+  rateLimit: EffectiveRateLimit;
+}
+
 /** What a key row locked for revocation looks like (the key and every active admin key). */
 interface LockedKey {
   id: string;
@@ -182,6 +193,28 @@ export class ApiKeyService {
   /** The budgets in force for `key`: its own where an admin set them, else the service's settings. */
   rateLimitOf(key: Pick<ApiKeyEntity, "rateLimitRequests" | "rateLimitCost" | "rateLimitWindowSeconds">): EffectiveRateLimit {
     return effectiveRateLimit(this.rateLimitSettings, { requests: key.rateLimitRequests, cost: key.rateLimitCost, windowSeconds: key.rateLimitWindowSeconds });
+  }
+
+  /**
+   * The caller's key as it may know itself (`viewer`): its id, name, prefix and creation from its
+   * row (none for QUALIFY_ADMIN_KEY, which is not stored), its scopes as given and as in force,
+   * and its budgets. The caller was verified for this request, so its row is read by id; a key
+   * revoked since is still answered for this request, as every other field of it would be.
+   */
+  async viewer(ctx: ServiceContext): Promise<ViewerRecord> {
+    const caller = ctx.caller;
+    if (!caller) throw new DomainError("UNAUTHENTICATED", "A valid API key is required");
+    const record = caller.keyId === null ? null : await ctx.db.findOneBy(ApiKeyEntity, { id: caller.keyId });
+    const scopes = SCOPES.filter((scope) => caller.scopes.has(scope));
+    return {
+      id: caller.keyId,
+      name: caller.name,
+      prefix: record?.prefix ?? null,
+      createdAt: record?.createdAt ?? null,
+      scopes,
+      effectiveScopes: caller.scopes.has("admin") ? [...SCOPES] : scopes,
+      rateLimit: effectiveRateLimit(this.rateLimitSettings, caller.rateLimit),
+    };
   }
 
   /** Whether any active key exists (on first start, one admin key is generated). */

@@ -52,6 +52,39 @@ export interface InteractionInputData {
 /** The most items in one `recordInteractions` call. */
 export const MAX_BATCH = 1000;
 
+/** `interactionTypes`: how many types one answer lists by default, and at most. */
+export const DEFAULT_TYPES_SEEN = 100;
+export const MAX_TYPES_SEEN = 1000;
+
+/** An interaction type as seen in the data (`interactionTypes`). */
+export interface TypeSeen {
+  type: string;
+  interactions: number;
+  lastSeenAt: Date;
+}
+
+/**
+ * The types seen, with their counts and last occurrence: a loose scan of `interaction_type_seen`
+ * (`type`, `occurred_at`) finds each distinct type with one index descent (a recursive CTE, as
+ * PostgreSQL has no skip scan), and each type's count and latest occurrence are read from the same
+ * index (an index-only range). No table is written for it: a counter per type would be one row
+ * every interaction of that type updates, whatever its lead.
+ */
+const TYPES_SEEN_SQL = `
+  WITH RECURSIVE seen (type) AS (
+    (SELECT type FROM interaction ORDER BY type LIMIT 1)
+    UNION ALL
+    SELECT (SELECT i.type FROM interaction i WHERE i.type > seen.type ORDER BY i.type LIMIT 1) FROM seen WHERE seen.type IS NOT NULL
+  )
+  SELECT seen.type, counted.interactions, counted.last_seen_at
+    FROM seen CROSS JOIN LATERAL (
+      SELECT count(*)::int AS interactions, max(i.occurred_at) AS last_seen_at
+        FROM interaction i WHERE i.type = seen.type AND i.occurred_at >= $1
+    ) counted
+   WHERE seen.type IS NOT NULL AND counted.interactions > 0
+   ORDER BY seen.type
+   LIMIT $2`;
+
 /** A valid input naming its lead by email (`record` takes a lead named by id in one statement). */
 type ByEmail = Extract<ValidInteraction["who"], { email: string }>;
 
@@ -62,6 +95,18 @@ export class InteractionService {
     private readonly gate: LeadGate,
     private readonly maxJsonBytes: number,
   ) {}
+
+  /**
+   * The interaction types seen in the data, by name (see `TYPES_SEEN_SQL`): each with how many
+   * interactions it has (those that occurred at or after `since`, when given; a type with none
+   * then is left out) and its latest `occurredAt`. At most `first` types (default 100, at most 1,000).
+   */
+  async typesSeen(ctx: ServiceContext, since: Date | null, first: number | null): Promise<TypeSeen[]> {
+    const limit = first ?? DEFAULT_TYPES_SEEN;
+    if (!Number.isInteger(limit) || limit < 0 || limit > MAX_TYPES_SEEN) throw badInput("first", `must be from 0 to ${MAX_TYPES_SEEN}`);
+    const rows: Array<{ type: string; interactions: number; last_seen_at: Date }> = await ctx.db.query(TYPES_SEEN_SQL, [since ?? "-infinity", limit]);
+    return rows.map((row) => ({ type: row.type, interactions: row.interactions, lastSeenAt: row.last_seen_at }));
+  }
 
   /**
    * Records one interaction (idempotent per `(source, externalId)`). `prefix` is the argument

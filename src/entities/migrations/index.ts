@@ -8,6 +8,7 @@ import { LeadFilters1764600000000 } from "./1764600000000-lead-filters";
 import { GroupsAndRecycling1764700000000 } from "./1764700000000-groups-and-recycling";
 import { RescoreProgress1764750000000 } from "./1764750000000-rescore-progress";
 import { Webhooks1764800000000 } from "./1764800000000-webhooks";
+import { InteractionTypes1764900000000 } from "./1764900000000-interaction-types";
 
 /** Every migration, oldest first. They run automatically when the service starts. */
 export const MIGRATIONS = [
@@ -21,4 +22,5 @@ export const MIGRATIONS = [
   GroupsAndRecycling1764700000000,
   RescoreProgress1764750000000,
   Webhooks1764800000000,
+  InteractionTypes1764900000000,
 ];
