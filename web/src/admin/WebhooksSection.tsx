@@ -2,7 +2,7 @@
  * Webhooks: every destination with what it hears; a form to add one (its signing secret shown
  * once); switch one off and on; delete with a confirmation; and each one's deliveries.
  */
-import { type FormEvent, useState } from "react";
+import { type FormEvent, useEffect, useState } from "react";
 import { describeError, request } from "../api/client";
 import { ConfirmButton } from "../components/ConfirmButton";
 import { SecretOnce } from "../components/SecretOnce";
@@ -212,35 +212,45 @@ function WebhookItem({ hook, onChanged }: { hook: Webhook; onChanged: () => void
   const [error, setError] = useState<string | null>(null);
   const [busy, setBusy] = useState(false);
   const [showDeliveries, setShowDeliveries] = useState(false);
+  // The switch shows what was asked at once; a refusal puts it back (and says why).
+  const [asked, setAsked] = useState<boolean | null>(null);
   const panelId = `deliveries-${hook.id}`;
+  useEffect(() => {
+    if (asked === hook.active) setAsked(null);
+  }, [asked, hook.active]);
 
-  async function run(action: () => Promise<unknown>) {
+  async function run(action: () => Promise<unknown>): Promise<boolean> {
     setBusy(true);
     setError(null);
     try {
       await action();
       onChanged();
+      return true;
     } catch (err) {
       setError(describeError(err));
+      return false;
     } finally {
       setBusy(false);
     }
   }
 
-  const setActive = (active: boolean) =>
-    run(() =>
+  const setActive = async (active: boolean) => {
+    setAsked(active);
+    if (!(await run(() =>
       request(UPDATE_WEBHOOK, {
         id: hook.id,
         input: { url: hook.url, description: hook.description ?? null, events: hook.events, stages: hook.stages ?? null, active },
       }),
-    );
+    )))
+      setAsked(null);
+  };
 
   return (
     <li className="webhook" aria-label={hook.url}>
       <div className="webhook-head">
         <code className="webhook-url">{hook.url}</code>
         <label className="check">
-          <input type="checkbox" checked={hook.active} disabled={busy} onChange={(e) => void setActive(e.target.checked)} /> Active
+          <input type="checkbox" checked={asked ?? hook.active} disabled={busy} onChange={(e) => void setActive(e.target.checked)} /> Active
         </label>
         <button type="button" className="secondary" aria-expanded={showDeliveries} aria-controls={panelId} onClick={() => setShowDeliveries((v) => !v)}>
           Deliveries

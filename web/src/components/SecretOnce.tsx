@@ -30,8 +30,8 @@ export function SecretOnce({ label, secret, hint, onDone }: SecretOnceProps) {
   }
 
   return (
-    <section className="secret-once" aria-labelledby={`${id}-label`}>
-      <label id={`${id}-label`} htmlFor={`${id}-value`}>
+    <div className="secret-once">
+      <label htmlFor={`${id}-value`}>
         {label}
       </label>
       <div className="secret-row">
@@ -50,6 +50,6 @@ export function SecretOnce({ label, secret, hint, onDone }: SecretOnceProps) {
       <button type="button" className="secondary" onClick={onDone}>
         I have kept it
       </button>
-    </section>
+    </div>
   );
 }
