@@ -124,11 +124,16 @@ describe(`GraphiQL with QUALIFY_GRAPHIQL=on [${testDatabase()}]`, () => {
   });
 });
 
-/** One GET with exactly these headers (fetch would choose Accept-Encoding itself and decode the body). */
+/**
+ * One GET with exactly these headers (fetch would choose Accept-Encoding itself and decode the
+ * body) and exactly this path (a URL would have its `..` resolved before it is sent).
+ */
 function raw(url: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: http.IncomingHttpHeaders; body: Buffer }> {
+  const { hostname, port } = new URL(url);
+  const path = url.slice(url.indexOf("/", url.indexOf("//") + 2));
   return new Promise((resolve, reject) => {
     http
-      .get(url, { headers }, (res) => {
+      .get({ hostname, port, path, headers }, (res) => {
         const chunks: Buffer[] = [];
         res.on("data", (c: Buffer) => chunks.push(c));
         res.on("end", () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks) }));
@@ -206,11 +211,14 @@ describe(`the workbench at / [${testDatabase()}]`, () => {
       "/assets/",
       "/assets/.",
       "/assets/..",
+      "/assets/../../package.json",
+      "/../package.json",
     ];
     for (const path of missing) {
       const res = await raw(`${origin()}${path}`, { "accept-encoding": "br" });
       expect([path, res.status]).toEqual([path, 404]);
-      expect(res.body.toString("utf8")).not.toMatch(/"name"|<!doctype/i);
+      // Neither a file of the disk (package.json) nor the app's page in place of the asset.
+      expect(res.body.toString("utf8")).not.toMatch(/"name"|id="root"/);
     }
   });
 });
