@@ -67,16 +67,35 @@ export interface Page<T> {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
-/** Builds a page from `rows` fetched with `limit + 1` (the extra row only says there is more). */
+/**
+ * An edge whose cursor is encoded when it is read: most clients never select `cursor` on every
+ * edge of a nested page (a page of 100 leads with 10 interactions each is 1,000 of them).
+ */
+class LazyEdge<T> {
+  constructor(
+    readonly node: T,
+    private readonly cursorOf: (row: T) => string,
+  ) {}
+
+  get cursor(): string {
+    return this.cursorOf(this.node);
+  }
+}
+
+/** Builds a page from `rows` fetched with `limit + 1` (the extra row only says there is more); cursors are encoded when read. */
 export function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => string, after: boolean): Page<T> {
-  const edges = rows.slice(0, limit).map((node) => ({ cursor: cursorOf(node), node }));
+  const edges = rows.slice(0, limit).map((node) => new LazyEdge(node, cursorOf));
   return {
     edges,
     pageInfo: {
       hasNextPage: rows.length > limit,
       hasPreviousPage: after,
-      startCursor: edges[0]?.cursor ?? null,
-      endCursor: edges[edges.length - 1]?.cursor ?? null,
+      get startCursor() {
+        return edges[0]?.cursor ?? null;
+      },
+      get endCursor() {
+        return edges[edges.length - 1]?.cursor ?? null;
+      },
     },
   };
 }

@@ -29,8 +29,8 @@ export interface ParseResult {
  * // diagnostics: []; ast.statements[0].kind === "ScoreRule"
  */
 export function parse(source: string): ParseResult {
-  if (source.length > MAX_SOURCE_BYTES || utf8Length(source) > MAX_SOURCE_BYTES) {
-    const message = `This model is ${Math.ceil(utf8Length(source) / 1024)} KB; a model may be at most ${MAX_SOURCE_BYTES / 1024} KB.`;
+  if (tooLarge(source)) {
+    const message = `This model is ${Math.ceil(utf8.encode(source).length / 1024)} KB; a model may be at most ${MAX_SOURCE_BYTES / 1024} KB.`;
     const start = new LineMap("").range(0, 0);
     return { ast: { kind: "Model", statements: [], range: start }, diagnostics: [diagnostic("error", "TOO_LARGE", message, start)] };
   }
@@ -96,22 +96,16 @@ function findTooDeep(tokens: readonly IToken[]): IToken | undefined {
   return undefined;
 }
 
+const utf8 = new TextEncoder();
+
 /**
- * The size of `text` in UTF-8 bytes, counted without Node's `Buffer` so that the front end runs in
- * a browser too (the workbench's editor). A lone surrogate counts 3 bytes, as its replacement does.
+ * Whether `text` is over `MAX_SOURCE_BYTES` in UTF-8, measured with `TextEncoder` (in browsers and
+ * Node alike; not Node's `Buffer`) so that the front end runs in the workbench's editor too. A text
+ * of n UTF-16 code units has between n and 3n bytes, so only a text in between is encoded.
  */
-function utf8Length(text: string): number {
-  let bytes = text.length;
-  for (let i = 0; i < text.length; i++) {
-    const c = text.charCodeAt(i);
-    if (c < 0x80) continue;
-    if (c < 0x800) bytes += 1;
-    else if (c >= 0xd800 && c <= 0xdbff && i + 1 < text.length && (text.charCodeAt(i + 1) & 0xfc00) === 0xdc00) {
-      bytes += 2; // a surrogate pair: 4 bytes for 2 code units
-      i++;
-    } else bytes += 2;
-  }
-  return bytes;
+function tooLarge(text: string): boolean {
+  if (text.length > MAX_SOURCE_BYTES) return true;
+  return text.length * 3 > MAX_SOURCE_BYTES && utf8.encode(text).length > MAX_SOURCE_BYTES;
 }
 
 function tooManyErrors(lines: LineMap): Diagnostic {

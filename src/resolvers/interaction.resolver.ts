@@ -6,6 +6,7 @@ import { Interaction, InteractionTypeStats, RecordInteractionPayload } from "../
 import { Lead } from "../schema/lead.type";
 import { ScoreAward } from "../schema/score.type";
 import type { RecordResult } from "../scoring/recording";
+import type { InteractionAwards } from "./loaders/awards-by-interaction.loader";
 import { type AwardValue, awardValue, pointsNow } from "../scoring/score-reading";
 
 /** The just-scored interaction's awards answer `points` and `awards` without a query (the model is compiled already). */
@@ -14,6 +15,16 @@ function primeAwards(ctx: RequestContext, result: RecordResult | Error | null): 
   const awards = result.awards;
   const model = ctx.services.modelVersions.version(ctx, result.lead.modelVersion);
   ctx.loaders.awardsByInteraction.prime(result.interaction.id, model.then((m) => ({ model: m, awards })));
+}
+
+/**
+ * `answer` of the interaction's awards: at once when they were read already (a page of a lead's
+ * interactions reads its awards with it), else once the loader has them. Answering without a
+ * promise matters on a page of 100 leads with 10 interactions each: a thousand fewer to settle.
+ */
+function withAwards<T>(ctx: RequestContext, interactionId: string, answer: (awards: InteractionAwards) => T): T | Promise<T> {
+  const settled = ctx.loaders.awardsByInteraction.settled.get(interactionId);
+  return settled ? answer(settled) : ctx.loaders.awardsByInteraction.load(interactionId).then(answer);
 }
 
 @Resolver(() => Interaction)
@@ -59,17 +70,17 @@ export class InteractionResolver {
   }
 
   @FieldResolver(() => Int, { description: "Points this interaction earns now: the values now (decayed) of its awards still counting." })
-  async points(@Root() interaction: InteractionEntity, @Ctx() ctx: RequestContext): Promise<number> {
-    const { model, awards } = await ctx.loaders.awardsByInteraction.load(interaction.id);
-    return model === null ? 0 : pointsNow(model, awards, ctx.clock.now());
+  points(@Root() interaction: InteractionEntity, @Ctx() ctx: RequestContext): number | Promise<number> {
+    return withAwards(ctx, interaction.id, ({ model, awards }) => (model === null ? 0 : pointsNow(model, awards, ctx.clock.now())));
   }
 
   @FieldResolver(() => [ScoreAward], {
     description: "The rules it triggered, in the model's order, valued as of now (expired and decayed-away awards included, not counting).",
   })
-  async awards(@Root() interaction: InteractionEntity, @Ctx() ctx: RequestContext): Promise<AwardValue[]> {
-    const { model, awards } = await ctx.loaders.awardsByInteraction.load(interaction.id);
-    const now = ctx.clock.now();
-    return model === null ? [] : awards.map((a) => awardValue(model, a, now));
+  awards(@Root() interaction: InteractionEntity, @Ctx() ctx: RequestContext): AwardValue[] | Promise<AwardValue[]> {
+    return withAwards(ctx, interaction.id, ({ model, awards }) => {
+      const now = ctx.clock.now();
+      return model === null ? [] : awards.map((a) => awardValue(model, a, now));
+    });
   }
 }

@@ -1,4 +1,5 @@
-import { Arg, Authorized, Ctx, FieldResolver, ID, Int, Mutation, Query, Resolver, Root } from "type-graphql";
+import type { GraphQLResolveInfo } from "graphql";
+import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "./request-context";
 import type { LeadEntity } from "../entities/lead.entity";
 import { pageSize } from "../database/cursor";
@@ -13,6 +14,10 @@ import { ScorePoint, ScorePointConnection } from "../schema/score-history.type";
 import type { ScorePointRecord } from "./loaders/score-history-by-lead.loader";
 import { checkPast, checkWindow, Problems } from "../services/validation";
 import { StageCheck, StageTransition } from "../schema/stage.type";
+import { selects } from "./selection";
+
+/** The fields of an interaction read from its awards (`Lead.interactions` reads them ahead). */
+const AWARD_FIELDS: ReadonlySet<string> = new Set(["points", "awards"]);
 
 @Resolver(() => Lead)
 export class LeadResolver {
@@ -58,11 +63,15 @@ export class LeadResolver {
   async interactions(
     @Root() lead: LeadEntity,
     @Ctx() ctx: RequestContext,
+    @Info() info: GraphQLResolveInfo,
     @Arg("first", () => Int, { nullable: true }) first?: number,
     @Arg("after", () => String, { nullable: true }) after?: string,
   ): Promise<ConnectionResult<Interaction>> {
     const key = { leadId: lead.id, first: pageSize(first), after: after ?? null };
     const page = await ctx.loaders.interactionsByLead.load(key);
+    // Their awards read with the page (one batch for every lead's page), so that each
+    // interaction's `points` and `awards` answer at once.
+    if (selects(info, ["edges", "node"], AWARD_FIELDS)) await ctx.loaders.awardsByInteraction.loadMany(page.edges.map((edge) => edge.node.id));
     return { ...page, countTotal: () => ctx.loaders.interactionCountByLead.load(lead.id) };
   }
 

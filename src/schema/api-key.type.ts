@@ -23,6 +23,7 @@ registerEnumType(ScopeName, {
 });
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "What an API key may spend per window (HTTP 429 RATE_LIMITED past either budget): its own budgets where an admin set them, else the service's settings (QUALIFY_RATE_LIMIT_*).",
 })
@@ -52,7 +53,7 @@ export class RateLimitInput {
   windowSeconds?: number | null;
 }
 
-@ObjectType({ description: "An API key as listings show it. The key itself is shown only once, by createApiKey." })
+@ObjectType({ simpleResolvers: true, description: "An API key as listings show it. The key itself is shown only once, by createApiKey." })
 export class ApiKey {
   @Field(() => ID)
   id: string;
@@ -88,7 +89,7 @@ export class ApiKey {
   lastUsedAt: Date | null;
 }
 
-@ObjectType({ description: "A new API key: `key` is the secret, shown only in this answer (only its hash is stored)." })
+@ObjectType({ simpleResolvers: true, description: "A new API key: `key` is the secret, shown only in this answer (only its hash is stored)." })
 export class CreatedApiKey {
   @Field(() => ApiKey)
   apiKey: ApiKey;

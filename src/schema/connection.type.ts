@@ -1,6 +1,6 @@
 import { Field, Int, ObjectType } from "type-graphql";
 
-@ObjectType({ description: "Relay page information." })
+@ObjectType({ simpleResolvers: true, description: "Relay page information." })
 export class PageInfo {
   @Field()
   hasNextPage: boolean;
@@ -24,7 +24,7 @@ export interface ConnectionResult<T> {
 
 /** A Relay connection type `<name>Connection` with `<name>Edge` edges of `node`. */
 export function connectionOf<T>(name: string, node: abstract new () => T) {
-  @ObjectType(`${name}Edge`)
+  @ObjectType(`${name}Edge`, { simpleResolvers: true })
   class Edge {
     @Field({ description: "Opaque; pass as `after` to continue after this edge." })
     cursor: string;
@@ -33,7 +33,7 @@ export function connectionOf<T>(name: string, node: abstract new () => T) {
     node: T;
   }
 
-  @ObjectType(`${name}ConnectionBase`)
+  @ObjectType(`${name}ConnectionBase`, { simpleResolvers: true })
   abstract class Connection {
     @Field(() => [Edge])
     edges: Edge[];

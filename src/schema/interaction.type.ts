@@ -4,7 +4,7 @@ import { Lead } from "./lead.type";
 import { JSONObjectScalar } from "./scalars";
 import { StageTransition } from "./stage.type";
 
-@ObjectType({ description: "Something a lead did." })
+@ObjectType({ simpleResolvers: true, description: "Something a lead did." })
 export class Interaction {
   @Field(() => ID)
   id: string;
@@ -31,7 +31,7 @@ export class Interaction {
   externalId: string | null;
 }
 
-@ObjectType({ description: "An interaction type as seen in the data (`interactionTypes`): how often, and when last." })
+@ObjectType({ simpleResolvers: true, description: "An interaction type as seen in the data (`interactionTypes`): how often, and when last." })
 export class InteractionTypeStats {
   @Field({ description: "The type, as recorded (`visit`, `demo_request`…)." })
   type: string;
@@ -43,10 +43,10 @@ export class InteractionTypeStats {
   lastSeenAt: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class InteractionConnection extends connectionOf("Interaction", Interaction) {}
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class RecordInteractionPayload {
   @Field(() => Interaction)
   interaction: Interaction;

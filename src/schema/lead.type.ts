@@ -2,7 +2,7 @@ import { Field, ID, Int, ObjectType } from "type-graphql";
 import { connectionOf } from "./connection.type";
 import { JSONObjectScalar } from "./scalars";
 
-@ObjectType({ description: "A person in the funnel, keyed by email." })
+@ObjectType({ simpleResolvers: true, description: "A person in the funnel, keyed by email." })
 export class Lead {
   @Field(() => ID)
   id: string;
@@ -62,5 +62,5 @@ export class Lead {
   updatedAt: Date;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class LeadConnection extends connectionOf("Lead", Lead) {}

@@ -8,7 +8,7 @@ export enum Severity {
 }
 registerEnumType(Severity, { name: "Severity", description: "An ERROR keeps a model from being published; a WARNING does not." });
 
-@ObjectType({ description: "Something the compiler has to say about a model's source. Lines and columns are 1-based; the end is exclusive." })
+@ObjectType({ simpleResolvers: true, description: "Something the compiler has to say about a model's source. Lines and columns are 1-based; the end is exclusive." })
 export class Diagnostic {
   @Field(() => Severity)
   severity: Severity;
@@ -32,7 +32,7 @@ export class Diagnostic {
   endColumn: number;
 }
 
-@ObjectType({ description: "A group of a model's score rules (`group \"Name\" max N { … }`): a score of its own within the lead's score." })
+@ObjectType({ simpleResolvers: true, description: "A group of a model's score rules (`group \"Name\" max N { … }`): a score of its own within the lead's score." })
 export class ModelGroup {
   @Field({ description: "As the model writes it." })
   name: string;
@@ -44,7 +44,7 @@ export class ModelGroup {
   max: number | null;
 }
 
-@ObjectType({ description: "A published version of the scoring rules; one is active." })
+@ObjectType({ simpleResolvers: true, description: "A published version of the scoring rules; one is active." })
 export class ScoringModel {
   @Field(() => ID)
   id: string;
@@ -80,10 +80,10 @@ export class ScoringModel {
   republishedFrom: number | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ScoringModelConnection extends connectionOf("ScoringModel", ScoringModel) {}
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class PublishModelPayload {
   @Field(() => ScoringModel, { description: "The version published (active unless a later publish overtook it)." })
   model: ScoringModel;
@@ -95,7 +95,7 @@ export class PublishModelPayload {
   stageChanges: number;
 }
 
-@ObjectType({ description: "Leads in one stage now, and with the previewed model." })
+@ObjectType({ simpleResolvers: true, description: "Leads in one stage now, and with the previewed model." })
 export class StagePreview {
   @Field()
   stage: string;
@@ -112,7 +112,7 @@ export class StagePreview {
   fromScratch: number;
 }
 
-@ObjectType({ description: "One lead's score and stage now and with the previewed model, and why." })
+@ObjectType({ simpleResolvers: true, description: "One lead's score and stage now and with the previewed model, and why." })
 export class LeadScoreChange {
   @Field(() => Int)
   scoreNow: number;
@@ -136,7 +136,7 @@ export class LeadScoreChange {
   leadId: string;
 }
 
-@ObjectType({ description: "What publishing a model would do to the current leads. Computing it writes nothing." })
+@ObjectType({ simpleResolvers: true, description: "What publishing a model would do to the current leads. Computing it writes nothing." })
 export class ModelPreview {
   @Field(() => [Diagnostic], { description: "With an ERROR among them, the rest is empty." })
   diagnostics: Diagnostic[];
@@ -161,6 +161,7 @@ registerEnumType(RescoreState, {
 });
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "The active version's rescore, read from the leads: the same answer from every instance, whichever one rescores. A publish rescores every lead to the new version in batches; `done` counts the leads already at the version.",
 })

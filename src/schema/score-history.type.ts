@@ -26,7 +26,7 @@ registerEnumType(ScoreCause, {
   },
 });
 
-@ObjectType({ description: "A lead's stored totals right after one change, at the instant the change took effect." })
+@ObjectType({ simpleResolvers: true, description: "A lead's stored totals right after one change, at the instant the change took effect." })
 export class ScorePoint {
   @Field()
   at: Date;
@@ -47,5 +47,5 @@ export class ScorePoint {
   interactionId: string | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class ScorePointConnection extends connectionOf("ScorePoint", ScorePoint) {}

@@ -9,7 +9,7 @@ registerEnumType(ScoreCategory, {
   description: "FIT: who the lead is (profile rules); ENGAGEMENT: what the lead did (activity rules).",
 });
 
-@ObjectType({ description: "One award of one rule, as the ledger holds it, valued as of now." })
+@ObjectType({ simpleResolvers: true, description: "One award of one rule, as the ledger holds it, valued as of now." })
 export class ScoreAward {
   @Field({ description: "The rule: its `rule \"…\":` name, or its source text with spaces collapsed." })
   rule: string;
@@ -45,7 +45,7 @@ export class ScoreAward {
   counting: boolean;
 }
 
-@ObjectType({ description: "What one rule contributes to a lead's score now." })
+@ObjectType({ simpleResolvers: true, description: "What one rule contributes to a lead's score now." })
 export class RuleContribution {
   @Field({ description: "The rule: its `rule \"…\":` name, or its source text with spaces collapsed." })
   rule: string;
@@ -63,7 +63,7 @@ export class RuleContribution {
   count: number;
 }
 
-@ObjectType({ description: "A lead's points in one group of the model, as of now." })
+@ObjectType({ simpleResolvers: true, description: "A lead's points in one group of the model, as of now." })
 export class GroupScore {
   @Field({ description: "The group's name, as the model writes it." })
   group: string;
@@ -81,7 +81,7 @@ export class GroupScore {
   max: number | null;
 }
 
-@ObjectType({ description: "A lead was scored: an interaction of it, a change of its profile, or points that expired." })
+@ObjectType({ simpleResolvers: true, description: "A lead was scored: an interaction of it, a change of its profile, or points that expired." })
 export class LeadScored {
   @Field(() => ID)
   leadId: string;

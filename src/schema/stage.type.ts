@@ -7,7 +7,7 @@ export enum StageCause {
 }
 registerEnumType(StageCause, { name: "StageCause", description: "Why a lead changed stage." });
 
-@ObjectType({ description: "One condition of a stage rule (an operand of its top-level `and`) for a lead, as of now." })
+@ObjectType({ simpleResolvers: true, description: "One condition of a stage rule (an operand of its top-level `and`) for a lead, as of now." })
 export class ConditionCheck {
   @Field({ description: "Its canonical text: `score >= 100`, `group \"Product A\" >= 30`, `has demo_request`." })
   condition: string;
@@ -22,7 +22,7 @@ export class ConditionCheck {
   detail: string | null;
 }
 
-@ObjectType({ description: "A stage ahead of a lead that has a rule: whether the rule holds now, and condition by condition, why not." })
+@ObjectType({ simpleResolvers: true, description: "A stage ahead of a lead that has a rule: whether the rule holds now, and condition by condition, why not." })
 export class StageCheck {
   @Field()
   stage: string;
@@ -37,12 +37,13 @@ export class StageCheck {
   conditions: ConditionCheck[];
 }
 
-@ObjectType({ description: "One move of a lead between funnel stages." })
+@ObjectType({ simpleResolvers: true, description: "One move of a lead between funnel stages." })
 export class StageTransition {
-  @Field(() => String, { name: "from", nullable: true, description: "Null for the lead's first stage." })
+  // Named apart from their properties: type-graphql's own resolver reads the property (a simple one would read `from`).
+  @Field(() => String, { name: "from", simple: false, nullable: true, description: "Null for the lead's first stage." })
   fromStage: string | null;
 
-  @Field(() => String, { name: "to" })
+  @Field(() => String, { name: "to", simple: false })
   toStage: string;
 
   @Field()
@@ -62,6 +63,7 @@ export class StageTransition {
 }
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "Funnel statistics of one stage, for the cohort of leads created in the requested window. " +
     "Path stages come first, in order, then off-path stages (reached = ever in it; no conversion).",
@@ -80,7 +82,7 @@ export class FunnelStageStats {
   conversionToNext: number | null;
 }
 
-@ObjectType({ description: "A lead moved between stages." })
+@ObjectType({ simpleResolvers: true, description: "A lead moved between stages." })
 export class LeadStageChanged {
   @Field(() => Lead, { description: "The lead as it is when the event is delivered." })
   lead: Lead;

@@ -3,6 +3,7 @@ import type { Scope } from "../entities/api-key.entity";
 import { RateLimit, ScopeName } from "./api-key.type";
 
 @ObjectType({
+  simpleResolvers: true,
   description:
     "The API key of the request, as it may know itself: any valid key may ask (`viewer`), so a client can show what the key may do " +
     "(no Publish without ADMIN, no stage move without SALES). QUALIFY_ADMIN_KEY is not stored: its id, prefix and createdAt are null.",

@@ -50,7 +50,7 @@ export class WebhookInput {
   description?: string | null;
 }
 
-@ObjectType({ description: "One event for one webhook, and how its delivery went." })
+@ObjectType({ simpleResolvers: true, description: "One event for one webhook, and how its delivery went." })
 export class WebhookDelivery {
   @Field(() => ID)
   id: string;
@@ -86,10 +86,10 @@ export class WebhookDelivery {
   deliveredAt: Date | null;
 }
 
-@ObjectType()
+@ObjectType({ simpleResolvers: true })
 export class WebhookDeliveryConnection extends connectionOf("WebhookDelivery", WebhookDelivery) {}
 
-@ObjectType({ description: "A destination that hears lead events (admin only). Its signing secret is shown once, by createWebhook." })
+@ObjectType({ simpleResolvers: true, description: "A destination that hears lead events (admin only). Its signing secret is shown once, by createWebhook." })
 export class Webhook {
   @Field(() => ID)
   id: string;
@@ -119,7 +119,7 @@ export class Webhook {
   deactivatedReason: string | null;
 }
 
-@ObjectType({ description: "A new webhook and its signing secret, shown in this answer only." })
+@ObjectType({ simpleResolvers: true, description: "A new webhook and its signing secret, shown in this answer only." })
 export class CreatedWebhook {
   @Field(() => Webhook)
   webhook: Webhook;

@@ -36,7 +36,7 @@ describe("qualify help and dispatch", () => {
   test("help lists every command", async () => {
     const { code, stdout } = await qualify("help");
     expect(code).toBe(0);
-    for (const usage of ["check FILE|DIR…", "test FILE|DIR…", "fmt [--check] FILE|DIR…", "publish FILE [--comment TEXT] [--json]", "preview FILE [--top N] [--json]", "pull [FILE] [--json]", "help"]) expect(stdout).toContain(usage);
+    for (const usage of ["check FILE|DIR…", "test FILE|DIR…", "fmt [--check] FILE|DIR…", "lsp [--stdio]", "publish FILE [--comment TEXT] [--json]", "preview FILE [--top N] [--json]", "pull [FILE] [--json]", "help"]) expect(stdout).toContain(usage);
   });
 
   test("no command shows the help and exits 2; an unknown one says so", async () => {
@@ -49,6 +49,7 @@ describe("qualify help and dispatch", () => {
   test("unknown options and missing files are usage errors", async () => {
     expect(await qualify("check", "--fast", "a.rules")).toMatchObject({ code: 2, stderr: expect.stringContaining("unknown option --fast") });
     expect(await qualify("check")).toMatchObject({ code: 2, stderr: "usage: qualify check FILE|DIR…\n" });
+    expect(await qualify("lsp", "--tcp")).toEqual({ code: 2, stdout: "", stderr: "qualify lsp: unknown option --tcp\nusage: qualify lsp [--stdio]\n" });
   });
 });
 

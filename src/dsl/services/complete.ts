@@ -285,7 +285,8 @@ function itemsFor(path: ISyntacticContentAssistPath, before: readonly IToken[], 
     return ["minute", "hour", "day", "week"].map((unit, i) => ({ label: one ? unit : `${unit}s`, kind: "unit", detail: KEYWORDS[unit].detail, sortText: `0${i}` }));
   }
   if (type === T.Arrow) return [{ label: "=>", kind: "operator", detail: "then the points, e.g. => +10", sortText: "4=>" }];
-  if (KEYWORD_TYPES.has(type)) return [keywordItem(keywordText(type), rule === "modifier" || rule === "decay" ? "2" : "5")];
+  // After the points, the rule's modifiers come before whatever could start the next statement.
+  if (KEYWORD_TYPES.has(type)) return [keywordItem(keywordText(type), rule === "modifier" || rule === "decay" ? "00" : "5")];
   return [];
 }
 

@@ -1,6 +1,7 @@
 import DataLoader from "dataloader";
 import type { EntityManager } from "typeorm";
 import type { Award, CompiledModel } from "../../dsl/model";
+import { epochMs } from "../../scoring/ledger-rows";
 import type { ModelVersions } from "../../scoring/model-versions";
 
 /** An interaction's awards and the compiled model of their version, which values them as of now (null: no award). */
@@ -9,15 +10,24 @@ export interface InteractionAwards {
   awards: Award[];
 }
 
+/** The awards loader, and what its batches have read so far (a field resolver reads them without waiting). */
+export type AwardsByInteractionLoader = DataLoader<string, InteractionAwards> & {
+  /** The awards of every interaction a batch has read (no entry: not read yet, or primed with a promise). */
+  readonly settled: ReadonlyMap<string, InteractionAwards>;
+};
+
 /**
  * Each interaction's awards from the ledger, in rule order, one query per batch: those still
  * counting and those that expired or decayed away (they explain what it once earned), with the
- * model of their version. `Interaction.points` sums the values now, from the same loader.
+ * model of their version. `Interaction.points` sums the values now, from the same loader. What a
+ * batch read is also kept in `settled`, so that once a page's awards are read (`Lead.interactions`
+ * reads them with the page when they are asked for), `points` and `awards` answer without a promise.
  */
-export function createAwardsByInteractionLoader(db: EntityManager, models: ModelVersions): DataLoader<string, InteractionAwards> {
-  return new DataLoader(async (interactionIds) => {
+export function createAwardsByInteractionLoader(db: EntityManager, models: ModelVersions): AwardsByInteractionLoader {
+  const settled = new Map<string, InteractionAwards>();
+  const loader = new DataLoader<string, InteractionAwards>(async (interactionIds) => {
     const rows: Array<Record<string, unknown>> = await db.query(
-      `SELECT interaction_id, rule_index, rule, category, points, awarded_at, expires_at, model_version
+      `SELECT interaction_id, rule_index, rule, category, points, ${epochMs("awarded_at")} AS awarded_ms, ${epochMs("expires_at")} AS expires_ms, model_version
          FROM score_award WHERE interaction_id = ANY($1::uuid[])
         ORDER BY interaction_id, rule_index`,
       [interactionIds],
@@ -35,10 +45,15 @@ export function createAwardsByInteractionLoader(db: EntityManager, models: Model
         category: row.category as Award["category"],
         points: row.points as number,
         interactionId: id,
-        awardedAt: row.awarded_at as Date,
-        expiresAt: (row.expires_at as Date | null) ?? null,
+        awardedAt: new Date(Number(row.awarded_ms)),
+        expiresAt: row.expires_ms === null ? null : new Date(Number(row.expires_ms)),
       });
     }
-    return interactionIds.map((id) => byInteraction.get(id) ?? { model: null, awards: [] });
+    return interactionIds.map((id) => {
+      const answer = byInteraction.get(id) ?? { model: null, awards: [] };
+      settled.set(id, answer);
+      return answer;
+    });
   });
+  return Object.assign(loader, { settled });
 }

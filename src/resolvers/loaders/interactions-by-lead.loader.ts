@@ -3,6 +3,7 @@ import type { EntityManager } from "typeorm";
 import { InteractionEntity } from "../../entities/interaction.entity";
 import { badInput } from "../../errors";
 import { cursorTime, decodeCursor, encodeCursor, type Page, toPage } from "../../database/cursor";
+import { epochMs } from "../../scoring/ledger-rows";
 import { byGroup } from "./by-group";
 
 /** One lead's page of interactions, newest first: `first` after the cursor `after`. */
@@ -24,20 +25,34 @@ function parseAfter(after: string): { occurredAt: Date; seq: string } {
   return { occurredAt: cursorTime(iso, "after"), seq };
 }
 
+/** An `interaction` row as the page's SQL reads it (times as epoch milliseconds: no date text to parse). */
+interface InteractionRow {
+  id: string;
+  lead_id: string;
+  seq: string;
+  type: string;
+  target: string | null;
+  source: string | null;
+  external_id: string | null;
+  properties: InteractionEntity["properties"];
+  occurred_ms: string;
+  received_ms: string;
+}
+
 /** Maps a raw `interaction` row (from SQL that TypeORM did not build) to the entity. */
-function toEntity(row: Record<string, unknown>): InteractionEntity {
-  return Object.assign(new InteractionEntity(), {
-    id: row.id,
-    leadId: row.lead_id,
-    seq: String(row.seq),
-    type: row.type,
-    target: row.target,
-    source: row.source,
-    externalId: row.external_id,
-    properties: row.properties,
-    occurredAt: new Date(row.occurred_at as string),
-    receivedAt: new Date(row.received_at as string),
-  });
+function toEntity(row: InteractionRow): InteractionEntity {
+  const entity = new InteractionEntity();
+  entity.id = row.id;
+  entity.leadId = row.lead_id;
+  entity.seq = String(row.seq);
+  entity.type = row.type;
+  entity.target = row.target;
+  entity.source = row.source;
+  entity.externalId = row.external_id;
+  entity.properties = row.properties;
+  entity.occurredAt = new Date(Number(row.occurred_ms));
+  entity.receivedAt = new Date(Number(row.received_ms));
+  return entity;
 }
 
 /**
@@ -54,12 +69,14 @@ export function createInteractionsByLeadLoader(db: EntityManager): DataLoader<In
         async (group) => {
           const { first, after } = group[0];
           const cursor = after ? parseAfter(after) : null;
-          const rows: Array<Record<string, unknown>> =
+          const rows: InteractionRow[] =
             first === 0
               ? []
               : await db.query(
-                  `SELECT * FROM (
-                     SELECT i.*, row_number() OVER (PARTITION BY i.lead_id ORDER BY i.occurred_at DESC, i.seq DESC) AS rn
+                  `SELECT id, lead_id, seq, type, target, source, external_id, properties, occurred_ms, received_ms FROM (
+                     SELECT i.id, i.lead_id, i.seq, i.type, i.target, i.source, i.external_id, i.properties,
+                            ${epochMs("i.occurred_at")} AS occurred_ms, ${epochMs("i.received_at")} AS received_ms,
+                            row_number() OVER (PARTITION BY i.lead_id ORDER BY i.occurred_at DESC, i.seq DESC) AS rn
                        FROM interaction i
                       WHERE i.lead_id = ANY($1::uuid[])
                         AND ($2::timestamptz IS NULL OR (i.occurred_at, i.seq) < ($2::timestamptz, $3::bigint))
@@ -69,7 +86,9 @@ export function createInteractionsByLeadLoader(db: EntityManager): DataLoader<In
           const byLead = new Map<string, InteractionEntity[]>();
           for (const row of rows) {
             const entity = toEntity(row);
-            byLead.set(entity.leadId, [...(byLead.get(entity.leadId) ?? []), entity]);
+            const page = byLead.get(entity.leadId);
+            if (page) page.push(entity);
+            else byLead.set(entity.leadId, [entity]);
           }
           return new Map(group.map((key) => [key, toPage(byLead.get(key.leadId) ?? [], first, interactionCursor, !!after)]));
         },
