@@ -66,7 +66,7 @@ async function main(): Promise<void> {
         }
       }
     }
-    out(`Done in ${Math.round((Date.now() - began) / 1000)} s. Try the example queries in the README.`);
+    out(`Done in ${Math.round((Date.now() - began) / 1000)} s. Start the service (npm start) and open the workbench URL it prints, or try the example queries in the README.`);
   } finally {
     await app.close();
   }

@@ -1,6 +1,7 @@
 /**
- * `npm start`: config → database (migrations) → schema → HTTP. Prints the GraphQL URL, and on
- * first start a generated admin API key.
+ * `npm start`: config → database (migrations) → schema → HTTP. Prints the workbench's URL (the
+ * page a newcomer opens) and the GraphQL endpoint's, and on first start a generated admin API key
+ * (what the workbench's sign-in asks for).
  *
  * SIGTERM or SIGINT stops it gracefully (`app/start-app.ts`). Exit codes: 0 stopped cleanly;
  * 1 failed to start, or an error while stopping; 2 the shutdown timeout passed and what was still
@@ -18,13 +19,14 @@ async function main(): Promise<void> {
   const config = loadConfig();
   const logger = createLogger(config.logLevel, { secrets: config.adminKey ? [config.adminKey] : [] });
   const app = await startApp(config, logger);
-  const lines = [`Qualify GraphQL API: ${app.url}`];
+  const lines = [`Qualify workbench: ${app.url.replace(/\/graphql$/, "/")}`, `Qualify GraphQL API: ${app.url}`];
   if (config.database.kind === "embedded") lines.push(`Embedded database in ${config.database.dataDir}`);
   if (app.firstAdminKey) {
     lines.push(
       "",
       "First start: an admin API key was generated. It is shown only now; keep it:",
       `  ${app.firstAdminKey}`,
+      "Open the workbench and paste it into its sign-in, or call the API with it:",
       `Try: curl -H 'Authorization: Bearer ${app.firstAdminKey}' -H 'Content-Type: application/json' \\`,
       `       -d '{"query":"{ funnel { stage leads } }"}' ${app.url}`,
     );

@@ -128,6 +128,7 @@ function renderHome(view: HomeView): string {
   <p class="sub">Open-source lead qualification · version ${escapeHtml(view.version)}</p>
   <p>Leads and what they do (interactions) in a funnel, scored by rules written as code, all behind
   one GraphQL API: record interactions, read leads with their score explained, follow stage moves live.</p>
+  <p>The workbench, for writing the model and working the leads in a browser: ${link("/", "open it")} and sign in with an API key.</p>
 
   <h2>GraphQL endpoint</h2>
   <p><code>POST ${graphqlUrl}</code> with a JSON body <code>{"query": …, "variables": …}</code>;

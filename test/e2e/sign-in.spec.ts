@@ -33,11 +33,21 @@ describe(`workbench sign-in`, () => {
     await page.getByLabel("API key").fill("qk_not_a_real_key_0000000000");
     await page.getByRole("button", { name: "Sign in" }).click();
     await page.getByRole("alert").filter({ hasText: "does not accept this key" }).waitFor();
+    // What was typed stays, to be corrected rather than typed again.
+    expect(await page.getByLabel("API key").inputValue()).toBe("qk_not_a_real_key_0000000000");
     const reader = await s.t.client(["read"]);
     await signIn(page, reader.key as string);
     const nav = page.getByRole("navigation", { name: "Workbench" });
     await nav.getByRole("link", { name: "Leads" }).waitFor();
     expect(await nav.getByRole("link", { name: "Admin" }).count()).toBe(0);
+  });
+
+  it("links the service's about page, which links back", async () => {
+    const page = await s.page("/");
+    await page.getByRole("link", { name: "about this service" }).click();
+    await page.getByRole("heading", { name: "GraphQL endpoint" }).waitFor();
+    await page.getByRole("link", { name: "open it" }).click();
+    await page.getByLabel("API key").waitFor();
   });
 
   it("a key revoked while signed in returns the tab to sign-in, saying why", async () => {

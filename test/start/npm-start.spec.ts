@@ -31,12 +31,15 @@ const stop = stopService;
 describe("npm start's build", () => {
   beforeAll(ensureBuilt, 120_000);
 
-  it("is incremental: with nothing changed since the last build, nothing is compiled", () => {
+  it("is incremental: with nothing changed since the last build, nothing is compiled or bundled", () => {
     const { scripts } = JSON.parse(fs.readFileSync(path.join(ROOT, "package.json"), "utf8"));
     expect(scripts.prestart).toBe("npm run build");
-    expect(scripts.build).toBe("tsc -b tsconfig.build.json");
+    expect(scripts.build).toBe("tsc -b tsconfig.build.json && node dist/scripts/build-web.js");
     const plan = execFileSync(process.execPath, [TSC, "-b", "tsconfig.build.json", "--dry", "--verbose"], { cwd: ROOT, encoding: "utf8" });
     expect(plan).toMatch(/Project '\S*tsconfig\.build\.json' is up to date/);
+    // The workbench (ensureBuilt made it current): checked by modification times, not rebuilt.
+    const web = execFileSync(process.execPath, [path.join(ROOT, "dist/scripts/build-web.js")], { cwd: ROOT, encoding: "utf8" });
+    expect(web).toBe("workbench: dist/web is up to date\n");
   });
 });
 
@@ -45,14 +48,22 @@ describe("npm start (embedded database)", () => {
   beforeAll(ensureBuilt, 120_000);
   afterAll(() => fs.rmSync(dataDir, { recursive: true, force: true }));
 
-  it("prints the URL and a first-start admin key, keeps data across restarts, stops on SIGTERM", async () => {
+  it("prints the workbench's URL, the API's and a first-start admin key, keeps data across restarts, stops on SIGTERM", async () => {
     const first = await start(dataDir);
     expect(first.adminKey).toMatch(/^qk_/);
+    // What a newcomer reads: the page to open, the endpoint on its own line, the key to paste.
+    const origin = new URL(first.url).origin;
+    const banner = first.output().split("\n");
+    expect(banner.slice(0, 2)).toEqual([`Qualify workbench: ${origin}/`, `Qualify GraphQL API: ${origin}/graphql`]);
+    expect(banner).toContain(`  ${first.adminKey}`);
+    expect(first.output()).toMatch(/Open the workbench and paste it into its sign-in/);
+    const workbench = await fetch(`${origin}/`, { headers: { accept: "text/html" } });
+    expect(workbench.status).toBe(200);
+    expect(await workbench.text()).toContain('<div id="root"></div>');
     const api = new GraphQLTestClient(first.url, first.adminKey);
     await api.data(UPSERT_LEAD, { input: { email: "persist@example.com", company: "Kept" } });
     // The built service finds its pages' files (package.json, the docs) from dist/, and counts the request.
-    const origin = new URL(first.url).origin;
-    const home = await fetch(`${origin}/`);
+    const home = await fetch(`${origin}/about`);
     expect(home.status).toBe(200);
     expect(await home.text()).toContain('href="/docs/README.md"');
     expect((await fetch(`${origin}/docs/README.md`)).status).toBe(200);

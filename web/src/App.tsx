@@ -4,6 +4,7 @@
  */
 import { lazy, Suspense } from "react";
 import { Navigate, NavLink, Route, Routes } from "react-router";
+import { LiveStatus } from "./components/LiveStatus";
 import { ServiceBanner } from "./components/ServiceBanner";
 import { SignInPage } from "./pages/SignInPage";
 import { useSession } from "./session";
@@ -35,6 +36,7 @@ export function App() {
           <NavLink to="/funnel">Funnel</NavLink>
           {session.can("ADMIN") && <NavLink to="/admin">Admin</NavLink>}
         </nav>
+        {session.can("READ") && <LiveStatus apiKey={session.key} />}
         <span className="who" aria-label="Signed in as">
           {viewer ? `${viewer.name} · ${viewer.effectiveScopes.join(", ").toLowerCase()}` : "…"}
         </span>

@@ -6,10 +6,10 @@
  * person does. `checkAccessibility` runs axe-core in the page and returns the serious and critical
  * violations. `screenshot` writes into docs/screenshots (the README shows them).
  */
-import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { type Browser, type BrowserContext, chromium, type Page } from "playwright-core";
+import { buildWeb } from "../../../scripts/build-web";
 import { ROOT } from "../../start/helpers/build";
 import { type SuiteApp, useTestApp } from "../../api/helpers/test-app";
 
@@ -24,25 +24,9 @@ const CHROMIUM_ARGS = [
   "--disable-component-update",
   "--disable-sync",
 ];
-const WEB_DIR = path.join(ROOT, "web");
-const WEB_BUILD = path.join(ROOT, "dist", "web", "index.html");
-
-function newestMtime(dir: string): number {
-  let newest = 0;
-  for (const entry of fs.readdirSync(dir, { withFileTypes: true })) {
-    if (entry.name === "node_modules" || entry.name === "gql") continue;
-    const full = path.join(dir, entry.name);
-    newest = Math.max(newest, entry.isDirectory() ? newestMtime(full) : fs.statSync(full).mtimeMs);
-  }
-  return newest;
-}
-
-/** Builds the workbench (`npm run build -w web`) when dist/web is missing or older than web/ or src/dsl. */
+/** Builds the workbench (`npm run build -w web`) when dist/web is missing or older than web/, src/dsl or the schema. */
 export function ensureWebBuilt(): void {
-  const built = fs.existsSync(WEB_BUILD) ? fs.statSync(WEB_BUILD).mtimeMs : 0;
-  const sources = Math.max(newestMtime(WEB_DIR), newestMtime(path.join(ROOT, "src", "dsl")), fs.statSync(path.join(ROOT, "schema.graphql")).mtimeMs);
-  if (built >= sources) return;
-  execFileSync("npm", ["run", "build", "-w", "web"], { cwd: ROOT, stdio: "pipe" });
+  buildWeb({ quiet: true });
 }
 
 export interface BrowserSuite extends SuiteApp {

@@ -11,6 +11,23 @@ import { authorization, emitServiceEvent, GRAPHQL_PATH } from "./client";
 let client: Client | null = null;
 let clientKey: string | null = null;
 
+/** The live connection as a person would describe it (the top bar shows it). */
+export type LiveState = "idle" | "connecting" | "connected" | "reconnecting";
+let liveState: LiveState = "idle";
+const liveListeners = new Set<(state: LiveState) => void>();
+
+function setLiveState(state: LiveState): void {
+  liveState = state;
+  for (const listener of liveListeners) listener(state);
+}
+
+/** Calls `listener` with the live connection's state now and on every change; returns the unsubscribe. */
+export function onLiveState(listener: (state: LiveState) => void): () => void {
+  liveListeners.add(listener);
+  listener(liveState);
+  return () => liveListeners.delete(listener);
+}
+
 function socketUrl(): string {
   const url = new URL(GRAPHQL_PATH, window.location.href);
   url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
@@ -31,15 +48,26 @@ export function liveClient(key: string): Client {
     shouldRetry: () => true,
     retryWait: async (retries) => new Promise((resolve) => setTimeout(resolve, Math.min(500 * 2 ** retries, 5000))),
     on: {
+      connecting: () => setLiveState(wasConnected ? "reconnecting" : "connecting"),
       connected: () => {
         wasConnected = true;
+        setLiveState("connected");
         emitServiceEvent({ kind: "reachable" });
       },
       closed: (event) => {
         const code = (event as CloseEvent | undefined)?.code;
+        // 1000: closed by this client (no subscription left: lazy), not lost.
+        if (code === 1000) {
+          wasConnected = false;
+          setLiveState("idle");
+          return;
+        }
         // 4401/4403: the key was refused or revoked (the service closes with these).
         if (code === 4401 || code === 4403) emitServiceEvent({ kind: "unauthenticated" });
-        else if (wasConnected) emitServiceEvent({ kind: "unreachable", message: "Live updates lost their connection; reconnecting…" });
+        else if (wasConnected) {
+          setLiveState("reconnecting");
+          emitServiceEvent({ kind: "unreachable", message: "Live updates lost their connection; reconnecting…" });
+        }
       },
     },
   });
@@ -51,6 +79,7 @@ export function closeLive(): void {
   client?.dispose();
   client = null;
   clientKey = null;
+  setLiveState("idle");
 }
 
 /** Calls `onData` with every event of `document` while the component is mounted and `key` set. */

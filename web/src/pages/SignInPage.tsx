@@ -60,7 +60,7 @@ export function SignInPage() {
         </button>
       </form>
       <p className="help">
-        Also here: <a href="/about">about this service</a> · <a href="/graphiql">GraphiQL</a>
+        Also here: <a href="/about">about this service</a> (the GraphQL API, its docs, and GraphiQL where it is on)
       </p>
     </main>
   );
