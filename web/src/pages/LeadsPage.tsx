@@ -17,7 +17,8 @@ import { LEADS, LEADS_SCORED, LEADS_STAGE_CHANGED } from "../leads/operations";
 import { stagesOf, useModelShape } from "../leads/use-model-shape";
 import { useSession } from "../session";
 
-type Page = Omit<LeadsTableQuery["leads"], "edges"> & { rows: LeadRowFragment[] };
+/** A loaded page, with the place it was asked for (the range line describes the rows shown, not the URL's next page still loading). */
+type Page = Omit<LeadsTableQuery["leads"], "edges"> & { rows: LeadRowFragment[]; number: number; size: number };
 
 /** Previous pages' cursors, kept in the history entry (Back and "Previous page" both work). */
 interface PagingState {
@@ -65,7 +66,7 @@ export default function LeadsPage() {
         renderStart.current = performance.now();
         performance.mark("leads:answered", { startTime: renderStart.current, detail: { rows: edges.length, requestMs: renderStart.current - requested } });
       }
-      setPage({ ...rest, rows: edges.map((e) => e.node) });
+      setPage({ ...rest, rows: edges.map((e) => e.node), number: q.page, size: q.size });
       setError(null);
     } catch (err) {
       if (ticket === sequence.current) setError(`The leads could not be loaded: ${describeError(err)}`);
@@ -165,7 +166,7 @@ export default function LeadsPage() {
   };
 
   const stages = stagesOf(model, query.stages);
-  const from = page ? (query.page - 1) * query.size + 1 : 0;
+  const from = page ? (page.number - 1) * page.size + 1 : 0;
   const to = page ? from + page.rows.length - 1 : 0;
 
   return (
