@@ -11,6 +11,7 @@ import { LineChart } from "../charts/line";
 import type { LeadScoreHistoryQuery } from "../gql/graphql";
 import { formatDateTime } from "./format";
 import { SCORE_HISTORY } from "./operations";
+import { RetryableError } from "../components/RetryableError";
 
 type Point = NonNullable<LeadScoreHistoryQuery["lead"]>["scoreHistory"]["edges"][number]["node"];
 
@@ -96,14 +97,7 @@ export function ScoreHistory({ leadId, scoreNow, version }: { leadId: string; sc
   return (
     <section aria-labelledby="history-title" className="panel">
       <h2 id="history-title">Score history</h2>
-      {error && (
-        <p role="alert" className="error">
-          {error}{" "}
-          <button type="button" className="secondary" onClick={load}>
-            Try again
-          </button>
-        </p>
-      )}
+      <RetryableError message={error} onRetry={load} />
       {!history && !error && <p aria-busy="true">Loading the score history…</p>}
       {history && (
         <>

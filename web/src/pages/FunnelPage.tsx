@@ -13,6 +13,7 @@ import { ChartCanvas } from "../charts/ChartCanvas";
 import { choiceParams, type FunnelChoice, funnelVariables, localDateTime, readChoice } from "../funnel/funnel-query";
 import { FUNNEL } from "../funnel/operations";
 import type { FunnelPageQuery } from "../gql/graphql";
+import { RetryableError } from "../components/RetryableError";
 
 const percent = new Intl.NumberFormat(undefined, { style: "percent", maximumFractionDigits: 1 });
 const instant = new Intl.DateTimeFormat(undefined, { dateStyle: "medium", timeStyle: "medium" });
@@ -115,14 +116,7 @@ export default function FunnelPage() {
           ))}
         </ul>
       )}
-      {error && (
-        <p role="alert" className="error">
-          {error}{" "}
-          <button type="button" className="secondary" onClick={() => void load()}>
-            Try again
-          </button>
-        </p>
-      )}
+      <RetryableError message={error} onRetry={() => void load()} />
       {data && (
         <>
           <p role="status">{summary || "No stage to show: the model has no funnel."}</p>

@@ -18,6 +18,7 @@ import { Timeline } from "../leads/Timeline";
 import { mergeTimeline, type TimelineInteraction } from "../leads/timeline";
 import { stagesOf, useModelShape } from "../leads/use-model-shape";
 import { useSession } from "../session";
+import { RetryableError } from "../components/RetryableError";
 
 type Lead = NonNullable<LeadDetailQuery["lead"]>;
 
@@ -232,14 +233,7 @@ export default function LeadPage() {
         <Link to="/leads">← Leads</Link>
       </p>
       <h1 id="lead-title">{lead ? name || lead.email : "Lead"}</h1>
-      {error && (
-        <p role="alert" className="error">
-          {error}{" "}
-          <button type="button" className="secondary" onClick={() => void load()}>
-            Try again
-          </button>
-        </p>
-      )}
+      <RetryableError message={error} onRetry={() => void load()} />
       {!lead && !error && <p aria-busy="true">Loading the lead…</p>}
       {lead && (
         <>

@@ -16,6 +16,7 @@ import { LeadsTable } from "../leads/LeadsTable";
 import { LEADS, LEADS_SCORED, LEADS_STAGE_CHANGED } from "../leads/operations";
 import { stagesOf, useModelShape } from "../leads/use-model-shape";
 import { useSession } from "../session";
+import { RetryableError } from "../components/RetryableError";
 
 /** A loaded page, with the place it was asked for (the range line describes the rows shown, not the URL's next page still loading). */
 type Page = Omit<LeadsTableQuery["leads"], "edges"> & { rows: LeadRowFragment[]; number: number; size: number };
@@ -205,14 +206,7 @@ export default function LeadsPage() {
           </select>
         </label>
       </div>
-      {error && (
-        <p role="alert" className="error">
-          {error}{" "}
-          <button type="button" className="secondary" onClick={() => void load("query")}>
-            Try again
-          </button>
-        </p>
-      )}
+      <RetryableError message={error} onRetry={() => void load("query")} />
       {page && <LeadsTable rows={page.rows} query={query} groups={groups} busy={busy} changed={changed} onSort={onSort} />}
       <nav className="pager" aria-label="Pages">
         <button type="button" className="secondary" disabled={!query.after} onClick={() => firstPage({})}>
