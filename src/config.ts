@@ -36,6 +36,8 @@ export interface Config {
   graphiql: boolean;
   /** `__schema` and `__type` answered: in development or with GraphiQL (which needs them), or when asked. */
   introspection: boolean;
+  /** Queries over HTTP run as functions compiled from their documents (graphql-jit); false: by graphql-js. */
+  compiledQueries: boolean;
   limits: Limits;
   /** How often each instance takes expired points out of scores, in seconds (0: never). */
   expirySweepSeconds: number;
@@ -268,6 +270,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     metrics: { enabled: metricsEnabled, port: metricsPort },
     graphiql: graphiqlSetting ?? (environment === "development" && introspection),
     introspection,
+    compiledQueries: oneOf("QUALIFY_COMPILED_QUERIES", "true", ["true", "false"] as const) === "true",
     limits: {
       bodyBytes: int("QUALIFY_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxTokens: int("QUALIFY_MAX_TOKENS", 20_000, 1000, 1_000_000),

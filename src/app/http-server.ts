@@ -20,6 +20,7 @@ import type { GraphQLSchema } from "graphql";
 import { WebSocketServer } from "ws";
 import type { Config } from "../config";
 import type { Caller } from "../context";
+import { compiledExecution } from "./compiled-execution";
 import { createErrorFormatter, RETRY_AFTER_SECONDS } from "../errors";
 import type { Logger } from "../logger";
 import { projectRoot } from "../project-root";
@@ -93,6 +94,9 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
 
   const expressApp = express();
   expressApp.disable("x-powered-by");
+  // No ETag on GraphQL answers (express hashes every body it sends; a POST is never revalidated);
+  // the workbench's files get theirs from their own handler.
+  expressApp.set("etag", false);
   const httpServer = http.createServer();
   const connections = new ConnectionDrain(httpServer);
   httpServer.on("request", expressApp);
@@ -108,7 +112,8 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   );
 
   const apollo = new ApolloServer<RequestContext>({
-    schema,
+    // The schema; queries run as functions compiled from their documents (compiled-execution.ts).
+    ...(config.compiledQueries ? { gateway: compiledExecution(schema) } : { schema }),
     formatError,
     includeStacktraceInErrorResponses: config.isDevelopment,
     // A huge document is refused while it is parsed, before any rule walks it.

@@ -189,7 +189,8 @@ describe("workbench model page", () => {
     await page.evaluate(() => performance.clearMeasures("qualify:diagnose"));
     await editor(page).click();
     await page.keyboard.press("Control+End");
-    await page.keyboard.type("vist =>");
+    // One keystroke at a time, as a person types (each waits past the linter's delay, so each is diagnosed).
+    await page.keyboard.type('vist "/x" => +1', { delay: 120 });
     await problems(page).getByRole("listitem").filter({ hasText: "302:" }).first().waitFor();
     const durations = await page.evaluate(() => performance.getEntriesByName("qualify:diagnose").map((e) => e.duration));
     expect(durations.length).toBeGreaterThan(0);

@@ -16,7 +16,7 @@ import { keywordTokens } from "@dsl/tokens";
 import { complete, diagnose, hover, type CompletionKind, type EditorDiagnostic, type Fix } from "./language";
 
 /** How long after the last keystroke the model is diagnosed again (the diagnosis itself is measured). */
-export const LINT_DELAY_MS = 20;
+export const LINT_DELAY_MS = 10;
 /** The name of the `performance.measure` entry of each diagnosis (see the README's Performance). */
 export const DIAGNOSE_MEASURE = "qualify:diagnose";
 

@@ -1,0 +1,137 @@
+/**
+ * Queries and mutations over HTTP run as functions compiled from their documents (graphql-jit),
+ * not through graphql-js's generic executor: a page of 100 leads with their interactions, awards,
+ * history and breakdown resolves some 15,000 fields, and graphql-js spends most of that request in
+ * its own bookkeeping (a path, an info object and a null-prototype result object per field, then
+ * their garbage). The compiled function calls the same resolvers of the same schema (scopes,
+ * argument guard and loaders included), so answers are the same; the README's Performance (d)
+ * has the figures.
+ *
+ * Apollo Server lets an executor replace its own only through its gateway interface: this module
+ * is such a "gateway" over a fixed schema. Parsing, validation (the operation rules and the cost
+ * budget), plugins and error formatting stay Apollo's. Compiled queries are kept per parsed
+ * document (Apollo keeps one document object per query text in its document store), so a query
+ * is compiled once per instance and a document Apollo drops is dropped here with it. A query is
+ * compiled the second time it comes: compiling costs more than running once, so a client sending
+ * ever new texts (or an attacker) gets graphql-js, and the pages a client asks again get compiled. Only queries
+ * are compiled: a mutation's time is the database's, and it runs as graphql-js runs it, as does a
+ * subscription sent over HTTP (they are served over WebSocket, subscriptions.ts).
+ */
+import type { ApolloServerOptionsWithGateway } from "@apollo/server";
+import {
+  type DocumentNode,
+  execute,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLInputType,
+  type GraphQLSchema,
+  getOperationAST,
+  getVariableValues,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  printSchema,
+  typeFromAST,
+  type VariableDefinitionNode,
+} from "graphql";
+import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
+
+type Gateway = ApolloServerOptionsWithGateway<never>["gateway"];
+
+/** Compiled operations of one document, by operation name ("" for the only one); SEEN: run once. */
+const SEEN = Symbol("seen once");
+type Compiled = Map<string, CompiledQuery | ExecutionResult | typeof SEEN>;
+
+/**
+ * graphql-jit's errors are its own kind of GraphQLError, without `extensions` when the resolver's
+ * error had none (Apollo reads `extensions.code` of every error): each becomes graphql-js's own,
+ * with the same message, locations, path and original error.
+ */
+function asGraphQLJsError(error: GraphQLError): GraphQLError {
+  const copy = new GraphQLError(error.message, { path: error.path, originalError: error.originalError ?? undefined, extensions: error.extensions ?? undefined });
+  if (error.locations) (copy as { locations?: GraphQLError["locations"] }).locations = error.locations;
+  return copy;
+}
+
+/** A coerced input value as a client sends it (enum names, scalars serialised), defaults included. */
+function externalValue(value: unknown, type: GraphQLInputType): unknown {
+  if (value === null || value === undefined) return value;
+  if (isNonNullType(type)) return externalValue(value, type.ofType);
+  if (isListType(type)) return Array.isArray(value) ? value.map((item) => externalValue(item, type.ofType)) : externalValue(value, type.ofType);
+  if (isInputObjectType(type)) {
+    const fields = type.getFields();
+    const out: Record<string, unknown> = {};
+    for (const [name, field] of Object.entries(value as Record<string, unknown>)) out[name] = externalValue(field, fields[name].type);
+    return out;
+  }
+  return type.serialize(value);
+}
+
+function externalValues(schema: GraphQLSchema, definitions: readonly VariableDefinitionNode[], coerced: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const definition of definitions) {
+    const name = definition.variable.name.value;
+    if (!(name in coerced)) continue;
+    out[name] = externalValue(coerced[name], typeFromAST(schema, definition.type) as GraphQLInputType);
+  }
+  return out;
+}
+
+export function compiledExecution(schema: GraphQLSchema): Gateway {
+  const byDocument = new WeakMap<DocumentNode, Compiled>();
+
+  /** The compiled operation, or null the first time: a query sent once is not worth compiling. */
+  const compiled = (document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult | null => {
+    let operations = byDocument.get(document);
+    if (!operations) {
+      operations = new Map();
+      byDocument.set(document, operations);
+    }
+    const name = operationName ?? "";
+    let found = operations.get(name);
+    if (found === undefined) {
+      operations.set(name, SEEN);
+      return null;
+    }
+    if (found === SEEN) {
+      // Errors the stack of a resolver's error would carry are formatted away (errors.ts) anyway.
+      found = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
+      operations.set(name, found);
+    }
+    return found;
+  };
+
+  return {
+    onSchemaLoadOrUpdate(callback) {
+      callback({ apiSchema: schema, coreSupergraphSdl: printSchema(schema) });
+      return () => {};
+    },
+    async load() {
+      return {
+        executor: async (requestContext) => {
+          const { document, context, request } = requestContext;
+          const operationName = request.operationName ?? undefined;
+          const variables = request.variables ?? {};
+          const operation = getOperationAST(document, operationName);
+          // Writes run as graphql-js runs them: their cost is the database's, not the executor's.
+          if (operation?.operation !== "query") {
+            return execute({ schema, document, operationName, contextValue: context, variableValues: variables });
+          }
+          // Variables are coerced by graphql-js, so that a bad one is refused in its words and with
+          // its error limit (Apollo recognises those as BAD_USER_INPUT), and the defaults of input
+          // fields are applied (graphql-jit 0.8.9 refuses `{ field: GROUP }` for a `LeadOrder` whose
+          // `direction` has a default); the compiled query gets them back as a client would send them.
+          const definitions = operation.variableDefinitions ?? [];
+          const checked = getVariableValues(schema, definitions, variables, { maxErrors: 50 });
+          if (checked.errors) return { errors: checked.errors };
+          const query = compiled(document, operationName);
+          if (query === null) return execute({ schema, document, operationName, contextValue: context, variableValues: variables });
+          if (!isCompiledQuery(query)) return query;
+          const result = await query.query(undefined, context, externalValues(schema, definitions, checked.coerced));
+          return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
+        },
+      };
+    },
+    async stop() {},
+  };
+}
