@@ -58,6 +58,14 @@ const TYPE_SCOPES: Readonly<Record<string, Scope>> = {
 /** The scope a caller needs to read `typeName.fieldName` (a field of a non-root type); null: any key. */
 export function requiredScope(typeName: string, fieldName: string): Scope | null {
   if (OPEN_FIELDS[typeName]?.includes(fieldName)) return null;
+  return typeScope(typeName);
+}
+
+/**
+ * The scope every field of `typeName` needs but those open to any key: what a caller needs to
+ * read an object of that type at all (`node(id)` looks for an id only among such types).
+ */
+export function typeScope(typeName: string): Scope {
   return TYPE_SCOPES[typeName] ?? "read";
 }
 

@@ -3,6 +3,7 @@ import { InteractionConnectionResolver, LeadConnectionResolver, ScoringModelConn
 import { InteractionResolver } from "./interaction.resolver";
 import { LeadResolver } from "./lead.resolver";
 import { LeadScoreChangeResolver, ModelPreviewResolver, ModelResolver } from "./model.resolver";
+import { NodeResolver } from "./node.resolver";
 import { ScoringResolver } from "./scoring.resolver";
 import { StageResolver } from "./stage.resolver";
 import { ViewerResolver } from "./viewer.resolver";
@@ -24,4 +25,5 @@ export const RESOLVERS = [
   WebhookResolver,
   WebhookDeliveryConnectionResolver,
   ViewerResolver,
+  NodeResolver,
 ] as const;

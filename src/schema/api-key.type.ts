@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import type { Scope } from "../entities/api-key.entity";
+import { Node } from "./node.type";
 
 /**
  * The scopes as GraphQL names them (upper case, like every enum of the API); the values are the
@@ -53,8 +54,8 @@ export class RateLimitInput {
   windowSeconds?: number | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: "An API key as listings show it. The key itself is shown only once, by createApiKey." })
-export class ApiKey {
+@ObjectType({ simpleResolvers: true, implements: Node, description: "An API key as listings show it. The key itself is shown only once, by createApiKey." })
+export class ApiKey implements Node {
   @Field(() => ID)
   id: string;
 

@@ -1,11 +1,12 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { connectionOf } from "./connection.type";
 import { Lead } from "./lead.type";
+import { Node } from "./node.type";
 import { JSONObjectScalar } from "./scalars";
 import { StageTransition } from "./stage.type";
 
-@ObjectType({ simpleResolvers: true, description: "Something a lead did." })
-export class Interaction {
+@ObjectType({ simpleResolvers: true, implements: Node, description: "Something a lead did." })
+export class Interaction implements Node {
   @Field(() => ID)
   id: string;
 

@@ -1,9 +1,10 @@
 import { Field, ID, Int, ObjectType } from "type-graphql";
 import { connectionOf } from "./connection.type";
+import { Node } from "./node.type";
 import { JSONObjectScalar } from "./scalars";
 
-@ObjectType({ simpleResolvers: true, description: "A person in the funnel, keyed by email." })
-export class Lead {
+@ObjectType({ simpleResolvers: true, implements: Node, description: "A person in the funnel, keyed by email." })
+export class Lead implements Node {
   @Field(() => ID)
   id: string;
 

@@ -1,5 +1,6 @@
 import { Field, ID, Int, ObjectType, registerEnumType } from "type-graphql";
 import { connectionOf } from "./connection.type";
+import { Node } from "./node.type";
 import { ScoreCategory } from "./score.type";
 
 export enum Severity {
@@ -44,8 +45,8 @@ export class ModelGroup {
   max: number | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: "A published version of the scoring rules; one is active." })
-export class ScoringModel {
+@ObjectType({ simpleResolvers: true, implements: Node, description: "A published version of the scoring rules; one is active." })
+export class ScoringModel implements Node {
   @Field(() => ID)
   id: string;
 

@@ -1,5 +1,6 @@
 import { Field, ID, InputType, Int, ObjectType, registerEnumType } from "type-graphql";
 import { connectionOf } from "./connection.type";
+import { Node } from "./node.type";
 
 export enum WebhookEventName {
   LEAD_CREATED = "LEAD_CREATED",
@@ -50,8 +51,8 @@ export class WebhookInput {
   description?: string | null;
 }
 
-@ObjectType({ simpleResolvers: true, description: "One event for one webhook, and how its delivery went." })
-export class WebhookDelivery {
+@ObjectType({ simpleResolvers: true, implements: Node, description: "One event for one webhook, and how its delivery went." })
+export class WebhookDelivery implements Node {
   @Field(() => ID)
   id: string;
 
@@ -89,8 +90,8 @@ export class WebhookDelivery {
 @ObjectType({ simpleResolvers: true })
 export class WebhookDeliveryConnection extends connectionOf("WebhookDelivery", WebhookDelivery) {}
 
-@ObjectType({ simpleResolvers: true, description: "A destination that hears lead events (admin only). Its signing secret is shown once, by createWebhook." })
-export class Webhook {
+@ObjectType({ simpleResolvers: true, implements: Node, description: "A destination that hears lead events (admin only). Its signing secret is shown once, by createWebhook." })
+export class Webhook implements Node {
   @Field(() => ID)
   id: string;
 

@@ -129,6 +129,11 @@ export class ApiKeyService {
     return { key, record };
   }
 
+  /** The key with this id (revoked or not), or null. */
+  async findById(ctx: ServiceContext, id: string): Promise<ApiKeyEntity | null> {
+    return isUuid(id) ? ctx.db.findOneBy(ApiKeyEntity, { id }) : null;
+  }
+
   /** Every key, newest first, revoked ones included. */
   async list(ctx: ServiceContext): Promise<ApiKeyEntity[]> {
     return ctx.db.find(ApiKeyEntity, { order: { createdAt: "DESC", id: "ASC" } });

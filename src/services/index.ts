@@ -25,6 +25,7 @@ import { ApiKeyService } from "./api-key.service";
 import { InteractionService } from "./interaction.service";
 import { LeadService } from "./lead.service";
 import { ModelService } from "./model.service";
+import { NodeService } from "./node.service";
 import { StageService } from "./stage.service";
 import { WebhookService } from "./webhook.service";
 
@@ -34,6 +35,8 @@ export interface Services {
   stages: StageService;
   models: ModelService;
   apiKeys: ApiKeyService;
+  /** `node(id)`: an object by its id, whatever its type. */
+  nodes: NodeService;
   /** The compiled scoring models of this process, by version. */
   modelVersions: ModelVersions;
   /** Scoring state of the leads this process wrote last (see scoring/warm-ledgers.ts). */
@@ -93,19 +96,24 @@ export function createServices(settings: ServiceSettings, env: ServiceEnvironmen
   const historyRetention = new HistoryRetention(settings.scoreHistoryRetentionMs ?? null, context, logger.child({ component: "history" }));
   const leads = new LeadService(scorer, announce, leadGate, settings.limits.maxJsonBytes, modelVersions);
   const stages = new StageService(modelVersions, leads, announce, leadGate, scorer);
+  const interactions = new InteractionService(leads, scorer, leadGate, settings.limits.maxJsonBytes);
+  const models = new ModelService(modelVersions, rescorer, backgroundRescore, bulkBounds, workers);
+  const apiKeys = new ApiKeyService(settings.adminKey, settings.rateLimits);
+  const webhooks = new WebhookService(stages, webhookOutbox, webhookSettings);
   return {
     leads,
-    interactions: new InteractionService(leads, scorer, leadGate, settings.limits.maxJsonBytes),
+    interactions,
     stages,
-    models: new ModelService(modelVersions, rescorer, backgroundRescore, bulkBounds, workers),
-    apiKeys: new ApiKeyService(settings.adminKey, settings.rateLimits),
+    models,
+    apiKeys,
+    nodes: new NodeService(leads, interactions, models, apiKeys, webhooks),
     modelVersions,
     warmLedgers,
     sweeper,
     historyRetention,
     backgroundRescore,
     leadGate,
-    webhooks: new WebhookService(stages, webhookOutbox, webhookSettings),
+    webhooks,
     webhookOutbox,
     webhookDispatcher,
   };

@@ -17,7 +17,7 @@ import { SEED_MODEL_PATH, seedModelSource } from "../scoring/model-versions";
 import { previewModel, type PreviewResult } from "../scoring/preview";
 import type { Rescorer, RescoreTotals } from "../scoring/rescore";
 import { readRescoreProgress, type RescoreProgress } from "../scoring/rescore-progress";
-import { checkText, MAX_COMMENT_LENGTH, Problems } from "./validation";
+import { checkText, isUuid, MAX_COMMENT_LENGTH, Problems } from "./validation";
 
 export interface PublishResult extends RescoreTotals {
   model: ScoringModelEntity;
@@ -155,6 +155,11 @@ export class ModelService {
     if (progress === null) return null;
     const running = progress.done < progress.total;
     return { ...progress, state: running ? "RUNNING" : "DONE", finishedAt: running ? null : progress.finishedAt };
+  }
+
+  /** The version with this id, or null. */
+  async findById(ctx: ServiceContext, id: string): Promise<ScoringModelEntity | null> {
+    return isUuid(id) ? ctx.db.findOneBy(ScoringModelEntity, { id }) : null;
   }
 
   /** The active model's row, or null. */

@@ -115,9 +115,14 @@ export class WebhookService {
     return row;
   }
 
-  /** The webhook a delivery belongs to, or null. */
+  /** The webhook with this id, or null. */
   find(ctx: ServiceContext, id: string): Promise<WebhookRow | null> {
     return isUuid(id) ? findWebhook(ctx, id) : Promise.resolve(null);
+  }
+
+  /** The delivery with this id, or null. */
+  findDelivery(ctx: ServiceContext, id: string): Promise<DeliveryRow | null> {
+    return isUuid(id) ? findDelivery(ctx, id) : Promise.resolve(null);
   }
 
   private async validate(ctx: ServiceContext, input: WebhookInputData): Promise<WebhookFields> {

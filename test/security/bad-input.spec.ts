@@ -101,6 +101,7 @@ const NOT_IDS = ["nope", "", "3f2504e0-4f89-41d3-9a0c-0305e82c330", "3f2504e0-4f
 function idCases(): Case[] {
   return NOT_IDS.flatMap((id): Case[] => [
     { name: `lead(id: ${JSON.stringify(id)})`, body: () => request("query($id: ID!) { lead(id: $id) { id } }", { id }), field: "id" },
+    { name: `node(id: ${JSON.stringify(id)})`, body: () => request("query($id: ID!) { node(id: $id) { id } }", { id }), field: "id" },
     { name: `deleteLead(id: ${JSON.stringify(id)})`, body: () => request("mutation($id: ID!) { deleteLead(id: $id) }", { id }), field: "id" },
     { name: `setLeadStage(leadId: ${JSON.stringify(id)})`, body: () => request(SET_STAGE, { leadId: id, stage: "MQL" }), field: "leadId" },
     { name: `revokeApiKey(id: ${JSON.stringify(id)})`, body: () => request("mutation($id: ID!) { revokeApiKey(id: $id) { id } }", { id }), field: "id" },

@@ -4,9 +4,20 @@
  * over WebSocket), answered or refused as `DECISIONS` says. `DECISIONS` is the table of what
  * each field needs, written by hand: a field of the schema missing from it (or one it names that
  * the schema lacks) fails the suite, so no field is added without deciding who may read it.
+ * `node(id)` is tried with an id of each type that implements `Node`: every field of it answered,
+ * or null where `NODE_FINDS` (by hand too) says the key may not find that type.
  */
 import { randomUUID } from "node:crypto";
-import { getNamedType, type GraphQLField, GraphQLError, type GraphQLResolveInfo, type GraphQLSchema, isObjectType } from "graphql";
+import {
+  getNamedType,
+  type GraphQLField,
+  GraphQLError,
+  type GraphQLInterfaceType,
+  type GraphQLNamedType,
+  type GraphQLResolveInfo,
+  type GraphQLSchema,
+  isObjectType,
+} from "graphql";
 import type { Caller } from "../../src/context";
 import type { Scope } from "../../src/entities/api-key.entity";
 import { createLocalPubSub } from "../../src/events/local-pub-sub";
@@ -22,7 +33,7 @@ type Need = "any" | Scope;
  * `duplicate` and `pointsAwarded` of what it writes; API keys need `admin`.
  */
 const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
-  Query: { any: "viewer", read: "activeModel checkModel funnel interactionTypes lead leadByEmail leads models rescoreStatus", admin: "apiKeys webhooks" },
+  Query: { any: "node viewer", read: "activeModel checkModel funnel interactionTypes lead leadByEmail leads models rescoreStatus", admin: "apiKeys webhooks" },
   Mutation: {
     ingest: "recordInteraction recordInteractions upsertLead",
     sales: "setLeadStage",
@@ -78,6 +89,12 @@ const DECISIONS: Record<string, Partial<Record<Need, string>>> = {
   CreatedWebhook: { admin: "secret webhook" },
 };
 
+/**
+ * What a key needs for `node(id)` to find an object of each type that implements `Node`: the
+ * scope its fields need (a key that may not read it gets null, as for an id of nothing).
+ */
+const NODE_FINDS: Record<string, Need> = { Lead: "read", Interaction: "read", ScoringModel: "read", ApiKey: "admin", Webhook: "admin", WebhookDelivery: "admin" };
+
 const needOf = (type: string, field: string): Need | undefined =>
   (Object.entries(DECISIONS[type] ?? {}) as Array<[Need, string]>).find(([, names]) => names.split(" ").includes(field))?.[0];
 
@@ -97,6 +114,8 @@ const may = (scopes: Scope[], need: Need): boolean => need === "any" || scopes.i
 /** The data the operations' arguments name, made in `beforeAll`. */
 interface Fixtures {
   leadId: string;
+  interactionId: string;
+  modelId: string;
   email: string;
   source: string;
   previewSource: string;
@@ -114,6 +133,8 @@ const SCOPES_HOOK = "http://127.0.0.1:9/scopes";
 /** Each operation's variables, typed as declared, and the values a request passes (fresh ones per call). */
 const ARGUMENTS: Record<string, { declare: string; pass: string; values: (f: Fixtures) => Record<string, unknown> }> = {
   "Query.lead": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.leadId }) },
+  // Tried with an id of each type that implements Node, in its own describe (`nodeIds`).
+  "Query.node": { declare: "$id: ID!", pass: "id: $id", values: (f) => ({ id: f.leadId }) },
   "Query.leadByEmail": { declare: "$email: String!", pass: "email: $email", values: (f) => ({ email: f.email }) },
   "Query.leads": { declare: "$first: Int", pass: "first: $first", values: () => ({ first: 1 }) },
   "Query.funnel": { declare: "", pass: "", values: () => ({}) },
@@ -170,11 +191,14 @@ interface Reached {
   object: boolean;
 }
 
-/** Every field reachable from the root field `op` of `rootType`, each once, by its shortest path. */
-function reachable(schema: GraphQLSchema, rootType: string, op: string): Reached[] {
+/**
+ * Every field reachable from the root field `op` of `rootType`, each once, by its shortest path;
+ * for a root field of an interface type (`node`), those of its object type `as`.
+ */
+function reachable(schema: GraphQLSchema, rootType: string, op: string, as?: string): Reached[] {
   const root = schema.getType(rootType);
   if (!isObjectType(root)) throw new Error(`no type ${rootType}`);
-  const start = getNamedType(root.getFields()[op].type);
+  const start = as ? (schema.getType(as) as GraphQLNamedType) : getNamedType(root.getFields()[op].type);
   const found: Reached[] = [];
   const seen = new Set([start.name]);
   const queue: Array<{ type: typeof start; path: string[]; steps: Reached["steps"] }> = [{ type: start, path: [op], steps: [] }];
@@ -251,12 +275,12 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
       source: `${seed.source}\ngroup "Product" { visit "/product/*" => +1 }\nstage Opportunity when has meeting\n`,
     });
     const lead = await s.api.data(
-      gql<{ recordInteraction: { lead: { id: string; email: string } } }, { input: unknown }>(
-        `mutation ($input: InteractionInput!) { recordInteraction(input: $input) { lead { id email } } }`,
+      gql<{ recordInteraction: { interaction: { id: string }; lead: { id: string; email: string } } }, { input: unknown }>(
+        `mutation ($input: InteractionInput!) { recordInteraction(input: $input) { interaction { id } lead { id email } } }`,
       ),
       { input: demoRequest() },
     );
-    const { activeModel } = await s.api.data(gql<{ activeModel: { source: string } }>(`{ activeModel { source } }`));
+    const { activeModel } = await s.api.data(gql<{ activeModel: { id: string; source: string } }>(`{ activeModel { id source } }`));
     const { record } = await s.t.app.services.apiKeys.create(s.t.app.context(null), "to be revoked", ["read"]);
     // A webhook with a delivery: of a lead deleted.
     const { webhook } = await s.t.app.services.webhooks.create(s.t.app.context(null), { url: SCOPES_HOOK, events: ["LEAD_DELETED"] });
@@ -265,6 +289,8 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
     const [delivery] = await s.t.app.context(null).db.query(`SELECT id FROM webhook_delivery WHERE lead_id = $1`, [deleted]);
     fixtures = {
       leadId: lead.recordInteraction.lead.id,
+      interactionId: lead.recordInteraction.interaction.id,
+      modelId: activeModel.id,
       email: lead.recordInteraction.lead.email,
       source: activeModel.source,
       // Scores change (so there are movers) and a rule awarding nothing warns (so there are diagnostics).
@@ -292,6 +318,19 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
     // Every operation needs its arguments here to be tried.
     const untried = [...inSchema].filter((name) => /^(Query|Mutation|Subscription)\./.test(name) && !ARGUMENTS[name]);
     expect({ undecided, stale, untried }).toEqual({ undecided: [], stale: [], untried: [] });
+  });
+
+  it("has decided what finds each type through node(id), and a key that may find one may read all of it", () => {
+    const nodes = schema.getPossibleTypes(schema.getType("Node") as GraphQLInterfaceType).map((type) => type.name);
+    expect(nodes.sort()).toEqual(Object.keys(NODE_FINDS).sort());
+    // node answers an object whole or not at all: never one with FORBIDDEN fields.
+    const partly = Object.entries(KEYS).flatMap(([key, scopes]) =>
+      nodes
+        .filter((type) => may(scopes, NODE_FINDS[type]))
+        .flatMap((type) => reachable(schema, "Query", "node", type).filter((f) => f.steps.some((step) => !may(scopes, needOf(step.type, step.field) as Need))))
+        .map((f) => `${key}: ${f.path.join(".")}`),
+    );
+    expect(partly).toEqual([]);
   });
 
   describe("every field resolver of the built schema, called by a key without the scope it needs", () => {
@@ -338,7 +377,10 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
 
   describe.each(["Query", "Mutation"] as const)("over HTTP, %s", (rootType) => {
     const kind = rootType === "Query" ? "query" : "mutation";
-    const ops = Object.entries(DECISIONS[rootType]).flatMap(([need, names]) => (names as string).split(" ").map((op) => [op, need as Need] as const));
+    const ops = Object.entries(DECISIONS[rootType])
+      .flatMap(([need, names]) => (names as string).split(" ").map((op) => [op, need as Need] as const))
+      // `node` answers one type per id: below, each type by itself.
+      .filter(([op]) => op !== "node");
     const cases = ops.flatMap(([op, need]) => Object.keys(KEYS).map((key) => [key, op, need] as const));
 
     it.each(cases)("%s key, %s: each field answered or FORBIDDEN as decided", async (key, op, need) => {
@@ -378,6 +420,32 @@ describe(`scopes on every field [${testDatabase()}]`, () => {
         }
       }
       expect(wrong).toEqual([]);
+    });
+  });
+
+  describe("over HTTP, node(id) of each type", () => {
+    const nodeIds = (f: Fixtures): Record<string, string> => ({
+      Lead: f.leadId,
+      Interaction: f.interactionId,
+      ScoringModel: f.modelId,
+      ApiKey: f.spareKeyId,
+      Webhook: f.webhookId,
+      WebhookDelivery: f.deliveryId,
+    });
+    const cases = Object.keys(NODE_FINDS).flatMap((type) => Object.keys(KEYS).map((key) => [key, type] as const));
+
+    it.each(cases)("%s key, a %s's id: every field answered, or null when the key may not find it", async (key, type) => {
+      const client = await s.t.client(KEYS[key]);
+      const fields = reachable(schema, "Query", "node", type);
+      const query = `query ($id: ID!) { node(id: $id) { __typename ... on ${type} { ${selection(fields.map((f) => ({ ...f, path: f.path.slice(1) })))} } } }`;
+      const res = await client.request(gql<Record<string, unknown>, { id: string }>(query), { id: nodeIds(fixtures)[type] });
+      expect({ status: res.status, errors: res.errors }).toEqual({ status: 200, errors: undefined });
+      if (!may(KEYS[key], NODE_FINDS[type])) {
+        expect(res.data).toEqual({ node: null });
+        return;
+      }
+      expect(res.data).toHaveProperty(["node", "__typename"], type);
+      expect(fields.filter((f) => !reaches(res.data, f.path)).map((f) => f.path.join("."))).toEqual([]);
     });
   });
 
