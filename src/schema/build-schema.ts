@@ -3,13 +3,14 @@
  * checked in as `schema.graphql` (`npm run schema` writes it; a test fails when it is stale).
  */
 import "reflect-metadata";
-import { type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
+import { type GraphQLInterfaceType, type GraphQLSchema, lexicographicSortSchema, printSchema } from "graphql";
 import { buildSchema, type PubSub } from "type-graphql";
 import { RESOLVERS } from "../resolvers";
 import { type ArgumentLimits, guardArguments } from "../resolvers/argument-guard";
 import { scopeAuthChecker } from "../resolvers/auth-checker";
 import { guardFields } from "../resolvers/field-scopes";
 import { createLocalPubSub } from "../events/local-pub-sub";
+import { nodeTypeOf } from "./node.type";
 import { DateTimeScalar } from "./scalars";
 
 /**
@@ -34,6 +35,9 @@ export async function buildQualifySchema(pubSub: PubSub, limits: ArgumentLimits)
     emitSchemaFile: false,
   });
   guardArguments(schema, limits);
+  // type-graphql wraps every `resolveType` in an async function; compiled queries
+  // (app/compiled-execution.ts) need the type name at once, as graphql-js accepts it too.
+  (schema.getType("Node") as GraphQLInterfaceType).resolveType = nodeTypeOf;
   return guardFields(schema);
 }
 

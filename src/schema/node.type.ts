@@ -18,11 +18,14 @@ export function asNode<T extends object>(typeName: string, value: T): T {
   return value;
 }
 
+/** The GraphQL type name of a value `asNode` marked (undefined for any other). */
+export const nodeTypeOf = (value: object): string | undefined => typeOfNode.get(value);
+
 @InterfaceType({
   description:
     "Anything with an id of its own, fetched again by that id with `node(id)`: a lead, an interaction, a scoring model, an API key, a webhook, a webhook delivery. " +
     "The id is a plain UUID (not a Relay global id), as every operation takes it.",
-  resolveType: (value: object) => typeOfNode.get(value),
+  resolveType: nodeTypeOf,
 })
 export abstract class Node {
   @Field(() => ID)

@@ -53,6 +53,7 @@ const REQUESTS: Array<[string, string, Record<string, unknown>]> = [
   ["an argument refused by the guard (not a UUID)", `{ lead(id: "nope") { email } }`, {}],
   ["a forged cursor", `{ leads(first: 2, after: "bm90LWEtY3Vyc29y") { totalCount } }`, {}],
   ["two operations, the second named", `query A { funnel { stage } } query B { activeModel { version } }`, {}],
+  ["a node of an interface (the lead, found by id)", `query N($id: ID!) { node(id: $id) { __typename id ... on Lead { email score } ... on Webhook { url } } }`, { id: "" }],
 ];
 
 describe(`compiled queries answer as graphql-js does [${testDatabase()}]`, () => {
@@ -85,6 +86,7 @@ describe(`compiled queries answer as graphql-js does [${testDatabase()}]`, () =>
     const recorded = (await s.api.data(RECORD_INTERACTIONS, { inputs })).recordInteractions;
     expect(recorded.every((r) => r !== null)).toBe(true);
     const last = recorded.at(-1)!.lead.id;
+    REQUESTS.find(([name]) => name.startsWith("a node"))![2].id = recorded[0]!.lead.id;
     await s.api.data(SET_LEAD_STAGE, { leadId: last, stage: "Other", reason: "not a fit" });
 
     expect(s.t.config.compiledQueries).toBe(true);
@@ -105,6 +107,7 @@ describe(`compiled queries answer as graphql-js does [${testDatabase()}]`, () =>
     expect(interpreted["a misspelt enum value in a variable"].status).toBe(400);
     expect(json("a forged cursor").errors[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(json("two operations, the second named").data).toEqual({ activeModel: { version: expect.any(Number) } });
+    expect(json("a node of an interface (the lead, found by id)").data.node).toMatchObject({ __typename: "Lead", email: "cto@compiled.example" });
 
     for (const [name] of REQUESTS) {
       expect({ name, ...compiled[name] }).toEqual({ name, ...interpreted[name] });
