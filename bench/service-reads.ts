@@ -2,15 +2,54 @@
  * Section (d): the read path. A page of leads with their 10 latest interactions (each with its
  * awards), stage history and score breakdown, for `first: 10` and `first: 100`: the SQL
  * statements the service sends (counted by the DataSource's logger, as the N+1 test does) must not
- * grow with the page, and the latency is measured over repeated requests.
+ * grow with the page, and the latency is measured over repeated requests by a client in a worker
+ * thread (its own heap and event loop, as a browser or another service would be: parsing the
+ * 200 kB answer and its garbage are not the server's), one request at a time.
  */
-import { performance } from "node:perf_hooks";
+import { Worker } from "node:worker_threads";
 import type { Pool } from "pg";
 import { type BenchApp, schemaHas } from "./service-env";
 import { createLeads, generateWork, inputOf, type SchemaShape } from "./service-workload";
 import { type Comparison, fmtInt, fmtMs, fmtRatio, out, percentile } from "./table";
 
-const REQUESTS = 20;
+const REQUESTS = 200;
+/** The issue's target for the page of 100 (issue 14: "within 50 ms p99 on the server"). */
+const TARGET_P99_MS = 50;
+
+/** The client's worker: `n` requests one after another; posts each one's milliseconds, request to parsed answer. */
+const CLIENT = `
+const http = require("node:http");
+const { parentPort, workerData } = require("node:worker_threads");
+const { url, key, query, variables, n, first } = workerData;
+const agent = new http.Agent({ keepAlive: true, maxSockets: 1 });
+const body = Buffer.from(JSON.stringify({ query, variables }));
+const once = () => new Promise((resolve, reject) => {
+  const started = performance.now();
+  const req = http.request(url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": body.length, authorization: "Bearer " + key } }, (res) => {
+    const chunks = [];
+    res.on("data", (c) => chunks.push(c));
+    res.on("end", () => {
+      const answer = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+      const ms = performance.now() - started;
+      if (answer.errors || answer.data.leads.edges.length !== first) return reject(new Error("(d): a page came back wrong: " + JSON.stringify(answer.errors || answer.data.leads.edges.length)));
+      resolve(ms);
+    });
+    res.on("error", reject);
+  });
+  req.on("error", reject);
+  req.end(body);
+});
+(async () => { const ms = []; for (let i = 0; i < n; i++) ms.push(await once()); parentPort.postMessage(ms); })().catch((e) => parentPort.postMessage({ error: String(e) }));
+`;
+
+/** `n` requests of a page of `first` from a worker thread; resolves with their latencies in ms. */
+function latenciesFromWorker(app: BenchApp, query: string, first: number, n: number): Promise<number[]> {
+  const worker = new Worker(CLIENT, { eval: true, workerData: { url: app.url, key: app.key, query, variables: { first }, n, first } });
+  return new Promise<number[]>((resolve, reject) => {
+    worker.once("error", reject);
+    worker.once("message", (m: number[] | { error: string }) => (Array.isArray(m) ? resolve(m) : reject(new Error(m.error))));
+  }).finally(() => worker.terminate());
+}
 
 export function pageQuery(awards: boolean, breakdown: boolean): string {
   return `query Page($first: Int!) {
@@ -66,27 +105,21 @@ export async function benchLeadsPage(app: BenchApp, pool: Pool, shape: SchemaSha
     }
     return fewest;
   };
-  const latencies = async (first: number) => {
-    const ms: number[] = [];
-    for (let i = 0; i < REQUESTS; i++) {
-      const started = performance.now();
-      await fetchPage(first);
-      ms.push(performance.now() - started);
-    }
-    return ms;
-  };
 
   const page = await fetchPage(100);
   const shown = page.leads.edges.reduce((sum, e) => sum + e.node.interactions.edges.length, 0);
   const ten = await statements(10);
   const hundred = await statements(100);
-  const l10 = await latencies(10);
-  const l100 = await latencies(100);
-  out(`    a page of 100 shows ${fmtInt(shown)} interactions`);
+  // Warm-up: the query compiled (from its second request) and the code paths optimised.
+  await latenciesFromWorker(app, query, 100, 20);
+  const l10 = await latenciesFromWorker(app, query, 10, REQUESTS);
+  const l100 = await latenciesFromWorker(app, query, 100, REQUESTS);
+  out(`    a page of 100 shows ${fmtInt(shown)} interactions; latency from a client in a worker thread, one request at a time`);
   const latency = (p: number) => {
     const a = percentile(l100, p);
     const b = percentile(l10, p);
-    return { figure: `latency p${p} (${REQUESTS} requests)`, product: fmtMs(a), baseline: fmtMs(b), ratio: fmtRatio(a / b), target: "", met: null };
+    const target = p === 99 ? { target: `≤ ${TARGET_P99_MS} ms`, met: a <= TARGET_P99_MS } : { target: "", met: null };
+    return { figure: `latency p${p} (${REQUESTS} requests)`, product: fmtMs(a), baseline: fmtMs(b), ratio: fmtRatio(a / b), ...target };
   };
   return [
     { figure: "SQL statements per request", product: String(hundred), baseline: String(ten), ratio: fmtRatio(hundred / ten), target: "equal", met: hundred === ten },

@@ -67,6 +67,9 @@ describe("workbench funnel", () => {
     }, between.getTime());
     await page.getByLabel("As of", { exact: true }).fill(local);
     await page.getByRole("button", { name: "Show funnel" }).click();
+    // The as-of table (its first column names the instant; "In stage now" is the first column's
+    // name in the table of now, so waiting for that header alone could read the old table).
+    await page.getByRole("columnheader", { name: /^In stage as of / }).waitFor();
     await page.getByRole("columnheader", { name: "In stage now" }).waitFor();
     const shownThen = await tableRows(page);
     expect(shownThen.map(([stage, leads, reached, , inStageNow]) => [stage, leads, reached, inStageNow])).toEqual(
@@ -77,7 +80,7 @@ describe("workbench funnel", () => {
 
     // A reload shows the same; an instant in the future is refused in words.
     await page.reload();
-    await page.getByRole("columnheader", { name: "In stage now" }).waitFor();
+    await page.getByRole("columnheader", { name: /^In stage as of / }).waitFor();
     expect(await tableRows(page)).toEqual(shownThen);
     await page.getByLabel("As of", { exact: true }).fill("2999-01-01T00:00:00");
     await page.getByRole("button", { name: "Show funnel" }).click();

@@ -62,6 +62,9 @@ const STATUSES: ReadonlyArray<{ value: DeliveryStatus | ""; label: string }> = [
   { value: "FAILED", label: "Failed" },
 ];
 
+/** "lead created of lead <id>": a delivery as its row and its Redeliver button name it. */
+const describeDelivery = (d: Delivery) => `${d.event.toLowerCase().replace(/_/g, " ")} of lead ${d.leadId}`;
+
 async function loadPage(webhookId: string, status: DeliveryStatus | "", after: string | null) {
   const data = await request(WEBHOOK_DELIVERIES, { status: status || null, first: PAGE, after });
   const hook = data.webhooks.find((w) => w.id === webhookId);
@@ -74,7 +77,7 @@ export function WebhookDeliveries({ id, webhookId, url }: { id: string; webhookI
   const [more, setMore] = useState<{ rows: Delivery[]; cursor: string | null; hasNext: boolean } | null>(null);
   const [moreError, setMoreError] = useState<string | null>(null);
   const first = useLoad(() => loadPage(webhookId, status, null), [webhookId, status]);
-  const [rowMessage, setRowMessage] = useState<{ id: string; text: string; error: boolean } | null>(null);
+  const [rowMessage, setRowMessage] = useState<{ text: string; error: boolean } | null>(null);
 
   const rows = [...(first.data?.edges.map((e) => e.node) ?? []), ...(more?.rows ?? [])];
   const hasNext = more ? more.hasNext : Boolean(first.data?.pageInfo.hasNextPage);
@@ -100,11 +103,11 @@ export function WebhookDeliveries({ id, webhookId, url }: { id: string; webhookI
     setRowMessage(null);
     try {
       const { redeliverWebhookDelivery } = await request(REDELIVER, { id: delivery.id });
-      setRowMessage({ id: delivery.id, text: `Sent again: now ${redeliverWebhookDelivery.status.toLowerCase()}.`, error: false });
+      setRowMessage({ text: `Sent again: ${describeDelivery(delivery)}, now ${redeliverWebhookDelivery.status.toLowerCase()}.`, error: false });
       setMore(null);
       first.reload();
     } catch (err) {
-      setRowMessage({ id: delivery.id, text: describeError(err), error: true });
+      setRowMessage({ text: `${describeDelivery(delivery)} was not sent again: ${describeError(err)}`, error: true });
     }
   }
 
@@ -135,6 +138,12 @@ export function WebhookDeliveries({ id, webhookId, url }: { id: string; webhookI
           </span>
         )}
       </div>
+      {/* Above the table, not in the row: a redelivered one leaves a list filtered by "Failed". */}
+      {rowMessage && (
+        <p role={rowMessage.error ? "alert" : "status"} className={rowMessage.error ? "error" : "help"}>
+          {rowMessage.text}
+        </p>
+      )}
       {first.error && (
         <p role="alert" className="error">
           Could not load the deliveries: {first.error}
@@ -178,14 +187,9 @@ export function WebhookDeliveries({ id, webhookId, url }: { id: string; webhookI
                 </td>
                 <td>
                   {d.status !== "PENDING" && (
-                    <button type="button" className="secondary" aria-label={`Redeliver ${d.event.toLowerCase().replace(/_/g, " ")} of lead ${d.leadId}`} onClick={() => void redeliver(d)}>
+                    <button type="button" className="secondary" aria-label={`Redeliver ${describeDelivery(d)}`} onClick={() => void redeliver(d)}>
                       Redeliver
                     </button>
-                  )}
-                  {rowMessage?.id === d.id && (
-                    <p role={rowMessage.error ? "alert" : "status"} className={rowMessage.error ? "error" : "help"}>
-                      {rowMessage.text}
-                    </p>
                   )}
                 </td>
               </tr>
