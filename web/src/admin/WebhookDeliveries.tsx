@@ -1,9 +1,7 @@
 /**
  * One webhook's deliveries, newest first, filtered by status, 20 at a time: when each was made,
  * how many attempts, the receiver's last answer; a delivered or failed one can be sent again.
- *
- * The API lists deliveries under `webhooks` (there is no query for one webhook): the page asks for
- * them and keeps this webhook's; a service has a handful of webhooks, so that is cheap.
+ * Read through `node(id:)`: this webhook's deliveries only (a deleted webhook answers null).
  */
 import { useState } from "react";
 import { Link } from "react-router";
@@ -14,28 +12,29 @@ import { formatDate } from "./dates";
 import { useLoad } from "./use-load";
 
 const WEBHOOK_DELIVERIES = graphql(`
-  query WebhookDeliveries($status: DeliveryStatus, $first: Int, $after: String) {
-    webhooks {
-      id
-      deliveries(status: $status, first: $first, after: $after) {
-        totalCount
-        pageInfo {
-          hasNextPage
-          endCursor
-        }
-        edges {
-          node {
-            id
-            event
-            eventId
-            leadId
-            status
-            attempts
-            lastStatusCode
-            lastError
-            createdAt
-            deliveredAt
-            nextAttemptAt
+  query WebhookDeliveries($id: ID!, $status: DeliveryStatus, $first: Int, $after: String) {
+    node(id: $id) {
+      ... on Webhook {
+        deliveries(status: $status, first: $first, after: $after) {
+          totalCount
+          pageInfo {
+            hasNextPage
+            endCursor
+          }
+          edges {
+            node {
+              id
+              event
+              eventId
+              leadId
+              status
+              attempts
+              lastStatusCode
+              lastError
+              createdAt
+              deliveredAt
+              nextAttemptAt
+            }
           }
         }
       }
@@ -52,7 +51,8 @@ const REDELIVER = graphql(`
   }
 `);
 
-type Delivery = NonNullable<WebhookDeliveriesQuery["webhooks"][number]>["deliveries"]["edges"][number]["node"];
+type Deliveries = Extract<NonNullable<WebhookDeliveriesQuery["node"]>, { deliveries: unknown }>["deliveries"];
+type Delivery = Deliveries["edges"][number]["node"];
 
 const PAGE = 20;
 const STATUSES: ReadonlyArray<{ value: DeliveryStatus | ""; label: string }> = [
@@ -66,10 +66,9 @@ const STATUSES: ReadonlyArray<{ value: DeliveryStatus | ""; label: string }> = [
 const describeDelivery = (d: Delivery) => `${d.event.toLowerCase().replace(/_/g, " ")} of lead ${d.leadId}`;
 
 async function loadPage(webhookId: string, status: DeliveryStatus | "", after: string | null) {
-  const data = await request(WEBHOOK_DELIVERIES, { status: status || null, first: PAGE, after });
-  const hook = data.webhooks.find((w) => w.id === webhookId);
-  if (!hook) throw new Error("This webhook no longer exists.");
-  return hook.deliveries;
+  const data = await request(WEBHOOK_DELIVERIES, { id: webhookId, status: status || null, first: PAGE, after });
+  if (!data.node || !("deliveries" in data.node)) throw new Error("This webhook no longer exists.");
+  return data.node.deliveries;
 }
 
 export function WebhookDeliveries({ id, webhookId, url }: { id: string; webhookId: string; url: string }) {
