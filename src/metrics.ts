@@ -76,6 +76,13 @@ export class Metrics {
     registers: [this.registry],
   });
   // Bound once: the hot path observes without hashing labels.
+  private readonly executions = new Counter({
+    name: "qualify_graphql_executions_total",
+    help: "Operations over HTTP by how they ran (with QUALIFY_COMPILED_QUERIES on): compiled (graphql-jit) or graphql-js (first runs, mutations, documents too big to compile)",
+    labelNames: ["executor"] as const,
+    registers: [this.registry],
+  });
+  private readonly executionsBy = { compiled: this.executions.labels("compiled"), "graphql-js": this.executions.labels("graphql-js") };
   private readonly scoringOf = {
     change: this.scoring.labels("change"),
     batch: this.scoring.labels("batch"),
@@ -93,6 +100,11 @@ export class Metrics {
     const type = outcome.type ?? "unknown";
     this.requests.inc({ operation, type, outcome: outcome.codes.length === 0 ? "ok" : outcome.codes[0] });
     this.latency.observe({ operation, type }, outcome.seconds);
+  }
+
+  /** Counts one operation run by the compiled-queries executor (`app/compiled-execution.ts`), by how it ran. */
+  executed(executor: "compiled" | "graphql-js"): void {
+    this.executionsBy[executor].inc();
   }
 
   /** Records scoring work that started at `startedMs` (`performance.now()`). */

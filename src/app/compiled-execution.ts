@@ -12,8 +12,11 @@
  * budget), plugins and error formatting stay Apollo's. Compiled queries are kept per parsed
  * document (Apollo keeps one document object per query text in its document store), so a query
  * is compiled once per instance and a document Apollo drops is dropped here with it. A query is
- * compiled the second time it comes: compiling costs more than running once, so a client sending
- * ever new texts (or an attacker) gets graphql-js, and the pages a client asks again get compiled. Only queries
+ * compiled the second time it comes, and only when its document selects at most
+ * `MAX_COMPILED_FIELDS` fields: compiling is synchronous and costs more than running once (~12–25
+ * ms for 90 fields; ~200 ms for 900, the most the operation rules let through), so a client sending
+ * ever new texts, or an attacker sending big ones twice, gets graphql-js, and the pages a client
+ * asks again (the workbench's largest selects 60 fields) get compiled. Only queries
  * are compiled: a mutation's time is the database's, and it runs as graphql-js runs it, as does a
  * subscription sent over HTTP (they are served over WebSocket, subscriptions.ts).
  */
@@ -33,14 +36,23 @@ import {
   printSchema,
   typeFromAST,
   type VariableDefinitionNode,
+  visit,
 } from "graphql";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
+import type { Metrics } from "../metrics";
 
 type Gateway = ApolloServerOptionsWithGateway<never>["gateway"];
 
-/** Compiled operations of one document, by operation name ("" for the only one); SEEN: run once. */
+/** The most fields a document may select (fragments counted where written) to be compiled. */
+export const MAX_COMPILED_FIELDS = 100;
+
+/**
+ * Compiled operations of one document, by operation name ("" for the only one); SEEN: run once
+ * (by graphql-js); TOO_BIG: selects too many fields to be compiled, always run by graphql-js.
+ */
 const SEEN = Symbol("seen once");
-type Compiled = Map<string, CompiledQuery | ExecutionResult | typeof SEEN>;
+const TOO_BIG = Symbol("too big to compile");
+type Compiled = Map<string, CompiledQuery | ExecutionResult | typeof SEEN | typeof TOO_BIG>;
 
 /**
  * graphql-jit's errors are its own kind of GraphQLError, without `extensions` when the resolver's
@@ -77,7 +89,14 @@ function externalValues(schema: GraphQLSchema, definitions: readonly VariableDef
   return out;
 }
 
-export function compiledExecution(schema: GraphQLSchema): Gateway {
+/** How many fields `document` selects, as written (a fragment's once, however often it is spread). */
+function fieldsIn(document: DocumentNode): number {
+  let fields = 0;
+  visit(document, { Field: () => void fields++ });
+  return fields;
+}
+
+export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gateway {
   const byDocument = new WeakMap<DocumentNode, Compiled>();
 
   /** The compiled operation, or null the first time: a query sent once is not worth compiling. */
@@ -93,7 +112,12 @@ export function compiledExecution(schema: GraphQLSchema): Gateway {
       operations.set(name, SEEN);
       return null;
     }
+    if (found === TOO_BIG) return null;
     if (found === SEEN) {
+      if (fieldsIn(document) > MAX_COMPILED_FIELDS) {
+        operations.set(name, TOO_BIG);
+        return null;
+      }
       // Errors the stack of a resolver's error would carry are formatted away (errors.ts) anyway.
       found = compileQuery(schema, document, operationName, { disablingCapturingStackErrors: true });
       operations.set(name, found);
@@ -114,9 +138,11 @@ export function compiledExecution(schema: GraphQLSchema): Gateway {
           const variables = request.variables ?? {};
           const operation = getOperationAST(document, operationName);
           // Writes run as graphql-js runs them: their cost is the database's, not the executor's.
-          if (operation?.operation !== "query") {
+          const interpreted = () => {
+            metrics.executed("graphql-js");
             return execute({ schema, document, operationName, contextValue: context, variableValues: variables });
-          }
+          };
+          if (operation?.operation !== "query") return interpreted();
           // Variables are coerced by graphql-js, so that a bad one is refused in its words and with
           // its error limit (Apollo recognises those as BAD_USER_INPUT), and the defaults of input
           // fields are applied (graphql-jit 0.8.9 refuses `{ field: GROUP }` for a `LeadOrder` whose
@@ -125,8 +151,9 @@ export function compiledExecution(schema: GraphQLSchema): Gateway {
           const checked = getVariableValues(schema, definitions, variables, { maxErrors: 50 });
           if (checked.errors) return { errors: checked.errors };
           const query = compiled(document, operationName);
-          if (query === null) return execute({ schema, document, operationName, contextValue: context, variableValues: variables });
+          if (query === null) return interpreted();
           if (!isCompiledQuery(query)) return query;
+          metrics.executed("compiled");
           const result = await query.query(undefined, context, externalValues(schema, definitions, checked.coerced));
           return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;
         },

@@ -113,7 +113,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
 
   const apollo = new ApolloServer<RequestContext>({
     // The schema; queries run as functions compiled from their documents (compiled-execution.ts).
-    ...(config.compiledQueries ? { gateway: compiledExecution(schema) } : { schema }),
+    ...(config.compiledQueries ? { gateway: compiledExecution(schema, metrics) } : { schema }),
     formatError,
     includeStacktraceInErrorResponses: config.isDevelopment,
     // A huge document is refused while it is parsed, before any rule walks it.

@@ -6,7 +6,9 @@
  * requests are sent with the setting on, then after a restart with it off, on the same data.
  * The model has no decay or expiry, so nothing changes between the two.
  */
+import { MAX_COMPILED_FIELDS } from "../../src/app/compiled-execution";
 import { RECORD_INTERACTIONS, SET_LEAD_STAGE } from "./helpers/documents";
+import { scrape } from "./helpers/prometheus";
 import { scoringCalls } from "./helpers/scoring";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
 
@@ -42,7 +44,7 @@ const REQUESTS: Array<[string, string, Record<string, unknown>]> = [
      fragment Brief on Lead { email score fit @skip(if: $skipFit) ... on Lead { __typename stage } }`,
     { order: { field: "SCORE" }, withHistory: true },
   ],
-  ["the funnel and the models", `{ funnel { stage count } models(first: 2) { edges { node { version active groups { name max } } } } activeModel { version offPath } }`, {}],
+  ["the funnel and the models", `{ funnel { stage leads reached conversionToNext } models(first: 2) { edges { node { version active groups { name max } } } } activeModel { version offPath } }`, {}],
   ["one lead by email", `query One($email: String!) { leadByEmail(email: $email) { ${LEAD_FIELDS} } }`, { email: "cto@compiled.example" }],
   ["an unknown lead: null", `query One($id: ID!) { lead(id: $id) { email } }`, { id: "00000000-0000-4000-8000-000000000000" }],
   ["a field error with its code (an unknown group)", `{ leads(orderBy: { field: GROUP, group: "Blog" }) { edges { node { email } } } }`, {}],
@@ -102,6 +104,8 @@ describe(`compiled queries answer as graphql-js does [${testDatabase()}]`, () =>
     expect(json("a page of leads with everything").data.leads.edges.length).toBe(4);
     expect(json("a page of leads with everything").data.leads.edges.some((e: { node: { stage: string } }) => e.node.stage === "SQL")).toBe(true);
     expect(json("one lead by email").data.leadByEmail.scoreBreakdown.length).toBeGreaterThan(2);
+    expect(json("the funnel and the models").errors).toBeUndefined();
+    expect(json("filters, an order with its direction defaulted, aliases, fragments and directives").errors).toBeUndefined();
     expect(json("a field error with its code (an unknown group)").errors[0].extensions.code).toBe("BAD_USER_INPUT");
     expect(json("a variable input without a field its default does not cover").errors[0].extensions.fields[0].field).toBe("orderBy.group");
     expect(interpreted["a misspelt enum value in a variable"].status).toBe(400);
@@ -113,5 +117,29 @@ describe(`compiled queries answer as graphql-js does [${testDatabase()}]`, () =>
       expect({ name, ...compiled[name] }).toEqual({ name, ...interpreted[name] });
       expect({ name, ...first[name] }).toEqual({ name, ...interpreted[name] });
     }
+  });
+
+  it("compiles a query the second time it comes, not a mutation, and not a document selecting over 100 fields", async () => {
+    const executions = async () => {
+      const exposition = await scrape(s.t.app.metricsUrl as string);
+      const of = (executor: string) => exposition.value("qualify_graphql_executions_total", { executor }) ?? 0;
+      return { compiled: of("compiled"), interpreted: of("graphql-js") };
+    };
+    const before = await executions();
+    await s.t.restart({});
+    const small = `{ funnel { stage leads } } # ${Math.random()}`;
+    for (let i = 0; i < 3; i++) expect((await send(small, {})).status).toBe(200);
+    const afterSmall = await executions();
+    expect([afterSmall.compiled - before.compiled, afterSmall.interpreted - before.interpreted]).toEqual([2, 1]);
+
+    const big = `{ leads(first: 1) { edges { node { ${"email ".repeat(MAX_COMPILED_FIELDS)} } } } }`;
+    for (let i = 0; i < 3; i++) expect((await send(big, {})).status).toBe(200);
+    const afterBig = await executions();
+    expect([afterBig.compiled - afterSmall.compiled, afterBig.interpreted - afterSmall.interpreted]).toEqual([0, 3]);
+
+    const mutation = `mutation { upsertLead(input: { email: "${uniqueEmail("m")}" }) { id } }`;
+    for (let i = 0; i < 2; i++) expect((await send(mutation, {})).status).toBe(200);
+    const afterMutation = await executions();
+    expect([afterMutation.compiled - afterBig.compiled, afterMutation.interpreted - afterBig.interpreted]).toEqual([0, 2]);
   });
 });
