@@ -75,13 +75,13 @@ export class Metrics {
     buckets: SCORING_BUCKETS,
     registers: [this.registry],
   });
-  // Bound once: the hot path observes without hashing labels.
   private readonly executions = new Counter({
     name: "qualify_graphql_executions_total",
     help: "Operations over HTTP by how they ran (with QUALIFY_COMPILED_QUERIES on): compiled (graphql-jit) or graphql-js (first runs, mutations, documents too big to compile)",
     labelNames: ["executor"] as const,
     registers: [this.registry],
   });
+  // Bound once: the hot path observes without hashing labels.
   private readonly executionsBy = { compiled: this.executions.labels("compiled"), "graphql-js": this.executions.labels("graphql-js") };
   private readonly scoringOf = {
     change: this.scoring.labels("change"),

@@ -1,6 +1,6 @@
 /**
- * Queries and mutations over HTTP run as functions compiled from their documents (graphql-jit),
- * not through graphql-js's generic executor: a page of 100 leads with their interactions, awards,
+ * Queries over HTTP run as functions compiled from their documents (graphql-jit), not through
+ * graphql-js's generic executor: a page of 100 leads with their interactions, awards,
  * history and breakdown resolves some 15,000 fields, and graphql-js spends most of that request in
  * its own bookkeeping (a path, an info object and a null-prototype result object per field, then
  * their garbage). The compiled function calls the same resolvers of the same schema (scopes,
@@ -143,6 +143,10 @@ export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gate
             return execute({ schema, document, operationName, contextValue: context, variableValues: variables });
           };
           if (operation?.operation !== "query") return interpreted();
+          const query = compiled(document, operationName);
+          // graphql-js coerces the variables itself on its path.
+          if (query === null) return interpreted();
+          if (!isCompiledQuery(query)) return query;
           // Variables are coerced by graphql-js, so that a bad one is refused in its words and with
           // its error limit (Apollo recognises those as BAD_USER_INPUT), and the defaults of input
           // fields are applied (graphql-jit 0.8.9 refuses `{ field: GROUP }` for a `LeadOrder` whose
@@ -150,9 +154,6 @@ export function compiledExecution(schema: GraphQLSchema, metrics: Metrics): Gate
           const definitions = operation.variableDefinitions ?? [];
           const checked = getVariableValues(schema, definitions, variables, { maxErrors: 50 });
           if (checked.errors) return { errors: checked.errors };
-          const query = compiled(document, operationName);
-          if (query === null) return interpreted();
-          if (!isCompiledQuery(query)) return query;
           metrics.executed("compiled");
           const result = await query.query(undefined, context, externalValues(schema, definitions, checked.coerced));
           return result.errors ? { ...result, errors: result.errors.map(asGraphQLJsError) } : result;

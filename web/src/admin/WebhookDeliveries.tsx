@@ -62,8 +62,10 @@ const STATUSES: ReadonlyArray<{ value: DeliveryStatus | ""; label: string }> = [
   { value: "FAILED", label: "Failed" },
 ];
 
-/** "lead created of lead <id>": a delivery as its row and its Redeliver button name it. */
-const describeDelivery = (d: Delivery) => `${d.event.toLowerCase().replace(/_/g, " ")} of lead ${d.leadId}`;
+/** "lead created": an event as the table shows it. */
+const eventName = (d: Delivery) => d.event.toLowerCase().replace(/_/g, " ");
+/** "lead created of lead <id>": a delivery as its Redeliver button and its outcome name it. */
+const describeDelivery = (d: Delivery) => `${eventName(d)} of lead ${d.leadId}`;
 
 async function loadPage(webhookId: string, status: DeliveryStatus | "", after: string | null) {
   const data = await request(WEBHOOK_DELIVERIES, { id: webhookId, status: status || null, first: PAGE, after });
@@ -170,7 +172,7 @@ export function WebhookDeliveries({ id, webhookId, url }: { id: string; webhookI
           <tbody>
             {rows.map((d) => (
               <tr key={d.id}>
-                <td>{d.event.toLowerCase().replace(/_/g, " ")}</td>
+                <td>{eventName(d)}</td>
                 <td>
                   <Link to={`/leads/${d.leadId}`}>lead {d.leadId}</Link>
                 </td>
