@@ -77,12 +77,17 @@ export class Metrics {
   });
   private readonly executions = new Counter({
     name: "qualify_graphql_executions_total",
-    help: "Operations over HTTP by how they ran (with QUALIFY_COMPILED_QUERIES on): compiled (graphql-jit) or graphql-js (first runs, mutations, documents too big to compile)",
-    labelNames: ["executor"] as const,
+    help:
+      "Operations over HTTP by how they ran (with QUALIFY_COMPILED_QUERIES on): compiled (graphql-jit) or graphql-js (first runs, mutations, documents too big to compile); " +
+      "guard: fields (the schema checking each field's scope) or none (the caller may read every field the document names)",
+    labelNames: ["executor", "guard"] as const,
     registers: [this.registry],
   });
   // Bound once: the hot path observes without hashing labels.
-  private readonly executionsBy = { compiled: this.executions.labels("compiled"), "graphql-js": this.executions.labels("graphql-js") };
+  private readonly executionsBy = {
+    compiled: { fields: this.executions.labels("compiled", "fields"), none: this.executions.labels("compiled", "none") },
+    "graphql-js": { fields: this.executions.labels("graphql-js", "fields"), none: this.executions.labels("graphql-js", "none") },
+  };
   private readonly scoringOf = {
     change: this.scoring.labels("change"),
     batch: this.scoring.labels("batch"),
@@ -103,8 +108,8 @@ export class Metrics {
   }
 
   /** Counts one operation run by the compiled-queries executor (`app/compiled-execution.ts`), by how it ran. */
-  executed(executor: "compiled" | "graphql-js"): void {
-    this.executionsBy[executor].inc();
+  executed(executor: "compiled" | "graphql-js", guard: "fields" | "none"): void {
+    this.executionsBy[executor][guard].inc();
   }
 
   /** Records scoring work that started at `startedMs` (`performance.now()`). */

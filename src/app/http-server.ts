@@ -44,6 +44,8 @@ export interface HttpOptions {
   config: Config;
   logger: Logger;
   schema: GraphQLSchema;
+  /** The same without the field guard (`buildUnguardedSchema`): compiled queries use it when `config.compiledQueries`. */
+  unguardedSchema: GraphQLSchema;
   /** The caller presenting the key in `authorization` (null: none, unknown or revoked); rejects (503) when it cannot be checked. */
   authenticate: (authorization: unknown) => Promise<Caller | null>;
   /** The context of a request of `caller`. */
@@ -113,7 +115,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
 
   const apollo = new ApolloServer<RequestContext>({
     // The schema; queries run as functions compiled from their documents (compiled-execution.ts).
-    ...(config.compiledQueries ? { gateway: compiledExecution(schema, metrics) } : { schema }),
+    ...(config.compiledQueries ? { gateway: compiledExecution(schema, options.unguardedSchema, metrics) } : { schema }),
     formatError,
     includeStacktraceInErrorResponses: config.isDevelopment,
     // A huge document is refused while it is parsed, before any rule walks it.

@@ -28,7 +28,7 @@ import { type Backlog, Metrics } from "../metrics";
 import { createLoaders } from "../resolvers/loaders";
 import type { RequestContext } from "../resolvers/request-context";
 import { readBacklog } from "../scoring/backlog";
-import { buildQualifySchema } from "../schema/build-schema";
+import { buildQualifySchema, buildUnguardedSchema } from "../schema/build-schema";
 import { createServices, type ServiceEnvironment, type Services } from "../services";
 import { keyFromAuthorization } from "../services/api-key.service";
 import { beforeDeadline, pause } from "./deadline";
@@ -135,10 +135,12 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
     const rateLimits = await RateLimits.create(config, logger, poolOf(dataSource));
     // Closed before the pool (the steps run in reverse): its Redis connection, if any.
     started.database.push(() => rateLimits.close());
+    const limits = { maxJsonBytes: config.limits.maxJsonBytes };
     const server = await startHttpServer({
       config,
       logger,
-      schema: await buildQualifySchema(events.local, { maxJsonBytes: config.limits.maxJsonBytes }),
+      schema: await buildQualifySchema(events.local, limits),
+      unguardedSchema: await buildUnguardedSchema(events.local, limits),
       authenticate,
       contextFor,
       requestContext,

@@ -12,17 +12,23 @@
  */
 import {
   defaultFieldResolver,
+  type DocumentNode,
   getDirectiveValues,
   getNamedType,
   GraphQLIncludeDirective,
   type GraphQLNamedType,
+  type GraphQLObjectType,
   type GraphQLResolveInfo,
   type GraphQLSchema,
   GraphQLSkipDirective,
+  isAbstractType,
   isInterfaceType,
   isObjectType,
   Kind,
   type SelectionNode,
+  TypeInfo,
+  visit,
+  visitWithTypeInfo,
 } from "graphql";
 import { type Caller, hasScope } from "../context";
 import type { Scope } from "../entities/api-key.entity";
@@ -92,6 +98,35 @@ export function guardFields(schema: GraphQLSchema): GraphQLSchema {
     }
   }
   return schema;
+}
+
+/**
+ * The scopes the fields `document` names need (every operation and fragment, whatever `@skip`
+ * and `@include` decide, so a superset of what one execution reads), as `guardFields` asks them:
+ * a field selected on an interface needs what that field needs on any type implementing it.
+ * A caller having all of them passes the guard at every field the document can resolve, so the
+ * document may run on the schema without it (app/compiled-execution.ts). `document` must be
+ * valid against `schema` (fields it does not know are skipped).
+ */
+export function scopesNamed(schema: GraphQLSchema, document: DocumentNode): ReadonlySet<Scope> {
+  const roots = new Set([schema.getQueryType(), schema.getMutationType(), schema.getSubscriptionType()]);
+  const scopes = new Set<Scope>();
+  const typeInfo = new TypeInfo(schema);
+  visit(
+    document,
+    visitWithTypeInfo(typeInfo, {
+      Field(node) {
+        const parent = typeInfo.getParentType();
+        if (!parent || roots.has(parent as GraphQLObjectType) || parent.name.startsWith("__") || node.name.value.startsWith("__")) return;
+        const types = isAbstractType(parent) ? schema.getPossibleTypes(parent) : [parent];
+        for (const type of types) {
+          const scope = requiredScope(type.name, node.name.value);
+          if (scope !== null) scopes.add(scope);
+        }
+      },
+    }),
+  );
+  return scopes;
 }
 
 /** A response path without its list indices (`leads.edges.node.email`), as `unreadableSelections` names fields. */

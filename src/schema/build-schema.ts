@@ -10,6 +10,7 @@ import { type ArgumentLimits, guardArguments } from "../resolvers/argument-guard
 import { scopeAuthChecker } from "../resolvers/auth-checker";
 import { guardFields } from "../resolvers/field-scopes";
 import { createLocalPubSub } from "../events/local-pub-sub";
+import { directFieldResolvers } from "./direct-resolvers";
 import { nodeTypeOf } from "./node.type";
 import { DateTimeScalar } from "./scalars";
 
@@ -24,6 +25,17 @@ import { DateTimeScalar } from "./scalars";
  * A field named apart from its property says `simple: false`.
  */
 export async function buildQualifySchema(pubSub: PubSub, limits: ArgumentLimits): Promise<GraphQLSchema> {
+  return guardFields(await buildUnguardedSchema(pubSub, limits));
+}
+
+/**
+ * The same schema without the field guard, for executing a document whose every field the caller
+ * may read (`scopesNamed`): the guard would let each field through, at the cost of a resolver
+ * call per field where the property could be read directly (app/compiled-execution.ts). A
+ * schema of its own (built again, not copied: its fields are other objects than the guarded
+ * schema's), never served to a caller lacking a scope the document names.
+ */
+export async function buildUnguardedSchema(pubSub: PubSub, limits: ArgumentLimits): Promise<GraphQLSchema> {
   const schema = await buildSchema({
     resolvers: RESOLVERS,
     authChecker: scopeAuthChecker,
@@ -34,11 +46,13 @@ export async function buildQualifySchema(pubSub: PubSub, limits: ArgumentLimits)
     validate: false,
     emitSchemaFile: false,
   });
+  // Field resolver methods called without type-graphql's per-call mapping (direct-resolvers.ts).
+  directFieldResolvers(schema, RESOLVERS);
   guardArguments(schema, limits);
   // type-graphql wraps every `resolveType` in an async function; compiled queries
   // (app/compiled-execution.ts) need the type name at once, as graphql-js accepts it too.
   (schema.getType("Node") as GraphQLInterfaceType).resolveType = nodeTypeOf;
-  return guardFields(schema);
+  return schema;
 }
 
 /** The schema as SDL, sorted so the file only changes when the API does. */

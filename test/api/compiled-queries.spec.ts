@@ -4,10 +4,13 @@
  * for byte, status included: data, field errors with their codes, paths and locations, refused
  * variables in graphql-js's words, input defaults, fragments, directives and aliases. The same
  * requests are sent with the setting on, then after a restart with it off, on the same data.
- * The model has no decay or expiry, so nothing changes between the two.
+ * The model has no decay or expiry, so nothing changes between the two. An admin key may read
+ * every field the documents name, so its queries run on the schema without the field guard; a
+ * key with `read` alone may not (a webhook's `url` needs `admin`), so its run on the guarded one:
+ * both must answer as graphql-js does.
  */
 import { MAX_COMPILED_FIELDS } from "../../src/app/compiled-execution";
-import { RECORD_INTERACTIONS, SET_LEAD_STAGE } from "./helpers/documents";
+import { CREATE_API_KEY, RECORD_INTERACTIONS, SET_LEAD_STAGE } from "./helpers/documents";
 import { scrape } from "./helpers/prometheus";
 import { scoringCalls } from "./helpers/scoring";
 import { testDatabase, uniqueEmail, useTestApp } from "./helpers/test-app";
@@ -61,18 +64,27 @@ const REQUESTS: Array<[string, string, Record<string, unknown>]> = [
 describe(`compiled queries answer as graphql-js does [${testDatabase()}]`, () => {
   const s = useTestApp();
 
-  const send = async (query: string, variables: Record<string, unknown>, operationName?: string) => {
+  const send = async (query: string, variables: Record<string, unknown>, operationName?: string, key = s.api.key) => {
     const res = await fetch(s.t.app.url, {
       method: "POST",
-      headers: { "content-type": "application/json", authorization: `Bearer ${s.api.key}` },
+      headers: { "content-type": "application/json", authorization: `Bearer ${key}` },
       body: JSON.stringify({ query, variables, operationName }),
     });
     return { status: res.status, body: await res.text() };
   };
-  const sendAll = async () => {
+  const sendAll = async (key = s.api.key) => {
     const answers: Record<string, { status: number; body: string }> = {};
-    for (const [name, query, variables] of REQUESTS) answers[name] = await send(query, variables, name.startsWith("two operations") ? "B" : undefined);
+    for (const [name, query, variables] of REQUESTS) answers[name] = await send(query, variables, name.startsWith("two operations") ? "B" : undefined, key);
     return answers;
+  };
+  const executions = async () => {
+    const exposition = await scrape(s.t.app.metricsUrl as string);
+    const of = (executor: string, guard: string) => exposition.value("qualify_graphql_executions_total", { executor, guard }) ?? 0;
+    return {
+      compiled: of("compiled", "none") + of("compiled", "fields"),
+      interpreted: of("graphql-js", "none") + of("graphql-js", "fields"),
+      guarded: of("compiled", "fields") + of("graphql-js", "fields"),
+    };
   };
 
   it("gives the same status and body for every request, with the setting on and off", async () => {
@@ -92,9 +104,18 @@ describe(`compiled queries answer as graphql-js does [${testDatabase()}]`, () =>
     await s.api.data(SET_LEAD_STAGE, { leadId: last, stage: "Other", reason: "not a fit" });
 
     expect(s.t.config.compiledQueries).toBe(true);
+    const reader = (await s.api.data(CREATE_API_KEY, { name: "reader", scopes: ["READ"] })).createApiKey.key;
     // A query is compiled the second time it comes: the first answers are graphql-js's.
+    const before = await executions();
     const first = await sendAll();
     const compiled = await sendAll();
+    const afterAdmin = await executions();
+    const readerFirst = await sendAll(reader);
+    const readerCompiled = await sendAll(reader);
+    const afterReader = await executions();
+    // The admin's ran unguarded; the reader's only the documents not naming a webhook's field.
+    expect(afterAdmin.guarded - before.guarded).toBe(0);
+    expect(afterReader.guarded - afterAdmin.guarded).toBe(2);
     await s.t.restart({ QUALIFY_COMPILED_QUERIES: "false" });
     expect(s.t.config.compiledQueries).toBe(false);
     const interpreted = await sendAll();
@@ -116,15 +137,12 @@ describe(`compiled queries answer as graphql-js does [${testDatabase()}]`, () =>
     for (const [name] of REQUESTS) {
       expect({ name, ...compiled[name] }).toEqual({ name, ...interpreted[name] });
       expect({ name, ...first[name] }).toEqual({ name, ...interpreted[name] });
+      expect({ name, ...readerCompiled[name] }).toEqual({ name, ...interpreted[name] });
+      expect({ name, ...readerFirst[name] }).toEqual({ name, ...interpreted[name] });
     }
   });
 
   it("compiles a query the second time it comes, not a mutation, and not a document selecting over 100 fields", async () => {
-    const executions = async () => {
-      const exposition = await scrape(s.t.app.metricsUrl as string);
-      const of = (executor: string) => exposition.value("qualify_graphql_executions_total", { executor }) ?? 0;
-      return { compiled: of("compiled"), interpreted: of("graphql-js") };
-    };
     const before = await executions();
     await s.t.restart({});
     const small = `{ funnel { stage leads } } # ${Math.random()}`;

@@ -57,8 +57,9 @@ function toEntity(row: InteractionRow): InteractionEntity {
 
 /**
  * Pages of interactions for many leads at once: one query per distinct `(first, after)` in the
- * batch (a list of leads asks the same page of each, so that is one query), using a window
- * function to take the newest `first + 1` of each lead.
+ * batch (a list of leads asks the same page of each, so that is one query), each lead's newest
+ * `first + 1` after the cursor read backwards along its timeline index (`lead_id, occurred_at,
+ * seq`): a page costs its own rows, however long the leads' histories are.
  */
 export function createInteractionsByLeadLoader(db: EntityManager): DataLoader<InteractionPageKey, Page<InteractionEntity>, string> {
   return new DataLoader(
@@ -73,15 +74,16 @@ export function createInteractionsByLeadLoader(db: EntityManager): DataLoader<In
             first === 0
               ? []
               : await db.query(
-                  `SELECT id, lead_id, seq, type, target, source, external_id, properties, occurred_ms, received_ms FROM (
-                     SELECT i.id, i.lead_id, i.seq, i.type, i.target, i.source, i.external_id, i.properties,
-                            ${epochMs("i.occurred_at")} AS occurred_ms, ${epochMs("i.received_at")} AS received_ms,
-                            row_number() OVER (PARTITION BY i.lead_id ORDER BY i.occurred_at DESC, i.seq DESC) AS rn
-                       FROM interaction i
-                      WHERE i.lead_id = ANY($1::uuid[])
-                        AND ($2::timestamptz IS NULL OR (i.occurred_at, i.seq) < ($2::timestamptz, $3::bigint))
-                   ) ranked WHERE rn <= $4 ORDER BY lead_id, rn`,
-                  [group.map((k) => k.leadId), cursor?.occurredAt ?? null, cursor?.seq ?? null, first + 1],
+                  `SELECT i.id, i.lead_id, i.seq, i.type, i.target, i.source, i.external_id, i.properties,
+                          ${epochMs("i.occurred_at")} AS occurred_ms, ${epochMs("i.received_at")} AS received_ms
+                     FROM unnest($1::uuid[]) WITH ORDINALITY AS k (id, n)
+                    CROSS JOIN LATERAL (
+                      SELECT * FROM interaction i
+                       WHERE i.lead_id = k.id${cursor ? " AND (i.occurred_at, i.seq) < ($3::timestamptz, $4::bigint)" : ""}
+                       ORDER BY i.occurred_at DESC, i.seq DESC LIMIT $2
+                    ) i
+                    ORDER BY k.n, i.occurred_at DESC, i.seq DESC`,
+                  [group.map((k) => k.leadId), first + 1, ...(cursor ? [cursor.occurredAt, cursor.seq] : [])],
                 );
           const byLead = new Map<string, InteractionEntity[]>();
           for (const row of rows) {
