@@ -67,11 +67,10 @@ export class LeadResolver {
     @Arg("first", () => Int, { nullable: true }) first?: number,
     @Arg("after", () => String, { nullable: true }) after?: string,
   ): Promise<ConnectionResult<Interaction>> {
-    const key = { leadId: lead.id, first: pageSize(first), after: after ?? null };
+    // Their awards read in the page's statement (one for every lead's page) when asked, so that
+    // each interaction's `points` and `awards` answer at once.
+    const key = { leadId: lead.id, first: pageSize(first), after: after ?? null, awards: selects(info, ["edges", "node"], AWARD_FIELDS) };
     const page = await ctx.loaders.interactionsByLead.load(key);
-    // Their awards read with the page (one batch for every lead's page), so that each
-    // interaction's `points` and `awards` answer at once.
-    if (selects(info, ["edges", "node"], AWARD_FIELDS)) await ctx.loaders.awardsByInteraction.loadMany(page.edges.map((edge) => edge.node.id));
     return { ...page, countTotal: () => ctx.loaders.interactionCountByLead.load(lead.id) };
   }
 

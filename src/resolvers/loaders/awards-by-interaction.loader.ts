@@ -10,10 +10,26 @@ export interface InteractionAwards {
   awards: Award[];
 }
 
+/** One award as a page of interactions reads it with them (`AWARD_TUPLE`): `[ruleIndex, rule, category, points, awardedAtMs, expiresAtMs, modelVersion]`. */
+export type AwardTuple = [number, string, Award["category"], number, number | string, number | string | null, number];
+
+/**
+ * An interaction's awards as a JSON array of `AwardTuple`s in rule order (`a` is `score_award`):
+ * `Lead.interactions` reads them in its page's statement when they are asked for.
+ */
+export const AWARD_TUPLES = (interactionId: string): string =>
+  `(SELECT json_agg(json_build_array(a.rule_index, a.rule, a.category, a.points, ${epochMs("a.awarded_at")}, ${epochMs("a.expires_at")}, a.model_version) ORDER BY a.rule_index)
+      FROM score_award a WHERE a.interaction_id = ${interactionId})`;
+
 /** The awards loader, and what its batches have read so far (a field resolver reads them without waiting). */
 export type AwardsByInteractionLoader = DataLoader<string, InteractionAwards> & {
   /** The awards of every interaction a batch has read (no entry: not read yet, or primed with a promise). */
   readonly settled: ReadonlyMap<string, InteractionAwards>;
+  /**
+   * Keeps the awards of `interactionId` read elsewhere (`AWARD_TUPLES`; null: none) as a batch
+   * would have read them, `compiled` holding the model of every version they name.
+   */
+  settle(interactionId: string, tuples: AwardTuple[] | null, compiled: ReadonlyMap<number, CompiledModel>): void;
 };
 
 /**
@@ -21,10 +37,16 @@ export type AwardsByInteractionLoader = DataLoader<string, InteractionAwards> & 
  * counting and those that expired or decayed away (they explain what it once earned), with the
  * model of their version. `Interaction.points` sums the values now, from the same loader. What a
  * batch read is also kept in `settled`, so that once a page's awards are read (`Lead.interactions`
- * reads them with the page when they are asked for), `points` and `awards` answer without a promise.
+ * reads them with the page when they are asked for, and `settle`s them here), `points` and
+ * `awards` answer without a promise.
  */
 export function createAwardsByInteractionLoader(db: EntityManager, models: ModelVersions): AwardsByInteractionLoader {
   const settled = new Map<string, InteractionAwards>();
+  const keep = (id: string, answer: InteractionAwards): InteractionAwards => {
+    settled.set(id, answer);
+    loader.prime(id, answer);
+    return answer;
+  };
   const loader = new DataLoader<string, InteractionAwards>(async (interactionIds) => {
     const rows: Array<Record<string, unknown>> = await db.query(
       `SELECT interaction_id, rule_index, rule, category, points, ${epochMs("awarded_at")} AS awarded_ms, ${epochMs("expires_at")} AS expires_ms, model_version
@@ -55,5 +77,21 @@ export function createAwardsByInteractionLoader(db: EntityManager, models: Model
       return answer;
     });
   });
-  return Object.assign(loader, { settled });
+  const settle = (interactionId: string, tuples: AwardTuple[] | null, compiled: ReadonlyMap<number, CompiledModel>): void => {
+    if (settled.has(interactionId)) return;
+    if (tuples === null || tuples.length === 0) return void keep(interactionId, { model: null, awards: [] });
+    keep(interactionId, {
+      model: compiled.get(tuples[0][6])!,
+      awards: tuples.map(([ruleIndex, rule, category, points, awardedMs, expiresMs]) => ({
+        ruleIndex,
+        rule,
+        category,
+        points,
+        interactionId,
+        awardedAt: new Date(Number(awardedMs)),
+        expiresAt: expiresMs === null ? null : new Date(Number(expiresMs)),
+      })),
+    });
+  };
+  return Object.assign(loader, { settled, settle });
 }

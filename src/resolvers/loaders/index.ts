@@ -19,14 +19,15 @@ import { createStageHistoryByLeadLoader } from "./stage-history-by-lead.loader";
  * clock); `models` compiles the versions the ledgers were scored with.
  */
 export function createLoaders(db: EntityManager, clock: Clock, models: ModelVersions) {
+  const awardsByInteraction = createAwardsByInteractionLoader(db, models);
   return {
     leadById: createLeadByIdLoader(db),
-    interactionsByLead: createInteractionsByLeadLoader(db),
+    interactionsByLead: createInteractionsByLeadLoader(db, awardsByInteraction, models),
     interactionCountByLead: createInteractionCountByLeadLoader(db),
     stageHistoryByLead: createStageHistoryByLeadLoader(db),
     ledgerByLead: createLedgerByLeadLoader(db, clock, models),
     interactionKindsByLead: createInteractionKindsByLeadLoader(db),
-    awardsByInteraction: createAwardsByInteractionLoader(db, models),
+    awardsByInteraction,
     scoreHistoryByLead: createScoreHistoryByLeadLoader(db),
     scorePointCountByLead: createScorePointCountByLeadLoader(db),
     scoreAtByLead: createScoreAtByLeadLoader(db),
