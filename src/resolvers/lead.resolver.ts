@@ -3,6 +3,7 @@ import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Re
 import type { RequestContext } from "./request-context";
 import type { LeadEntity } from "../entities/lead.entity";
 import { pageSize } from "../database/cursor";
+import { DETAIL_FIELDS } from "./loaders/interactions-by-lead.loader";
 import type { ConnectionResult } from "../schema/connection.type";
 import { LeadFilter, LeadInput, LeadOrder } from "../schema/inputs.type";
 import { type Interaction, InteractionConnection } from "../schema/interaction.type";
@@ -69,7 +70,14 @@ export class LeadResolver {
   ): Promise<ConnectionResult<Interaction>> {
     // Their awards read in the page's statement (one for every lead's page) when asked, so that
     // each interaction's `points` and `awards` answer at once.
-    const key = { leadId: lead.id, first: pageSize(first), after: after ?? null, awards: selects(info, ["edges", "node"], AWARD_FIELDS) };
+    // The fields few pages show are read only when asked (`DETAIL_FIELDS`).
+    const key = {
+      leadId: lead.id,
+      first: pageSize(first),
+      after: after ?? null,
+      awards: selects(info, ["edges", "node"], AWARD_FIELDS),
+      details: selects(info, ["edges", "node"], DETAIL_FIELDS),
+    };
     const page = await ctx.loaders.interactionsByLead.load(key);
     return { ...page, countTotal: () => ctx.loaders.interactionCountByLead.load(lead.id) };
   }

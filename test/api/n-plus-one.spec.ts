@@ -74,4 +74,29 @@ describe(`statement count [${testDatabase()}]`, () => {
     // Leads; the three pages (each its own statement: with awards, without, after the cursor); breakdowns are not asked.
     expect(s.t.app.queries.count - before).toBeLessThanOrEqual(4);
   });
+
+  it("reads an interaction's source, external id, properties and receipt time only for a page asking for them", async () => {
+    const db = s.t.app.context(null).db;
+    const [{ id }] = await db.query(`INSERT INTO lead (email, stage, created_at, updated_at) VALUES ('details@example.com', 'Subscriber', now(), now()) RETURNING id`);
+    await db.query(
+      `INSERT INTO interaction (lead_id, type, target, source, external_id, properties, occurred_at, received_at) VALUES
+         ($1, 'demo', 'call', 'crm', 'crm-1', '{"plan": "pro", "seats": 12}', '2026-11-02T10:00:00Z', '2026-11-02T10:00:05.250Z'),
+         ($1, 'visit', '/pricing', NULL, NULL, '{}', '2026-11-01T09:00:00Z', '2026-11-01T09:00:01Z')`,
+      [id],
+    );
+    type Pages = { leadByEmail: Record<string, { edges: Array<{ node: Record<string, unknown> }> }> };
+    const query = gql<Pages, Record<string, never>>(`{ leadByEmail(email: "details@example.com") {
+      brief: interactions { edges { node { type target occurredAt } } }
+      detailed: interactions { edges { node { type source externalId properties receivedAt } } }
+    } }`);
+    const { leadByEmail } = await s.t.admin.data(query, {});
+    expect(leadByEmail.brief.edges.map((e) => e.node)).toEqual([
+      { type: "demo", target: "call", occurredAt: "2026-11-02T10:00:00.000Z" },
+      { type: "visit", target: "/pricing", occurredAt: "2026-11-01T09:00:00.000Z" },
+    ]);
+    expect(leadByEmail.detailed.edges.map((e) => e.node)).toEqual([
+      { type: "demo", source: "crm", externalId: "crm-1", properties: { plan: "pro", seats: 12 }, receivedAt: "2026-11-02T10:00:05.250Z" },
+      { type: "visit", source: null, externalId: null, properties: {}, receivedAt: "2026-11-01T09:00:01.000Z" },
+    ]);
+  });
 });

@@ -11,13 +11,35 @@ import { byGroup } from "./by-group";
 
 /**
  * One lead's page of interactions, newest first: `first` after the cursor `after`; `awards`: read
- * the awards of each with it (into the awards loader), when the page's `points` or `awards` are asked.
+ * the awards of each with it (into the awards loader), when the page's `points` or `awards` are
+ * asked; `details`: read the `DETAIL_FIELDS` too, when the page asks for one of them.
  */
 export interface InteractionPageKey {
   leadId: string;
   first: number;
   after: string | null;
   awards: boolean;
+  details: boolean;
+}
+
+/**
+ * The fields of an interaction a page reads only when asked for (`InteractionPageKey.details`):
+ * a page of 100 leads showing what each did needs none of them, and each costs a parse per row
+ * (the properties a JSON document) and objects alive until the answer is sent.
+ */
+export const DETAIL_FIELDS: ReadonlySet<string> = new Set(["source", "externalId", "properties", "receivedAt"]);
+
+/**
+ * An interaction read without its `DETAIL_FIELDS`: reading one of them is a bug (the page's key
+ * said they were not asked), so it throws rather than answer a value that was never read.
+ */
+class BriefInteraction extends InteractionEntity {}
+for (const field of ["source", "externalId", "properties", "receivedAt"] as const) {
+  Object.defineProperty(BriefInteraction.prototype, field, {
+    get() {
+      throw new Error(`Interaction.${field} was not read with this page (interactions-by-lead.loader.ts, DETAIL_FIELDS)`);
+    },
+  });
 }
 
 /** The cursor of an interaction in newest-first order: `(occurredAt, seq)` plus its id. */
@@ -39,30 +61,42 @@ interface InteractionRow {
   seq: string;
   type: string;
   target: string | null;
-  source: string | null;
-  external_id: string | null;
-  properties: InteractionEntity["properties"];
+  /** The `DETAIL_FIELDS`' columns: absent without `details`. */
+  source?: string | null;
+  external_id?: string | null;
+  properties?: InteractionEntity["properties"];
   occurred_ms: string;
-  received_ms: string;
+  received_ms?: string;
   /** With `awards`: the interaction's awards (`AWARD_TUPLES`), null when it has none. */
   awards?: AwardTuple[] | null;
 }
 
-/** Maps a raw `interaction` row (from SQL that TypeORM did not build) to the entity. */
-function toEntity(row: InteractionRow): InteractionEntity {
-  const entity = new InteractionEntity();
+/** Sets the fields every page reads from a raw `interaction` row (SQL that TypeORM did not build). */
+function withBriefFields(entity: InteractionEntity, row: InteractionRow): InteractionEntity {
   entity.id = row.id;
   entity.leadId = row.lead_id;
   entity.seq = String(row.seq);
   entity.type = row.type;
   entity.target = row.target;
-  entity.source = row.source;
-  entity.externalId = row.external_id;
-  entity.properties = row.properties;
   entity.occurredAt = new Date(Number(row.occurred_ms));
+  return entity;
+}
+
+/** Maps a raw `interaction` row to the entity, its `DETAIL_FIELDS` included. */
+function toEntity(row: InteractionRow): InteractionEntity {
+  const entity = withBriefFields(new InteractionEntity(), row);
+  entity.source = row.source ?? null;
+  entity.externalId = row.external_id ?? null;
+  entity.properties = row.properties ?? {};
   entity.receivedAt = new Date(Number(row.received_ms));
   return entity;
 }
+
+/**
+ * Maps a raw `interaction` row read without its `DETAIL_FIELDS` to a `BriefInteraction`, not
+ * constructed: the class's field initialisers would define the detail fields over the getters.
+ */
+const toBriefEntity = (row: InteractionRow): InteractionEntity => withBriefFields(Object.create(BriefInteraction.prototype) as InteractionEntity, row);
 
 /**
  * Pages of interactions for many leads at once: one query per distinct `(first, after)` in the
@@ -81,16 +115,16 @@ export function createInteractionsByLeadLoader(
     (keys) =>
       byGroup(
         keys,
-        (key) => `${key.first}:${key.after ?? ""}:${key.awards}`,
+        (key) => `${key.first}:${key.after ?? ""}:${key.awards}:${key.details}`,
         async (group) => {
-          const { first, after, awards } = group[0];
+          const { first, after, awards, details } = group[0];
           const cursor = after ? parseAfter(after) : null;
           const rows: InteractionRow[] =
             first === 0
               ? []
               : await db.query(
-                  `SELECT i.id, i.lead_id, i.seq, i.type, i.target, i.source, i.external_id, i.properties,
-                          ${epochMs("i.occurred_at")} AS occurred_ms, ${epochMs("i.received_at")} AS received_ms${awards ? `,
+                  `SELECT i.id, i.lead_id, i.seq, i.type, i.target, ${epochMs("i.occurred_at")} AS occurred_ms${details ? `,
+                          i.source, i.external_id, i.properties, ${epochMs("i.received_at")} AS received_ms` : ""}${awards ? `,
                           ${AWARD_TUPLES("i.id")} AS awards` : ""}
                      FROM unnest($1::uuid[]) WITH ORDINALITY AS k (id, n)
                     CROSS JOIN LATERAL (
@@ -108,7 +142,7 @@ export function createInteractionsByLeadLoader(
           }
           const byLead = new Map<string, InteractionEntity[]>();
           for (const row of rows) {
-            const entity = toEntity(row);
+            const entity = details ? toEntity(row) : toBriefEntity(row);
             const page = byLead.get(entity.leadId);
             if (page) page.push(entity);
             else byLead.set(entity.leadId, [entity]);
@@ -116,6 +150,6 @@ export function createInteractionsByLeadLoader(
           return new Map(group.map((key) => [key, toPage(byLead.get(key.leadId) ?? [], first, interactionCursor, !!after)]));
         },
       ),
-    { cacheKeyFn: (key) => `${key.leadId}:${key.first}:${key.after ?? ""}:${key.awards}` },
+    { cacheKeyFn: (key) => `${key.leadId}:${key.first}:${key.after ?? ""}:${key.awards}:${key.details}` },
   );
 }
