@@ -5,7 +5,12 @@
  */
 export async function byGroup<K, V>(keys: readonly K[], groupOf: (key: K) => string, load: (group: K[]) => Promise<Map<K, V>>): Promise<V[]> {
   const groups = new Map<string, K[]>();
-  for (const key of keys) groups.set(groupOf(key), [...(groups.get(groupOf(key)) ?? []), key]);
+  for (const key of keys) {
+    const name = groupOf(key);
+    const group = groups.get(name);
+    if (group) group.push(key);
+    else groups.set(name, [key]);
+  }
   const answers = new Map<K, V>();
   for (const group of groups.values()) for (const [key, value] of await load(group)) answers.set(key, value);
   return keys.map((key) => answers.get(key) as V);
