@@ -9,6 +9,14 @@ import { testDatabase, uniqueEmail, useTestApp } from "../api/helpers/test-app";
 
 type Entry = { level?: string; message?: string; stack?: unknown };
 
+/**
+ * What the service logged above info about a request, but "slow sql": that warning says the
+ * machine was slow (a loaded embedded database can take a second over `SELECT version FROM
+ * scoring_model`), not that the input was handled badly.
+ */
+const complaints = (lines: readonly string[]): Entry[] =>
+  lines.map((line) => JSON.parse(line) as Entry).filter((e) => e.level !== "info" && e.level !== "debug" && e.message !== "slow sql");
+
 const logs: string[] = [];
 const s = useTestApp({ QUALIFY_LOG_LEVEL: "info" }, { log: (line) => logs.push(line) });
 
@@ -238,9 +246,8 @@ describe(`bad input is BAD_USER_INPUT on its field, logged at most at info, and 
       else expect(holding?.path?.length).toBe(1);
     }
     if (c.reason) expect(res.errors.map((e) => e.extensions?.reason)).toContain(c.reason);
-    const entries = logs.map((line) => JSON.parse(line) as Entry);
-    expect(entries.filter((e) => e.level !== "info" && e.level !== "debug")).toEqual([]);
-    expect(entries.filter((e) => e.stack !== undefined)).toEqual([]);
+    expect(complaints(logs)).toEqual([]);
+    expect(logs.map((line) => JSON.parse(line) as Entry).filter((e) => e.stack !== undefined)).toEqual([]);
     expect(await snapshot()).toBe(before);
   });
 });
@@ -326,7 +333,7 @@ describe(`subscriptions validate their arguments [${testDatabase()}]`, () => {
     if ((variables as { stage?: string }).stage === "NoSuchStage") {
       expect(message.errors?.[0].message).toContain("Subscriber, Lead, MQL, SQL, Opportunity, Customer, Evangelist, Other");
     }
-    expect(logs.map((line) => JSON.parse(line) as Entry).filter((e) => e.level === "error" || e.level === "warn")).toEqual([]);
+    expect(complaints(logs)).toEqual([]);
   });
 
   it("accepts a stage in any case, and an upper-case lead id, and delivers their events", async () => {
