@@ -140,6 +140,38 @@ describe("workbench model page", () => {
     expect(await page.locator(`[id="${reason}"]`).textContent()).toMatch(/The model has 1 error \(see Problems\)/);
   });
 
+  it("shows the service's refusal of a model the page accepted (RULES_INVALID, as when page and service are different versions)", async () => {
+    // The service's own answer to a model it refuses, asked of it directly: `scor` is no field.
+    const refused = 'visit "/pricing" => +15\nstage MQL when scor >= 10\n';
+    const accepted = refused.replace("scor ", "score");
+    const answer = await fetch(s.t.app.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${s.api.key}` },
+      body: JSON.stringify({ query: `mutation ($source: String!) { publishModel(source: $source) { model { version } } }`, variables: { source: refused } }),
+    });
+    const body = await answer.text();
+    expect(JSON.parse(body).errors[0].extensions.code).toBe("RULES_INVALID");
+    const { activeModel } = await s.api.data(ACTIVE);
+
+    const page = await s.signedIn("/model");
+    await problems(page).getByText("No problems").waitFor();
+    // Only the publish is answered with that refusal, as a service of another version would answer it.
+    await page.route("**/graphql", (route) =>
+      route.request().postData()?.includes("publishModel") ? route.fulfill({ status: answer.status, contentType: "application/json", body }) : route.fallback(),
+    );
+    await editor(page).fill(accepted);
+    await problems(page).getByText("No problems").waitFor();
+    await page.getByRole("button", { name: "Publish" }).click();
+    const refusal = problems(page).getByRole("listitem").filter({ hasText: "2:16" });
+    await refusal.waitFor();
+    expect(await problems(page).getByRole("heading", { name: "The service refused the model" }).count()).toBe(1);
+    expect(await refusal.textContent()).toMatch(/^Error 2:16 .*scor/);
+    await page.getByText(JSON.parse(body).errors[0].message).first().waitFor();
+    // Nothing was lost or published: the text is the one typed, the active version the same.
+    expect(await editorText(page)).toBe(accepted);
+    expect((await s.api.data(ACTIVE)).activeModel.version).toBe(activeModel.version);
+  });
+
   it("keeps the draft and the tests across a reload until discarded, and runs the tests in the page", async () => {
     const { activeModel } = await s.api.data(ACTIVE);
     const page = await s.signedIn("/model");
