@@ -3,8 +3,10 @@
  * awards), stage history and score breakdown, for `first: 10` and `first: 100`: the SQL
  * statements the service sends (counted by the DataSource's logger, as the N+1 test does) must not
  * grow with the page, and the latency is measured over repeated requests by a client in a worker
- * thread (its own heap and event loop, as a browser or another service would be: parsing the
- * 200 kB answer and its garbage are not the server's), one request at a time.
+ * thread (its own heap and event loop, as a browser or another service would be), one request at
+ * a time: from the request to the answer's last byte, the server's part (the issue's target is
+ * "on the server"); the client then parses and checks every answer, and the latency to the parsed
+ * answer is reported beside it (what a client of this speed sees).
  */
 import { Worker } from "node:worker_threads";
 import type { Pool } from "pg";
@@ -16,7 +18,7 @@ const REQUESTS = 200;
 /** The issue's target for the page of 100 (issue 14: "within 50 ms p99 on the server"). */
 const TARGET_P99_MS = 50;
 
-/** The client's worker: `n` requests one after another; posts each one's milliseconds, request to parsed answer. */
+/** The client's worker: `n` requests one after another; posts each one's milliseconds `[to the last byte, to the parsed answer]`. */
 const CLIENT = `
 const http = require("node:http");
 const { parentPort, workerData } = require("node:worker_threads");
@@ -29,10 +31,11 @@ const once = () => new Promise((resolve, reject) => {
     const chunks = [];
     res.on("data", (c) => chunks.push(c));
     res.on("end", () => {
+      const received = performance.now() - started;
       const answer = JSON.parse(Buffer.concat(chunks).toString("utf8"));
-      const ms = performance.now() - started;
+      const parsed = performance.now() - started;
       if (answer.errors || answer.data.leads.edges.length !== first) return reject(new Error("(d): a page came back wrong: " + JSON.stringify(answer.errors || answer.data.leads.edges.length)));
-      resolve(ms);
+      resolve([received, parsed]);
     });
     res.on("error", reject);
   });
@@ -42,12 +45,21 @@ const once = () => new Promise((resolve, reject) => {
 (async () => { const ms = []; for (let i = 0; i < n; i++) ms.push(await once()); parentPort.postMessage(ms); })().catch((e) => parentPort.postMessage({ error: String(e) }));
 `;
 
+interface Latencies {
+  /** Request to the answer's last byte. */
+  received: number[];
+  /** Request to the answer parsed (and checked) by the client. */
+  parsed: number[];
+}
+
 /** `n` requests of a page of `first` from a worker thread; resolves with their latencies in ms. */
-function latenciesFromWorker(app: BenchApp, query: string, first: number, n: number): Promise<number[]> {
+function latenciesFromWorker(app: BenchApp, query: string, first: number, n: number): Promise<Latencies> {
   const worker = new Worker(CLIENT, { eval: true, workerData: { url: app.url, key: app.key, query, variables: { first }, n, first } });
-  return new Promise<number[]>((resolve, reject) => {
+  return new Promise<Latencies>((resolve, reject) => {
     worker.once("error", reject);
-    worker.once("message", (m: number[] | { error: string }) => (Array.isArray(m) ? resolve(m) : reject(new Error(m.error))));
+    worker.once("message", (m: Array<[number, number]> | { error: string }) =>
+      Array.isArray(m) ? resolve({ received: m.map(([r]) => r), parsed: m.map(([, p]) => p) }) : reject(new Error(m.error)),
+    );
   }).finally(() => worker.terminate());
 }
 
@@ -114,16 +126,20 @@ export async function benchLeadsPage(app: BenchApp, pool: Pool, shape: SchemaSha
   await latenciesFromWorker(app, query, 100, 20);
   const l10 = await latenciesFromWorker(app, query, 10, REQUESTS);
   const l100 = await latenciesFromWorker(app, query, 100, REQUESTS);
-  out(`    a page of 100 shows ${fmtInt(shown)} interactions; latency from a client in a worker thread, one request at a time`);
-  const latency = (p: number) => {
-    const a = percentile(l100, p);
-    const b = percentile(l10, p);
-    const target = p === 99 ? { target: `≤ ${TARGET_P99_MS} ms`, met: a <= TARGET_P99_MS } : { target: "", met: null };
-    return { figure: `latency p${p} (${REQUESTS} requests)`, product: fmtMs(a), baseline: fmtMs(b), ratio: fmtRatio(a / b), ...target };
+  out(`    a page of 100 shows ${fmtInt(shown)} interactions; latency from a client in a worker thread, one request at a time,`);
+  out(`    to the answer's last byte (the server's part; the target's), and to the answer parsed by the client`);
+  const latency = (p: number, of: keyof Latencies) => {
+    const a = percentile(l100[of], p);
+    const b = percentile(l10[of], p);
+    const target = p === 99 && of === "received" ? { target: `≤ ${TARGET_P99_MS} ms`, met: a <= TARGET_P99_MS } : { target: "", met: null };
+    const figure = `latency p${p}${of === "parsed" ? " to parsed" : ""} (${REQUESTS} requests)`;
+    return { figure, product: fmtMs(a), baseline: fmtMs(b), ratio: fmtRatio(a / b), ...target };
   };
   return [
     { figure: "SQL statements per request", product: String(hundred), baseline: String(ten), ratio: fmtRatio(hundred / ten), target: "equal", met: hundred === ten },
-    latency(50),
-    latency(99),
+    latency(50, "received"),
+    latency(99, "received"),
+    latency(50, "parsed"),
+    latency(99, "parsed"),
   ];
 }
