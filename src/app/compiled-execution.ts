@@ -130,8 +130,12 @@ export function compiledExecution(schema: GraphQLSchema, unguarded: GraphQLSchem
   };
 
   /** The compiled operation, or null the first time: a query sent once is not worth compiling. */
-  const compiled = (on: GraphQLSchema, document: DocumentNode, operationName: string | undefined): CompiledQuery | ExecutionResult | null => {
-    const { operations } = known(document);
+  const compiled = (
+    { operations }: Known,
+    on: GraphQLSchema,
+    document: DocumentNode,
+    operationName: string | undefined,
+  ): CompiledQuery | ExecutionResult | null => {
     const name = `${on === unguarded ? "+" : "-"}${operationName ?? ""}`;
     let found = operations.get(name);
     if (found === undefined) {
@@ -163,7 +167,8 @@ export function compiledExecution(schema: GraphQLSchema, unguarded: GraphQLSchem
           const operationName = request.operationName ?? undefined;
           const variables = request.variables ?? {};
           const operation = getOperationAST(document, operationName);
-          const on = schemaFor(known(document), (context as { caller: Caller | null }).caller);
+          const entry = known(document);
+          const on = schemaFor(entry, (context as { caller: Caller | null }).caller);
           const guard = on === unguarded ? "none" : "fields";
           // Writes run as graphql-js runs them: their cost is the database's, not the executor's.
           const interpreted = () => {
@@ -171,7 +176,7 @@ export function compiledExecution(schema: GraphQLSchema, unguarded: GraphQLSchem
             return execute({ schema: on, document, operationName, contextValue: context, variableValues: variables });
           };
           if (operation?.operation !== "query") return interpreted();
-          const query = compiled(on, document, operationName);
+          const query = compiled(entry, on, document, operationName);
           // graphql-js coerces the variables itself on its path.
           if (query === null) return interpreted();
           if (!isCompiledQuery(query)) return query;

@@ -69,8 +69,8 @@ export class LeadResolver {
     @Arg("after", () => String, { nullable: true }) after?: string,
   ): Promise<ConnectionResult<Interaction>> {
     // Their awards read in the page's statement (one for every lead's page) when asked, so that
-    // each interaction's `points` and `awards` answer at once.
-    // The fields few pages show are read only when asked (`DETAIL_FIELDS`).
+    // each interaction's `points` and `awards` answer at once; the fields few pages show
+    // (`DETAIL_FIELDS`) only when asked.
     const key = {
       leadId: lead.id,
       first: pageSize(first),

@@ -3,6 +3,7 @@ import type { EntityManager } from "typeorm";
 import type { Award, CompiledModel } from "../../dsl/model";
 import { epochMs } from "../../scoring/ledger-rows";
 import type { ModelVersions } from "../../scoring/model-versions";
+import { awardOfTuple, LEDGER_TUPLE_COLUMNS, type LedgerTuple } from "./ledger-by-lead.loader";
 
 /** An interaction's awards and the compiled model of their version, which values them as of now (null: no award). */
 export interface InteractionAwards {
@@ -10,15 +11,15 @@ export interface InteractionAwards {
   awards: Award[];
 }
 
-/** One award as a page of interactions reads it with them (`AWARD_TUPLE`): `[ruleIndex, rule, category, points, awardedAtMs, expiresAtMs, modelVersion]`. */
-export type AwardTuple = [number, string, Award["category"], number, number | string, number | string | null, number];
+/** One award as a page of interactions reads it with them: a `LedgerTuple` and the award's model version. */
+export type AwardTuple = [...LedgerTuple, number];
 
 /**
  * An interaction's awards as a JSON array of `AwardTuple`s in rule order (`a` is `score_award`):
  * `Lead.interactions` reads them in its page's statement when they are asked for.
  */
 export const AWARD_TUPLES = (interactionId: string): string =>
-  `(SELECT json_agg(json_build_array(a.rule_index, a.rule, a.category, a.points, ${epochMs("a.awarded_at")}, ${epochMs("a.expires_at")}, a.model_version) ORDER BY a.rule_index)
+  `(SELECT json_agg(json_build_array(${LEDGER_TUPLE_COLUMNS}, a.model_version) ORDER BY a.rule_index)
       FROM score_award a WHERE a.interaction_id = ${interactionId})`;
 
 /** The awards loader, and what its batches have read so far (a field resolver reads them without waiting). */
@@ -80,18 +81,7 @@ export function createAwardsByInteractionLoader(db: EntityManager, models: Model
   const settle = (interactionId: string, tuples: AwardTuple[] | null, compiled: ReadonlyMap<number, CompiledModel>): void => {
     if (settled.has(interactionId)) return;
     if (tuples === null || tuples.length === 0) return void keep(interactionId, { model: null, awards: [] });
-    keep(interactionId, {
-      model: compiled.get(tuples[0][6])!,
-      awards: tuples.map(([ruleIndex, rule, category, points, awardedMs, expiresMs]) => ({
-        ruleIndex,
-        rule,
-        category,
-        points,
-        interactionId,
-        awardedAt: new Date(Number(awardedMs)),
-        expiresAt: expiresMs === null ? null : new Date(Number(expiresMs)),
-      })),
-    });
+    keep(interactionId, { model: compiled.get(tuples[0][7])!, awards: tuples.map(awardOfTuple) });
   };
   return Object.assign(loader, { settled, settle });
 }

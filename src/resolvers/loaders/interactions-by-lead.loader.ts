@@ -34,7 +34,7 @@ export const DETAIL_FIELDS: ReadonlySet<string> = new Set(["source", "externalId
  * said they were not asked), so it throws rather than answer a value that was never read.
  */
 class BriefInteraction extends InteractionEntity {}
-for (const field of ["source", "externalId", "properties", "receivedAt"] as const) {
+for (const field of DETAIL_FIELDS) {
   Object.defineProperty(BriefInteraction.prototype, field, {
     get() {
       throw new Error(`Interaction.${field} was not read with this page (interactions-by-lead.loader.ts, DETAIL_FIELDS)`);
@@ -137,7 +137,7 @@ export function createInteractionsByLeadLoader(
                 );
           if (awards) {
             const compiled = new Map<number, CompiledModel>();
-            for (const row of rows) for (const tuple of row.awards ?? []) if (!compiled.has(tuple[6])) compiled.set(tuple[6], await models.version({ db }, tuple[6]));
+            for (const row of rows) for (const tuple of row.awards ?? []) if (!compiled.has(tuple[7])) compiled.set(tuple[7], await models.version({ db }, tuple[7]));
             for (const row of rows) awardsLoader.settle(row.id, row.awards ?? null, compiled);
           }
           const byLead = new Map<string, InteractionEntity[]>();

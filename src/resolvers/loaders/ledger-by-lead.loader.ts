@@ -7,11 +7,15 @@ import type { ModelVersions } from "../../scoring/model-versions";
 import type { LedgerView } from "../../scoring/score-reading";
 
 /** One ledger row as JSON: `[interactionId, ruleIndex, rule, category, points, awardedAtMs, expiresAtMs]`. */
-type LedgerTuple = [string | null, number, string, Award["category"], number, number, number | null];
+export type LedgerTuple = [string | null, number, string, Award["category"], number, number, number | null];
 
-const LEDGER_TUPLE = `json_build_array(a.interaction_id, a.rule_index, a.rule, a.category, a.points, ${epochMs("a.awarded_at")}, ${epochMs("a.expires_at")})`;
+/** The columns of a `LedgerTuple`, in its order (`a` is `score_award`). */
+export const LEDGER_TUPLE_COLUMNS = `a.interaction_id, a.rule_index, a.rule, a.category, a.points, ${epochMs("a.awarded_at")}, ${epochMs("a.expires_at")}`;
 
-export function awardOfTuple(t: LedgerTuple): Award {
+const LEDGER_TUPLE = `json_build_array(${LEDGER_TUPLE_COLUMNS})`;
+
+/** The award of a `LedgerTuple` (or of a tuple starting with one, as `AwardTuple` does). */
+export function awardOfTuple(t: readonly [...LedgerTuple, ...unknown[]]): Award {
   return {
     interactionId: t[0],
     ruleIndex: t[1],
