@@ -3,6 +3,7 @@
  * SQL statement passes through `QueryCounter`, which tests use to prove there is no N+1.
  */
 import type { Pool } from "pg";
+import { CallbackFirstClient } from "./pg-client";
 import { DataSource, type DataSourceOptions, MigrationExecutor, type Logger as TypeOrmLogger } from "typeorm";
 import type { DatabaseTimeouts } from "../config";
 import { ENTITIES } from "../entities";
@@ -68,6 +69,8 @@ export function dataSourceOptions(url: string, poolSize: number, options: Databa
     uuidExtension: "pgcrypto",
     installExtensions: false,
     extra: {
+      // pg's client, given each promised query's callback up front (see pg-client.ts).
+      Client: CallbackFirstClient,
       max: poolSize,
       application_name: "qualify",
       // Every connection carries the bounds on its waits (startup parameters; see timeouts.ts).
