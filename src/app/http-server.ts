@@ -28,6 +28,7 @@ import type { Metrics } from "../metrics";
 import type { RequestContext } from "../resolvers/request-context";
 import { authenticateRequests, callerOf } from "./authentication";
 import { ConnectionDrain } from "./connection-drain";
+import { expressMessages } from "./express-messages";
 import { GRAPHIQL_PATH, graphiqlRoutes } from "./graphiql-page";
 import { ABOUT_PATH, homeRoutes } from "./home-page";
 import { costPlugin } from "./operation-cost";
@@ -99,7 +100,8 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
   // No ETag on GraphQL answers (express hashes every body it sends; a POST is never revalidated);
   // the workbench's files get theirs from their own handler.
   expressApp.set("etag", false);
-  const httpServer = http.createServer();
+  // Requests and responses born with express's prototypes (express-messages.ts: young garbage).
+  const httpServer = http.createServer(expressMessages(expressApp));
   const connections = new ConnectionDrain(httpServer);
   httpServer.on("request", expressApp);
   // `Expect: 100-continue`: served as any request (the drain counts it too); the body is asked for
@@ -195,7 +197,7 @@ export async function startHttpServer(options: HttpOptions): Promise<HttpServer>
     const metricsApp = express();
     metricsApp.disable("x-powered-by");
     serveMetrics(metricsApp, metrics);
-    metricsServer = http.createServer(metricsApp);
+    metricsServer = http.createServer(expressMessages(metricsApp), metricsApp);
   } else if (config.metrics.enabled) {
     serveMetrics(expressApp, metrics);
   }

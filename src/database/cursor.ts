@@ -67,6 +67,20 @@ export interface Page<T> {
   pageInfo: { hasNextPage: boolean; hasPreviousPage: boolean; startCursor: string | null; endCursor: string | null };
 }
 
+/** A page, and how to count every item of its list (a connection's `totalCount`, counted only when asked for). */
+export type CountedPage<T> = Page<T> & { countTotal: () => Promise<number> };
+
+/**
+ * `page` with its `countTotal`: always an object of the same shape. (`{ ...page, countTotal }` made
+ * a hidden class of its own for every page on Node 20, which kept the page's rows alive through
+ * young collections: docs/architecture.md, "Memory".)
+ */
+export const withCount = <T>(page: Page<T>, countTotal: () => Promise<number>): CountedPage<T> => ({
+  edges: page.edges,
+  pageInfo: page.pageInfo,
+  countTotal,
+});
+
 /**
  * An edge whose cursor is encoded when it is read: most clients never select `cursor` on every
  * edge of a nested page (a page of 100 leads with 10 interactions each is 1,000 of them).
@@ -82,20 +96,30 @@ class LazyEdge<T> {
   }
 }
 
+/**
+ * A page's `pageInfo`, its cursors encoded when read. A class, not an object literal with getters:
+ * on Node 20 each such literal gets a hidden class of its own in the old generation, which keeps
+ * what its getters capture (the page's rows) alive through young collections until a full one
+ * (docs/architecture.md, "Memory").
+ */
+class LazyPageInfo<T> {
+  constructor(
+    private readonly edges: ReadonlyArray<LazyEdge<T>>,
+    readonly hasNextPage: boolean,
+    readonly hasPreviousPage: boolean,
+  ) {}
+
+  get startCursor(): string | null {
+    return this.edges[0]?.cursor ?? null;
+  }
+
+  get endCursor(): string | null {
+    return this.edges[this.edges.length - 1]?.cursor ?? null;
+  }
+}
+
 /** Builds a page from `rows` fetched with `limit + 1` (the extra row only says there is more); cursors are encoded when read. */
 export function toPage<T>(rows: T[], limit: number, cursorOf: (row: T) => string, after: boolean): Page<T> {
   const edges = rows.slice(0, limit).map((node) => new LazyEdge(node, cursorOf));
-  return {
-    edges,
-    pageInfo: {
-      hasNextPage: rows.length > limit,
-      hasPreviousPage: after,
-      get startCursor() {
-        return edges[0]?.cursor ?? null;
-      },
-      get endCursor() {
-        return edges[edges.length - 1]?.cursor ?? null;
-      },
-    },
-  };
+  return { edges, pageInfo: new LazyPageInfo(edges, rows.length > limit, after) };
 }

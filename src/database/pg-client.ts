@@ -3,12 +3,10 @@
  * callback (a promise, which is how TypeORM asks) is handed to `pg` with its callback from the start.
  *
  * Why: `pg`'s promise path creates the query object with no callback and sets one on it afterwards.
- * On Node 20's V8 that one late store keeps each query's result alive across young-generation
- * collections: with it, a quarter of everything a read allocated (its rows, and what the request
- * built from them) was promoted to the old generation, 3.5 MB per collection on the page of 100
- * leads, and a full collection followed every second or so, the latency tail of benchmark (d).
- * Given the callback at construction, the same query promotes next to nothing
- * (`docs/architecture.md`, "Memory"; the measurement is `npm run bench`, (d)).
+ * On Node 20 that late store led V8 to allocate objects of the query directly in the old
+ * generation, where, once garbage, they kept the rows they pointed at alive through young
+ * collections until a full one. On the page of 100 leads of benchmark (d) this client took what
+ * each young collection promoted from 3.45 to 2.65 MB (docs/architecture.md, "Memory").
  * The answer is the same either way; `test/api/pg-client.spec.ts` checks that on both databases.
  */
 import { Client } from "pg";

@@ -2,7 +2,7 @@ import type { GraphQLResolveInfo } from "graphql";
 import { Arg, Authorized, Ctx, FieldResolver, ID, Info, Int, Mutation, Query, Resolver, Root } from "type-graphql";
 import type { RequestContext } from "./request-context";
 import type { LeadEntity } from "../entities/lead.entity";
-import { pageSize } from "../database/cursor";
+import { pageSize, withCount } from "../database/cursor";
 import { DETAIL_FIELDS } from "./loaders/interactions-by-lead.loader";
 import type { ConnectionResult } from "../schema/connection.type";
 import { LeadFilter, LeadInput, LeadOrder } from "../schema/inputs.type";
@@ -45,7 +45,7 @@ export class LeadResolver {
   ): Promise<ConnectionResult<LeadEntity>> {
     const page = await ctx.services.leads.list(ctx, filter, orderBy, first, after);
     for (const { node } of page.edges) ctx.loaders.leadById.prime(node.id, node);
-    return { ...page, countTotal: () => ctx.services.leads.count(ctx, filter) };
+    return withCount(page, () => ctx.services.leads.count(ctx, filter));
   }
 
   @Authorized("ingest")
@@ -79,7 +79,7 @@ export class LeadResolver {
       details: selects(info, ["edges", "node"], DETAIL_FIELDS),
     };
     const page = await ctx.loaders.interactionsByLead.load(key);
-    return { ...page, countTotal: () => ctx.loaders.interactionCountByLead.load(lead.id) };
+    return withCount(page, () => ctx.loaders.interactionCountByLead.load(lead.id));
   }
 
   @FieldResolver(() => [RuleContribution], {
@@ -129,7 +129,7 @@ export class LeadResolver {
     problems.throwIfAny();
     const window = { leadId: lead.id, since: since ?? null, until: until ?? null };
     const page = await ctx.loaders.scoreHistoryByLead.load({ ...window, first: pageSize(first), after: after ?? null });
-    return { ...page, countTotal: () => ctx.loaders.scorePointCountByLead.load(window) };
+    return withCount(page, () => ctx.loaders.scorePointCountByLead.load(window));
   }
 
   @FieldResolver(() => ScorePoint, {

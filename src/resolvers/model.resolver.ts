@@ -13,7 +13,7 @@ import {
   ScoringModel,
   ScoringModelConnection,
 } from "../schema/model.type";
-import { pageSize } from "../database/cursor";
+import { pageSize, withCount } from "../database/cursor";
 import { MAX_MOVERS, type PreviewResult, type ScoreChange } from "../scoring/preview";
 import { MAX_COMMENT_LENGTH } from "../services/validation";
 
@@ -35,7 +35,7 @@ export class ModelResolver {
     @Arg("after", () => String, { nullable: true }) after?: string,
   ): Promise<ConnectionResult<ScoringModelEntity>> {
     const page = await ctx.services.models.list(ctx, first, after);
-    return { ...page, countTotal: () => ctx.services.models.count(ctx) };
+    return withCount(page, () => ctx.services.models.count(ctx));
   }
 
   @Authorized("read")

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from "node:crypto";
 import type { ServiceContext } from "../context";
-import { decodeCursor, encodeCursor, type Page, pageSize, toPage } from "../database/cursor";
+import { type CountedPage, decodeCursor, encodeCursor, pageSize, toPage, withCount } from "../database/cursor";
 import { didYouMean } from "../dsl/did-you-mean";
 import { badInput, DomainError, notFound } from "../errors";
 import { destinationProblem } from "../webhooks/destination";
@@ -84,7 +84,7 @@ export class WebhookService {
     first: number | null | undefined,
     after: string | null | undefined,
     status: DeliveryStatus | null | undefined,
-  ): Promise<Page<DeliveryRow> & { countTotal: () => Promise<number> }> {
+  ): Promise<CountedPage<DeliveryRow>> {
     const limit = pageSize(first);
     let before: string | null = null;
     if (after) {
@@ -94,7 +94,7 @@ export class WebhookService {
     }
     const rows = limit === 0 ? [] : await listDeliveries(ctx, webhookId, status ?? null, before, limit);
     const page = toPage(rows, limit, (row) => encodeCursor(row.seq, row.id), !!after);
-    return { ...page, countTotal: () => countDeliveries(ctx, webhookId, status ?? null) };
+    return withCount(page, () => countDeliveries(ctx, webhookId, status ?? null));
   }
 
   /**
