@@ -45,6 +45,7 @@ import {
   visit,
 } from "graphql";
 import { type CompiledQuery, compileQuery, isCompiledQuery } from "graphql-jit";
+import { useGatewayContextWithoutClosures } from "./apollo-gateway-seam";
 import { type Caller, hasScope } from "../context";
 import type { Scope } from "../entities/api-key.entity";
 import type { Metrics } from "../metrics";
@@ -115,6 +116,8 @@ function fieldsIn(document: DocumentNode): number {
  * guard (`buildUnguardedSchema`).
  */
 export function compiledExecution(schema: GraphQLSchema, unguarded: GraphQLSchema, metrics: Metrics): Gateway {
+  // Apollo's gateway context without closures in a literal (apollo-gateway-seam.ts: memory).
+  useGatewayContextWithoutClosures();
   const byDocument = new WeakMap<DocumentNode, Known>();
 
   const known = (document: DocumentNode): Known => {

@@ -126,7 +126,16 @@ export async function startApp(config: Config, logger: Logger, options: AppOptio
         const domain = domainErrorOf(err);
         throw domain ? toGraphQLError(domain) : err;
       });
-    const contextFor = (caller: Caller): RequestContext => ({ ...context(caller), loaders: createLoaders(dataSource.manager, clock, services.modelVersions), services });
+    // One shape for every request's context: a literal, not a spread of `context(caller)` (a spread
+    // made each request's context a hidden class of its own: docs/architecture.md, "Memory").
+    const contextFor = (caller: Caller): RequestContext => ({
+      caller,
+      db: dataSource.manager,
+      clock,
+      logger,
+      loaders: createLoaders(dataSource.manager, clock, services.modelVersions),
+      services,
+    });
     const requestContext = async (authorization: unknown): Promise<RequestContext> => {
       const caller = await authenticate(authorization);
       if (!caller) throw toGraphQLError(new DomainError("UNAUTHENTICATED", "A valid API key is required"));
