@@ -38,6 +38,8 @@ export interface Config {
   introspection: boolean;
   /** Queries over HTTP run as functions compiled from their documents (graphql-jit); false: by graphql-js. */
   compiledQueries: boolean;
+  /** V8's allocation-site pretenuring (`QUALIFY_V8_PRETENURING`): node-env.ts sets it as the process starts; validated here. */
+  v8Pretenuring: boolean;
   limits: Limits;
   /** How often each instance takes expired points out of scores, in seconds (0: never). */
   expirySweepSeconds: number;
@@ -271,6 +273,7 @@ export function loadConfig(env: Env = process.env, cwd: string = process.cwd()):
     graphiql: graphiqlSetting ?? (environment === "development" && introspection),
     introspection,
     compiledQueries: oneOf("QUALIFY_COMPILED_QUERIES", "true", ["true", "false"] as const) === "true",
+    v8Pretenuring: oneOf("QUALIFY_V8_PRETENURING", "off", ["off", "on"] as const) === "on",
     limits: {
       bodyBytes: int("QUALIFY_BODY_LIMIT_BYTES", 1024 * 1024, 1024, 100 * 1024 * 1024),
       maxTokens: int("QUALIFY_MAX_TOKENS", 20_000, 1000, 1_000_000),

@@ -35,13 +35,14 @@ const NUMBERS: Array<[name: string, min: number, max: number, env: Record<string
 const ENUMS: Array<[name: string, allowed: string[]]> = [
   ["QUALIFY_PUBSUB", ["auto", "memory", "postgres"]],
   ["QUALIFY_LOG_LEVEL", ["debug", "info", "warn", "error", "silent"]],
+  ["QUALIFY_V8_PRETENURING", ["off", "on"]],
 ];
 
 describe("loadConfig", () => {
   it("defaults to the embedded database and in-process events", () => {
     const config = loadConfig({}, "/srv/qualify");
     expect(config.database).toEqual({ kind: "embedded", dataDir: "/srv/qualify/.data/pglite" });
-    expect(config).toMatchObject({ port: 4000, pubsub: "memory", isDevelopment: false, adminKey: null });
+    expect(config).toMatchObject({ port: 4000, pubsub: "memory", isDevelopment: false, adminKey: null, v8Pretenuring: false });
     expect(config.limits).toMatchObject({ bodyBytes: 1048576, maxDepth: 10, maxAliases: 30 });
   });
 
