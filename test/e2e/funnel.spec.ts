@@ -75,7 +75,8 @@ describe("workbench funnel", () => {
     expect(shownThen.map(([stage, leads, reached, , inStageNow]) => [stage, leads, reached, inStageNow])).toEqual(
       then.map((r) => [r.stage, r.leads, r.reached, byStage(now, r.stage).leads]),
     );
-    expect(new URL(page.url()).searchParams.get("asOf")).toBe(local);
+    // The input's value, which the URL keeps, leaves out zero seconds (Chromium: "10:55", not "10:55:00").
+    expect(new URL(page.url()).searchParams.get("asOf")).toBe(local.endsWith(":00") ? local.slice(0, -3) : local);
     if (testDatabase() === "embedded") await screenshot(page, "funnel");
 
     // A reload shows the same; an instant in the future is refused in words.
