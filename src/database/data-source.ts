@@ -3,10 +3,10 @@
  * SQL statement passes through `QueryCounter`, which tests use to prove there is no N+1.
  */
 import type { Pool } from "pg";
-import { CallbackFirstClient } from "./pg-client";
 import { DataSource, type DataSourceOptions, MigrationExecutor, type Logger as TypeOrmLogger } from "typeorm";
 import type { DatabaseTimeouts } from "../config";
 import { ENTITIES } from "../entities";
+import { CallbackFirstClient } from "./pg-client";
 import { MIGRATIONS } from "../entities/migrations";
 import type { Logger } from "../logger";
 import type { PoolUse } from "../metrics";
